@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The library context: where diagnostics go, and how many threads per-file
+ * work may use.  kx_parallel_for() is the whole thread pool: workers take
+ * the next index from an atomic counter, so results land in caller-owned
+ * slots and the caller keeps output order deterministic.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "libkexport-internal.h"
+
+KX_EXPORT int kexport_ctx_new(struct kexport_ctx **ctx)
+{
+	struct kexport_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*ctx = c;
+	return 0;
+}
+
+KX_EXPORT void kexport_ctx_free(struct kexport_ctx *ctx)
+{
+	free(ctx);
+}
+
+KX_EXPORT void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *data)
+{
+	ctx->diag = fn;
+	ctx->diag_data = data;
+}
+
+KX_EXPORT void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads)
+{
+	ctx->threads = threads < 0 ? 0 : threads;
+}
+
+KX_EXPORT unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx)
+{
+	return ctx->bad_inputs;
+}
+
+void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg)
+{
+	ctx->bad_inputs++;
+	if (ctx->diag)
+		ctx->diag(ctx->diag_data, path, err, msg);
+}
+
+struct pool {
+	atomic_size_t next;
+	size_t n;
+	void (*fn)(size_t, void *);
+	void *arg;
+};
+
+static void *worker(void *p)
+{
+	struct pool *pool = p;
+	for (;;) {
+		size_t i = atomic_fetch_add(&pool->next, 1);
+		if (i >= pool->n)
+			return NULL;
+		pool->fn(i, pool->arg);
+	}
+}
+
+void kx_parallel_for(const struct kexport_ctx *ctx, size_t n, void (*fn)(size_t i, void *arg),
+                     void *arg)
+{
+	long cpus = ctx->threads ? ctx->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 64)
+		cpus = 64;
+	if ((size_t)cpus > n)
+		cpus = (long)(n ? n : 1);
+	struct pool pool = { .n = n, .fn = fn, .arg = arg };
+	atomic_init(&pool.next, 0);
+	pthread_t th[64];
+	long started = 0;
+	for (long i = 1; i < cpus; i++) {
+		if (pthread_create(&th[started], NULL, worker, &pool) != 0)
+			break; /* fewer threads is fine: this one does the rest */
+		started++;
+	}
+	worker(&pool);
+	for (long i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}

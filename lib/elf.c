@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A small ELF reader for kernel modules and vmlinux: ELF32 and ELF64, little
+ * and big endian.  The file is hostile until proven otherwise: every offset
+ * and size is checked against the file before use, fields are read with the
+ * endian-aware kx_get*() helpers and the buffer is never cast to a struct.
+ * Only the header, the section header table and the sections a caller asks
+ * for are read.
+ */
+#include "libkexport-internal.h"
+
+/* More section headers than this is not a kernel object. */
+#define KX_MAX_SHNUM 1000000
+
+static int check_strtab(const uint8_t *data, uint64_t size, const char *what, char *errmsg)
+{
+	if (size == 0 || data[size - 1] != '\0')
+		return kx_err(errmsg, -EINVAL, "%s is not NUL-terminated", what);
+	return 0;
+}
+
+int kx_elf_open(struct kx_elf *elf, const struct kx_src *src, char *errmsg)
+{
+	memset(elf, 0, sizeof(*elf));
+	elf->src = src;
+	uint8_t eh[64];
+	if (src->size < 52)
+		return kx_err(errmsg, -ENOEXEC, "not an ELF file (%llu bytes)",
+		              (unsigned long long)src->size);
+	int r = kx_src_read(src, 0, src->size < 64 ? 52 : 64, eh, errmsg);
+	if (r < 0)
+		return r;
+	if (memcmp(eh, "\177ELF", 4) != 0)
+		return kx_err(errmsg, -ENOEXEC, "not an ELF file");
+	if (eh[4] != 1 && eh[4] != 2)
+		return kx_err(errmsg, -EINVAL, "bad ELF class %u", eh[4]);
+	if (eh[5] != 1 && eh[5] != 2)
+		return kx_err(errmsg, -EINVAL, "bad ELF data encoding %u", eh[5]);
+	elf->is64 = eh[4] == 2;
+	elf->be = eh[5] == 2;
+	if (elf->is64 && src->size < 64)
+		return kx_err(errmsg, -EINVAL, "truncated ELF header");
+	bool be = elf->be;
+	elf->type = kx_get16(eh + 16, be);
+	elf->machine = kx_get16(eh + 18, be);
+	uint64_t shoff = elf->is64 ? kx_get64(eh + 40, be) : kx_get32(eh + 32, be);
+	uint16_t shentsize = kx_get16(eh + (elf->is64 ? 58 : 46), be);
+	uint64_t shnum = kx_get16(eh + (elf->is64 ? 60 : 48), be);
+	uint32_t shstrndx = kx_get16(eh + (elf->is64 ? 62 : 50), be);
+	size_t want_ent = elf->is64 ? 64 : 40;
+	if (shoff == 0)
+		return kx_err(errmsg, -EINVAL, "no section header table");
+	if (shentsize < want_ent)
+		return kx_err(errmsg, -EINVAL, "section header size %u too small", shentsize);
+
+	/* Extended numbering: counts too big for the header live in section 0. */
+	uint8_t sh0[64];
+	if ((r = kx_src_read(src, shoff, want_ent, sh0, errmsg)) < 0)
+		return kx_err(errmsg, r, "section header table at 0x%llx is past the end of the file",
+		              (unsigned long long)shoff);
+	if (shnum == 0)
+		shnum = elf->is64 ? kx_get64(sh0 + 32, be) : kx_get32(sh0 + 20, be);
+	if (shstrndx == 0xffff)
+		shstrndx = kx_get32(sh0 + (elf->is64 ? 40 : 24), be);
+	if (shnum == 0 || shnum > KX_MAX_SHNUM)
+		return kx_err(errmsg, -EINVAL, "bad section count %llu", (unsigned long long)shnum);
+	if (!kx_in_bounds(shoff, shnum * shentsize, src->size))
+		return kx_err(errmsg, -EINVAL,
+		              "section header table (0x%llx + %llu x %u) is past the end of the file",
+		              (unsigned long long)shoff, (unsigned long long)shnum, shentsize);
+	if (shstrndx >= shnum)
+		return kx_err(errmsg, -EINVAL, "section name table index %u out of range", shstrndx);
+
+	uint8_t *raw = malloc(shnum * shentsize);
+	elf->sh = calloc(shnum, sizeof(*elf->sh));
+	elf->loaded = calloc(shnum, sizeof(*elf->loaded));
+	if (!raw || !elf->sh || !elf->loaded) {
+		free(raw);
+		kx_elf_close(elf);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	elf->shnum = shnum;
+	if ((r = kx_src_read(src, shoff, shnum * shentsize, raw, errmsg)) < 0)
+		goto fail;
+	uint32_t *name_off = malloc(shnum * sizeof(*name_off));
+	if (!name_off) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < shnum; i++) {
+		const uint8_t *p = raw + i * shentsize;
+		struct kx_shdr *s = &elf->sh[i];
+		name_off[i] = kx_get32(p, be);
+		s->type = kx_get32(p + 4, be);
+		if (elf->is64) {
+			s->flags = kx_get64(p + 8, be);
+			s->addr = kx_get64(p + 16, be);
+			s->offset = kx_get64(p + 24, be);
+			s->size = kx_get64(p + 32, be);
+			s->link = kx_get32(p + 40, be);
+			s->info = kx_get32(p + 44, be);
+			s->entsize = kx_get64(p + 56, be);
+		} else {
+			s->flags = kx_get32(p + 8, be);
+			s->addr = kx_get32(p + 12, be);
+			s->offset = kx_get32(p + 16, be);
+			s->size = kx_get32(p + 20, be);
+			s->link = kx_get32(p + 24, be);
+			s->info = kx_get32(p + 28, be);
+			s->entsize = kx_get32(p + 36, be);
+		}
+	}
+	free(raw);
+	raw = NULL;
+
+	const struct kx_shdr *ss = &elf->sh[shstrndx];
+	if (ss->type == KX_SHT_NOBITS || !kx_in_bounds(ss->offset, ss->size, src->size)) {
+		free(name_off);
+		r = kx_err(errmsg, -EINVAL, "section name table is past the end of the file");
+		goto fail;
+	}
+	elf->shstrtab = malloc(ss->size + 1);
+	if (!elf->shstrtab) {
+		free(name_off);
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((r = kx_src_read(src, ss->offset, ss->size, elf->shstrtab, errmsg)) < 0) {
+		free(name_off);
+		goto fail;
+	}
+	elf->shstrtab[ss->size] = '\0';
+	for (size_t i = 0; i < shnum; i++)
+		elf->sh[i].name = name_off[i] < ss->size ? elf->shstrtab + name_off[i] : "";
+	free(name_off);
+	return 0;
+fail:
+	free(raw);
+	kx_elf_close(elf);
+	return r;
+}
+
+void kx_elf_close(struct kx_elf *elf)
+{
+	if (elf->loaded && elf->src && elf->src->fd >= 0)
+		for (size_t i = 0; i < elf->shnum; i++)
+			free(elf->loaded[i]);
+	free(elf->loaded);
+	free(elf->sh);
+	free(elf->shstrtab);
+	memset(elf, 0, sizeof(*elf));
+}
+
+int kx_elf_find(const struct kx_elf *elf, const char *name)
+{
+	for (size_t i = 1; i < elf->shnum; i++)
+		if (strcmp(elf->sh[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int kx_elf_section(struct kx_elf *elf, size_t idx, const uint8_t **data, char *errmsg)
+{
+	static const uint8_t empty[1];
+	if (idx == 0 || idx >= elf->shnum)
+		return kx_err(errmsg, -EINVAL, "section index %zu out of range", idx);
+	const struct kx_shdr *s = &elf->sh[idx];
+	if (s->type == KX_SHT_NOBITS || s->size == 0) {
+		*data = empty;
+		return 0;
+	}
+	if (!kx_in_bounds(s->offset, s->size, elf->src->size))
+		return kx_err(errmsg, -EINVAL,
+		              "section %s (0x%llx + 0x%llx) is past the end of the %llu-byte file",
+		              s->name, (unsigned long long)s->offset, (unsigned long long)s->size,
+		              (unsigned long long)elf->src->size);
+	if (elf->src->fd < 0) {
+		*data = elf->src->mem + s->offset;
+		return 0;
+	}
+	if (!elf->loaded[idx]) {
+		void *buf = malloc(s->size);
+		if (!buf)
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		int r = kx_src_read(elf->src, s->offset, s->size, buf, errmsg);
+		if (r < 0) {
+			free(buf);
+			return r;
+		}
+		elf->loaded[idx] = buf;
+	}
+	*data = elf->loaded[idx];
+	return 0;
+}
+
+int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, char *errmsg)
+{
+	*syms = NULL;
+	*n_syms = 0;
+	int idx = -ENOENT;
+	for (size_t i = 1; i < elf->shnum; i++)
+		if (elf->sh[i].type == KX_SHT_SYMTAB) {
+			idx = (int)i;
+			break;
+		}
+	if (idx < 0)
+		return idx;
+	const struct kx_shdr *st = &elf->sh[idx];
+	size_t esz = elf->is64 ? 24 : 16;
+	if (st->link == 0 || st->link >= elf->shnum)
+		return kx_err(errmsg, -EINVAL, "symbol table has no string table");
+	const uint8_t *sd, *strs;
+	int r;
+	if ((r = kx_elf_section(elf, (size_t)idx, &sd, errmsg)) < 0 ||
+	    (r = kx_elf_section(elf, st->link, &strs, errmsg)) < 0)
+		return r;
+	uint64_t strsize = elf->sh[st->link].size;
+	if (elf->sh[st->link].type == KX_SHT_NOBITS ||
+	    check_strtab(strs, strsize, "symbol string table", errmsg) < 0)
+		return -EINVAL;
+	size_t n = st->size / esz;
+	if (n <= 1)
+		return 0;
+	struct kx_sym *out = malloc((n - 1) * sizeof(*out));
+	if (!out)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	bool be = elf->be;
+	for (size_t i = 1; i < n; i++) {
+		const uint8_t *p = sd + i * esz;
+		struct kx_sym *s = &out[i - 1];
+		uint32_t name;
+		uint8_t info;
+		if (elf->is64) {
+			name = kx_get32(p, be);
+			info = p[4];
+			s->shndx = kx_get16(p + 6, be);
+			s->value = kx_get64(p + 8, be);
+			s->size = kx_get64(p + 16, be);
+		} else {
+			name = kx_get32(p, be);
+			s->value = kx_get32(p + 4, be);
+			s->size = kx_get32(p + 8, be);
+			info = p[12];
+			s->shndx = kx_get16(p + 14, be);
+		}
+		if (name >= strsize) {
+			free(out);
+			return kx_err(errmsg, -EINVAL, "symbol %zu name offset %u out of range", i, name);
+		}
+		s->name = (const char *)strs + name;
+		s->bind = info >> 4;
+		s->type = info & 0xf;
+	}
+	*syms = out;
+	*n_syms = n - 1;
+	return 0;
+}

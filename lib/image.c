@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Kernel images with no other input: an x86 bzImage (its payload is a
+ * gzip/xz/zstd/lz4-compressed vmlinux ELF, whose export sections survive
+ * the build's `objcopy -S`), an arm64 Image (raw, found by shape) either
+ * plain, gzip-compressed, or wrapped as an EFI zboot image.
+ */
+#include "libkexport-internal.h"
+
+static int decompress_payload(const uint8_t *p, size_t len, const char *where, void **out,
+                              size_t *out_size, char *detail, char *errmsg)
+{
+	enum kexport_compression c = kx_detect_compression(p, len);
+	if (c == KEXPORT_COMP_NONE)
+		return kx_err(errmsg, -ENOTSUP, "%s payload has an unknown compression", where);
+	uint8_t *o;
+	size_t ol;
+	int r = kx_decompress(c, p, len, 0, true, &o, &ol, errmsg);
+	if (r < 0)
+		return r;
+	*out = o;
+	*out_size = ol;
+	if (detail)
+		snprintf(detail, 128, "%s payload", kexport_compression_name(c));
+	return 0;
+}
+
+static bool is_arm64_image(const uint8_t *d, size_t size)
+{
+	return size >= 64 && kx_get32(d + 0x38, false) == 0x644d5241u; /* "ARM\x64" */
+}
+
+KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, size_t *out_size,
+                                    enum kexport_source_type *type, char *detail,
+                                    char *errmsg)
+{
+	const uint8_t *d = data;
+	if (detail)
+		detail[0] = '\0';
+	/* x86 boot protocol (Documentation/x86/boot.rst): "HdrS" at 0x202. */
+	if (size >= 0x250 && memcmp(d + 0x202, "HdrS", 4) == 0) {
+		*type = KEXPORT_SOURCE_BZIMAGE;
+		uint16_t version = kx_get16(d + 0x206, false);
+		if (version < 0x208)
+			return kx_err(errmsg, -ENOTSUP, "boot protocol %u.%02u has no payload fields",
+			              version >> 8, version & 0xff);
+		unsigned setup_sects = d[0x1f1] ? d[0x1f1] : 4;
+		uint64_t start = (uint64_t)(setup_sects + 1) * 512 + kx_get32(d + 0x248, false);
+		uint64_t len = kx_get32(d + 0x24c, false);
+		if (!kx_in_bounds(start, len, size) || len < 8)
+			return kx_err(errmsg, -EINVAL,
+			              "bzImage payload (0x%llx + 0x%llx) is past the end of the file",
+			              (unsigned long long)start, (unsigned long long)len);
+		return decompress_payload(d + start, (size_t)len, "bzImage", out, out_size, detail,
+		                          errmsg);
+	}
+	/* EFI zboot (arm64, riscv, loongarch): "zimg" at 4, payload offset/size at 8/12. */
+	if (size >= 64 && memcmp(d, "MZ", 2) == 0 && memcmp(d + 4, "zimg", 4) == 0) {
+		*type = KEXPORT_SOURCE_ARM64_IMAGE;
+		uint64_t start = kx_get32(d + 8, false), len = kx_get32(d + 12, false);
+		if (!kx_in_bounds(start, len, size))
+			return kx_err(errmsg, -EINVAL, "zboot payload is past the end of the file");
+		return decompress_payload(d + start, (size_t)len, "EFI zboot", out, out_size, detail,
+		                          errmsg);
+	}
+	if (is_arm64_image(d, size)) {
+		*type = KEXPORT_SOURCE_ARM64_IMAGE;
+		void *copy = malloc(size);
+		if (!copy)
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		memcpy(copy, d, size);
+		*out = copy;
+		*out_size = size;
+		if (detail)
+			snprintf(detail, 128, "raw Image");
+		return 0;
+	}
+	/* A compressed Image (Debian's arm64 vmlinuz is gzip on some releases). */
+	if (kx_detect_compression(d, size) != KEXPORT_COMP_NONE) {
+		int r = decompress_payload(d, size, "compressed", out, out_size, detail, errmsg);
+		if (r < 0)
+			return r;
+		if (is_arm64_image(*out, *out_size)) {
+			*type = KEXPORT_SOURCE_ARM64_IMAGE;
+			return 0;
+		}
+		free(*out);
+		*out = NULL;
+		return kx_err(errmsg, -ENOEXEC, "decompressed data is not a kernel image");
+	}
+	return kx_err(errmsg, -ENOEXEC, "not a kernel image");
+}

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The module model: everything the loader and modpost look at in one .ko,
+ * read from .modinfo, __versions (and the 6.14+ extended tables), .symtab,
+ * the export tables and the signature trailer.
+ */
+#include "libkexport-internal.h"
+
+struct module_priv {
+	struct kexport_module pub;
+	struct kx_arena arena;
+};
+
+/* include/linux/license.h: an exact, case-sensitive list (kernel-rules.md §1.1). */
+static const char *const gpl_compatible_licenses[] = {
+	"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
+};
+
+KX_EXPORT bool kexport_license_gpl_compatible(const char *license)
+{
+	if (!license)
+		return false;
+	for (size_t i = 0; i < KX_ARRAY_SIZE(gpl_compatible_licenses); i++)
+		if (strcmp(license, gpl_compatible_licenses[i]) == 0)
+			return true;
+	return false;
+}
+
+KX_EXPORT const char *kexport_module_modinfo(const struct kexport_module *m, const char *key)
+{
+	for (size_t i = 0; i < m->n_modinfo; i++)
+		if (strcmp(m->modinfo[i].key, key) == 0)
+			return m->modinfo[i].value;
+	return NULL;
+}
+
+KX_EXPORT void kexport_module_free(struct kexport_module *mod)
+{
+	if (!mod)
+		return;
+	struct module_priv *p = (struct module_priv *)mod;
+	kx_arena_free(&p->arena);
+	free(p);
+}
+
+static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+
+static size_t strip_module_suffix(const char *s, size_t len)
+{
+	for (size_t i = 0; i < KX_ARRAY_SIZE(module_suffixes); i++) {
+		size_t sl = strlen(module_suffixes[i]);
+		if (len > sl && memcmp(s + len - sl, module_suffixes[i], sl) == 0)
+			return len - sl;
+	}
+	return len;
+}
+
+char *kx_module_owner(const char *path, const char *tree)
+{
+	const char *rel = path;
+	if (tree) {
+		size_t tl = strlen(tree);
+		while (tl > 1 && tree[tl - 1] == '/')
+			tl--;
+		if (strncmp(path, tree, tl) == 0 && path[tl] == '/')
+			rel = path + tl + 1;
+		while (*rel == '/')
+			rel++;
+		/* /lib/modules/VER/kernel/drivers/... is drivers/... in Module.symvers */
+		if (strncmp(rel, "kernel/", 7) == 0)
+			rel += 7;
+	} else {
+		const char *slash = strrchr(path, '/');
+		rel = slash ? slash + 1 : path;
+	}
+	size_t len = strip_module_suffix(rel, strlen(rel));
+	return strndup(rel, len);
+}
+
+/* Module name from the file name, as kmod does: basename, no suffix, '-' as '_'. */
+static const char *name_from_path(struct kx_arena *a, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *b = slash ? slash + 1 : path;
+	size_t len = strip_module_suffix(b, strlen(b));
+	char *n = kx_arena_alloc(a, len + 1);
+	if (!n)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		n[i] = b[i] == '-' ? '_' : b[i];
+	n[len] = '\0';
+	return n;
+}
+
+static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size, char *errmsg)
+{
+	struct kexport_module *m = &p->pub;
+	struct kx_vec v;
+	kx_vec_init(&v, sizeof(struct kexport_modinfo));
+	uint64_t i = 0;
+	while (i < size) {
+		if (d[i] == '\0') { /* the loader skips NUL padding between entries */
+			i++;
+			continue;
+		}
+		const uint8_t *end = memchr(d + i, '\0', size - i);
+		size_t len = end ? (size_t)(end - (d + i)) : (size_t)(size - i);
+		const char *s = (const char *)d + i;
+		const char *eq = memchr(s, '=', len);
+		struct kexport_modinfo *mi = kx_vec_push(&v);
+		if (!mi) {
+			kx_vec_free(&v);
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		}
+		mi->key = kx_arena_strndup(&p->arena, s, eq ? (size_t)(eq - s) : len);
+		mi->value = eq ? kx_arena_strndup(&p->arena, eq + 1, len - (size_t)(eq - s) - 1) : "";
+		if (!mi->key || !mi->value) {
+			kx_vec_free(&v);
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		}
+		i += len + 1;
+	}
+	size_t bytes = v.n * sizeof(struct kexport_modinfo);
+	m->modinfo = kx_arena_alloc(&p->arena, bytes ? bytes : 1);
+	if (!m->modinfo) {
+		kx_vec_free(&v);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	if (bytes)
+		memcpy(m->modinfo, v.items, bytes);
+	m->n_modinfo = v.n;
+	kx_vec_free(&v);
+	return 0;
+}
+
+/* Collect every value of `key` (or its comma-split parts) into an array. */
+static int collect_values(struct module_priv *p, const char *key, bool split,
+                          const char ***out, size_t *n_out, char *errmsg)
+{
+	struct kexport_module *m = &p->pub;
+	size_t cap = 0;
+	for (size_t i = 0; i < m->n_modinfo; i++)
+		if (strcmp(m->modinfo[i].key, key) == 0)
+			cap += split ? strlen(m->modinfo[i].value) / 2 + 1 : 1;
+	const char **arr = kx_arena_alloc(&p->arena, (cap ? cap : 1) * sizeof(*arr));
+	if (!arr)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_modinfo; i++) {
+		if (strcmp(m->modinfo[i].key, key) != 0)
+			continue;
+		const char *v = m->modinfo[i].value;
+		if (!split) {
+			arr[n++] = v;
+			continue;
+		}
+		while (*v) {
+			const char *c = strchr(v, ',');
+			size_t len = c ? (size_t)(c - v) : strlen(v);
+			if (len && n < cap) {
+				arr[n] = kx_arena_strndup(&p->arena, v, len);
+				if (!arr[n++])
+					return kx_err(errmsg, -ENOMEM, "out of memory");
+			}
+			v += len + (c ? 1 : 0);
+		}
+	}
+	*out = arr;
+	*n_out = n;
+	return 0;
+}
+
+static bool modinfo_yes(const struct kexport_module *m, const char *key)
+{
+	const char *v = kexport_module_modinfo(m, key);
+	return v && strcmp(v, "Y") == 0;
+}
+
+/* __versions: { unsigned long crc; char name[64 - sizeof(long)]; } (kernel-rules.md §4.2) */
+static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_vec *vers,
+                          char *errmsg)
+{
+	struct kexport_module *m = &p->pub;
+	int sec = kx_elf_find(elf, "__versions");
+	const uint8_t *d;
+	int r;
+	if (sec > 0) {
+		m->has_versions = true;
+		if ((r = kx_elf_section(elf, (size_t)sec, &d, errmsg)) < 0)
+			return r;
+		uint64_t size = elf->sh[sec].type == KX_SHT_NOBITS ? 0 : elf->sh[sec].size;
+		size_t w = elf->is64 ? 8 : 4;
+		if (size % 64)
+			return kx_err(errmsg, -EINVAL, "__versions size %llu is not a multiple of 64",
+			              (unsigned long long)size);
+		for (uint64_t off = 0; off < size; off += 64) {
+			const char *name = (const char *)d + off + w;
+			if (!memchr(name, '\0', 64 - w))
+				return kx_err(errmsg, -EINVAL, "__versions entry %llu has no NUL-terminated name",
+				              (unsigned long long)(off / 64));
+			struct kexport_version *v = kx_vec_push(vers);
+			if (!v || !(v->name = kx_arena_strdup(&p->arena, name)))
+				return kx_err(errmsg, -ENOMEM, "out of memory");
+			v->crc = w == 8 ? (uint32_t)kx_get64(d + off, elf->be) : kx_get32(d + off, elf->be);
+		}
+	}
+	int cs = kx_elf_find(elf, "__version_ext_crcs");
+	int ns = kx_elf_find(elf, "__version_ext_names");
+	if (cs > 0 || ns > 0) {
+		/* the loader refuses one without the other (kernel-rules.md §4.7) */
+		if (cs < 0 || ns < 0)
+			return kx_err(errmsg, -EINVAL, "extended version crc+name presence does not match");
+		m->has_ext_versions = true;
+		const uint8_t *cd, *nd;
+		if ((r = kx_elf_section(elf, (size_t)cs, &cd, errmsg)) < 0 ||
+		    (r = kx_elf_section(elf, (size_t)ns, &nd, errmsg)) < 0)
+			return r;
+		uint64_t ncrc = elf->sh[cs].size / 4, nsize = elf->sh[ns].size, pos = 0;
+		for (uint64_t i = 0; i < ncrc; i++) {
+			const uint8_t *end = pos < nsize ? memchr(nd + pos, '\0', nsize - pos) : NULL;
+			if (!end)
+				return kx_err(errmsg, -EINVAL, "more extended version crcs than names");
+			struct kexport_version *v = kx_vec_push(vers);
+			if (!v || !(v->name = kx_arena_strndup(&p->arena, (const char *)nd + pos,
+			                                       (size_t)(end - (nd + pos)))))
+				return kx_err(errmsg, -ENOMEM, "out of memory");
+			v->crc = kx_get32(cd + i * 4, elf->be);
+			v->extended = true;
+			pos = (uint64_t)(end - nd) + 1;
+		}
+	}
+	return 0;
+}
+
+static const struct kexport_version *find_version(const struct kexport_module *m,
+                                                  const char *name)
+{
+	/* Extended tables win over __versions when present (kernel-rules.md §4.3). */
+	for (int pass = m->has_ext_versions ? 0 : 1; pass < 2; pass++)
+		for (size_t i = 0; i < m->n_versions; i++)
+			if (m->versions[i].extended == (pass == 0) &&
+			    strcmp(m->versions[i].name, name) == 0)
+				return &m->versions[i];
+	return NULL;
+}
+
+static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
+{
+	struct kexport_module *m = &p->pub;
+	struct kx_sym *syms;
+	size_t n;
+	int r = kx_elf_symbols(elf, &syms, &n, errmsg);
+	if (r == -ENOENT)
+		return kx_err(errmsg, -EINVAL, "module has no symbol table");
+	if (r < 0)
+		return r;
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		if (syms[i].shndx == KX_SHN_UNDEF && syms[i].name[0])
+			count++;
+	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
+	if (!m->imports) {
+		free(syms);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (syms[i].shndx != KX_SHN_UNDEF || !syms[i].name[0])
+			continue;
+		struct kexport_import *imp = &m->imports[m->n_imports++];
+		memset(imp, 0, sizeof(*imp));
+		imp->name = kx_arena_strdup(&p->arena, syms[i].name);
+		if (!imp->name) {
+			free(syms);
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		}
+		imp->weak = syms[i].bind == KX_STB_WEAK;
+		const struct kexport_version *v = find_version(m, imp->name);
+		if (v) {
+			imp->has_crc = true;
+			imp->crc = v->crc;
+		}
+	}
+	free(syms);
+	return 0;
+}
+
+/* "~Module signature appended~\n" after struct module_signature (kernel-rules.md §5.3). */
+static int read_signature(struct kexport_module *m, const struct kx_src *src, char *errmsg)
+{
+	static const char magic[] = "~Module signature appended~\n";
+	const size_t ml = sizeof(magic) - 1;
+	uint8_t tail[12 + sizeof(magic)];
+	if (src->size < 12 + ml)
+		return 0;
+	int r = kx_src_read(src, src->size - 12 - ml, 12 + ml, tail, errmsg);
+	if (r < 0)
+		return r;
+	if (memcmp(tail + 12, magic, ml) != 0)
+		return 0;
+	m->signed_trailer = true;
+	m->sig_id_type = tail[2];
+	m->sig_len = kx_get32(tail + 8, true);
+	return 0;
+}
+
+int kx_module_read_src(const struct kx_src *src, const char *path, const char *owner,
+                       enum kexport_compression comp, struct kexport_module **mod,
+                       char *errmsg)
+{
+	struct module_priv *p = calloc(1, sizeof(*p));
+	if (!p)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	struct kexport_module *m = &p->pub;
+	struct kx_elf elf;
+	struct kx_vec vers, exps;
+	kx_vec_init(&vers, sizeof(struct kexport_version));
+	kx_vec_init(&exps, sizeof(struct kexport_export));
+	int r = kx_elf_open(&elf, src, errmsg);
+	if (r < 0) {
+		kexport_module_free(m);
+		return r;
+	}
+	if (elf.type != KX_ET_REL) {
+		r = kx_err(errmsg, -ENOEXEC, "not a kernel module (ELF type %u, not relocatable)",
+		           elf.type);
+		goto out;
+	}
+	m->compression = comp;
+	m->elf_class = elf.is64 ? 64 : 32;
+	m->big_endian = elf.be;
+	m->machine = elf.machine;
+	m->path = kx_arena_strdup(&p->arena, path);
+	m->owner = kx_arena_strdup(&p->arena, owner);
+	if (!m->path || !m->owner) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto out;
+	}
+
+	int mi = kx_elf_find(&elf, ".modinfo");
+	if (mi > 0) {
+		const uint8_t *d;
+		if ((r = kx_elf_section(&elf, (size_t)mi, &d, errmsg)) < 0)
+			goto out;
+		uint64_t size = elf.sh[mi].type == KX_SHT_NOBITS ? 0 : elf.sh[mi].size;
+		if ((r = parse_modinfo(p, d, size, errmsg)) < 0)
+			goto out;
+	} else if (!(m->modinfo = kx_arena_alloc(&p->arena, sizeof(*m->modinfo)))) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto out;
+	}
+	m->name = kexport_module_modinfo(m, "name");
+	if (!m->name || !*m->name)
+		m->name = name_from_path(&p->arena, path);
+	m->license = kexport_module_modinfo(m, "license");
+	m->gpl_compatible = kexport_license_gpl_compatible(m->license);
+	m->all_licenses_gpl = true;
+	for (size_t i = 0; i < m->n_modinfo; i++)
+		if (strcmp(m->modinfo[i].key, "license") == 0 &&
+		    !kexport_license_gpl_compatible(m->modinfo[i].value))
+			m->all_licenses_gpl = false;
+	m->vermagic = kexport_module_modinfo(m, "vermagic");
+	m->srcversion = kexport_module_modinfo(m, "srcversion");
+	m->version = kexport_module_modinfo(m, "version");
+	m->intree = modinfo_yes(m, "intree");
+	m->retpoline = modinfo_yes(m, "retpoline");
+	m->staging = modinfo_yes(m, "staging");
+	m->livepatch = modinfo_yes(m, "livepatch");
+	m->test = modinfo_yes(m, "test");
+	if ((r = collect_values(p, "depends", true, &m->depends, &m->n_depends, errmsg)) < 0 ||
+	    (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0)
+		goto out;
+	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
+
+	if ((r = parse_versions(p, &elf, &vers, errmsg)) < 0)
+		goto out;
+	m->versions = kx_arena_alloc(&p->arena, (vers.n ? vers.n : 1) * sizeof(*m->versions));
+	if (!m->versions) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (vers.n)
+		memcpy(m->versions, vers.items, vers.n * sizeof(*m->versions));
+	m->n_versions = vers.n;
+	if ((r = read_imports(p, &elf, errmsg)) < 0)
+		goto out;
+	if ((r = kx_ksymtab_read(&elf, m->owner, m->path, &p->arena, &exps, errmsg)) < 0)
+		goto out;
+	m->exports = kx_arena_alloc(&p->arena, (exps.n ? exps.n : 1) * sizeof(*m->exports));
+	if (!m->exports) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (exps.n)
+		memcpy(m->exports, exps.items, exps.n * sizeof(*m->exports));
+	m->n_exports = exps.n;
+	r = read_signature(m, src, errmsg);
+out:
+	kx_vec_free(&vers);
+	kx_vec_free(&exps);
+	kx_elf_close(&elf);
+	if (r < 0) {
+		kexport_module_free(m);
+		return r;
+	}
+	*mod = m;
+	return 0;
+}
+
+KX_EXPORT int kexport_module_read(const char *path, const char *tree,
+                                  struct kexport_module **mod, char *errmsg)
+{
+	struct kx_src src;
+	enum kexport_compression comp = KEXPORT_COMP_NONE;
+	int r = kx_src_open_plain(&src, path, &comp, errmsg);
+	if (r < 0)
+		return r;
+	char *owner = kx_module_owner(path, tree);
+	if (!owner) {
+		kx_src_close(&src);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	r = kx_module_read_src(&src, path, owner, comp, mod, errmsg);
+	free(owner);
+	kx_src_close(&src);
+	return r;
+}
+
+KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char *path,
+                                      const char *tree, struct kexport_module **mod,
+                                      char *errmsg)
+{
+	struct kx_src src;
+	kx_src_open_mem(&src, data, size, path);
+	enum kexport_compression comp = kx_detect_compression(data, size);
+	if (comp != KEXPORT_COMP_NONE) {
+		uint8_t *out;
+		size_t out_len;
+		/* A module never decompresses to more than this; fuzzers stay fast. */
+		int r = kx_decompress(comp, data, size, (size_t)256 << 20, false, &out, &out_len,
+		                      errmsg);
+		if (r < 0)
+			return r;
+		kx_src_open_mem(&src, out, out_len, path);
+		src.owned = out;
+	}
+	char *owner = kx_module_owner(path, tree);
+	if (!owner) {
+		kx_src_close(&src);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	int r = kx_module_read_src(&src, path, owner, comp, mod, errmsg);
+	free(owner);
+	kx_src_close(&src);
+	return r;
+}

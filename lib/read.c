@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading any source into the export table: detection from content (never
+ * from the file name), directories of every shape, and the per-module work
+ * spread over the context's threads.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libkexport-internal.h"
+
+static const char *const source_type_names[KEXPORT_SOURCE_COUNT] = {
+	[KEXPORT_SOURCE_UNKNOWN] = "unknown",
+	[KEXPORT_SOURCE_SYMVERS] = "Module.symvers",
+	[KEXPORT_SOURCE_MODULE] = "module",
+	[KEXPORT_SOURCE_VMLINUX] = "vmlinux",
+	[KEXPORT_SOURCE_BZIMAGE] = "bzImage",
+	[KEXPORT_SOURCE_ARM64_IMAGE] = "arm64 Image",
+	[KEXPORT_SOURCE_SYSTEM_MAP] = "System.map",
+	[KEXPORT_SOURCE_KALLSYMS] = "kallsyms",
+	[KEXPORT_SOURCE_BUILD_DIR] = "kernel build directory",
+	[KEXPORT_SOURCE_MODULES_DIR] = "modules directory",
+	[KEXPORT_SOURCE_MODULE_TREE] = "module tree",
+};
+
+KX_EXPORT const char *kexport_source_type_name(enum kexport_source_type t)
+{
+	return (unsigned)t < KEXPORT_SOURCE_COUNT ? source_type_names[t] : "unknown";
+}
+
+KX_EXPORT int kexport_format_symvers(const struct kexport_export *e, char *buf, size_t size)
+{
+	/* scripts/mod/modpost.c (6.1): "0x%08x\t%s\t%s\tEXPORT_SYMBOL%s\t%s\n" */
+	return snprintf(buf, size, "0x%08x\t%s\t%s\t%s\t%s", e->crc, e->name, e->owner,
+	                kexport_kind_name(e->kind), e->ns);
+}
+
+static int add_all(struct kexport_table *t, const struct kexport_export *e, size_t n,
+                   size_t *added)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = kexport_table_add(t, &e[i]);
+		if (r < 0)
+			return r;
+		(*added)++;
+	}
+	return 0;
+}
+
+KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
+                                    const char *path, char *errmsg)
+{
+	struct kx_src src;
+	kx_src_open_mem(&src, data, size, path);
+	struct kx_elf elf;
+	int r = kx_elf_open(&elf, &src, errmsg);
+	if (r < 0)
+		return r;
+	struct kx_arena arena = { 0 };
+	struct kx_vec v;
+	kx_vec_init(&v, sizeof(struct kexport_export));
+	if (elf.type == KX_ET_REL)
+		r = kx_err(errmsg, -ENOEXEC, "a module, not vmlinux");
+	else
+		r = kx_ksymtab_read(&elf, "vmlinux", path, &arena, &v, errmsg);
+	size_t added = 0;
+	if (r == 0 && v.n == 0)
+		r = kx_err(errmsg, -ENOENT, "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
+	if (r == 0 && add_all(table, v.items, v.n, &added) < 0)
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+	kx_vec_free(&v);
+	kx_arena_free(&arena);
+	kx_elf_close(&elf);
+	return r;
+}
+
+/* vmlinux read from a file with pread: only the export sections are touched. */
+static int read_vmlinux_file(struct kexport_table *table, struct kx_src *src, const char *path,
+                             size_t *added, char *errmsg)
+{
+	struct kx_elf elf;
+	int r = kx_elf_open(&elf, src, errmsg);
+	if (r < 0)
+		return r;
+	struct kx_arena arena = { 0 };
+	struct kx_vec v;
+	kx_vec_init(&v, sizeof(struct kexport_export));
+	r = kx_ksymtab_read(&elf, "vmlinux", path, &arena, &v, errmsg);
+	if (r == 0 && v.n == 0)
+		r = kx_err(errmsg, -ENOENT, "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
+	if (r == 0 && add_all(table, v.items, v.n, added) < 0)
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+	kx_vec_free(&v);
+	kx_arena_free(&arena);
+	kx_elf_close(&elf);
+	return r;
+}
+
+/* A kernel image in memory: extract, then read the ELF or scan the raw image. */
+static int read_image_mem(struct kexport_table *table, const uint8_t *d, size_t size,
+                          const char *path, struct kexport_source_info *info, char *errmsg)
+{
+	void *img;
+	size_t img_size;
+	char detail[128];
+	enum kexport_source_type type = KEXPORT_SOURCE_UNKNOWN;
+	int r = kexport_image_extract(d, size, &img, &img_size, &type, detail, errmsg);
+	if (r < 0)
+		return r;
+	info->type = type;
+	if (img_size >= 4 && memcmp(img, "\177ELF", 4) == 0) {
+		size_t before = kexport_table_count(table);
+		r = kexport_parse_vmlinux(table, img, img_size, path, errmsg);
+		info->n_exports += kexport_table_count(table) - before;
+		snprintf(info->detail, sizeof(info->detail), "vmlinux ELF from %s", detail);
+	} else {
+		struct kx_arena arena = { 0 };
+		struct kx_vec v;
+		kx_vec_init(&v, sizeof(struct kexport_export));
+		char how[128] = "";
+		r = kx_ksymtab_scan_raw(img, img_size, path, &arena, &v, how, errmsg);
+		if (r == 0 && add_all(table, v.items, v.n, &info->n_exports) < 0)
+			r = kx_err(errmsg, -ENOMEM, "out of memory");
+		kx_vec_free(&v);
+		kx_arena_free(&arena);
+		snprintf(info->detail, sizeof(info->detail), "%s, %s", detail, how);
+	}
+	free(img);
+	return r;
+}
+
+static bool looks_like_symvers(const char *d, size_t n)
+{
+	return n > 3 && d[0] == '0' && d[1] == 'x' && memchr(d, '\t', n < 64 ? n : 64);
+}
+
+static bool looks_like_map(const char *d, size_t n)
+{
+	size_t i = 0;
+	while (i < n && i < 17 && ((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
+		i++;
+	return i >= 8 && i + 2 < n && d[i] == ' ' && d[i + 2] == ' ';
+}
+
+/* One regular file of any supported kind. */
+static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table,
+                            const char *path, struct kexport_source_info *info, char *errmsg)
+{
+	(void)ctx;
+	struct kx_src src;
+	int r = kx_src_open_file(&src, path, errmsg);
+	if (r < 0)
+		return r;
+	uint8_t head[0x250];
+	size_t hl = src.size < sizeof(head) ? (size_t)src.size : sizeof(head);
+	if (hl == 0) {
+		kx_src_close(&src);
+		return kx_err(errmsg, -EINVAL, "empty file");
+	}
+	if ((r = kx_src_read(&src, 0, hl, head, errmsg)) < 0)
+		goto out;
+
+	if (hl >= 4 && memcmp(head, "\177ELF", 4) == 0) {
+		bool rel = hl >= 18 && kx_get16(head + 16, head[5] == 2) == KX_ET_REL;
+		if (rel) {
+			info->type = KEXPORT_SOURCE_MODULE;
+			struct kexport_module *m;
+			char *owner = kx_module_owner(path, NULL);
+			r = owner ? kx_module_read_src(&src, path, owner, KEXPORT_COMP_NONE, &m, errmsg)
+			          : kx_err(errmsg, -ENOMEM, "out of memory");
+			free(owner);
+			if (r == 0) {
+				r = add_all(table, m->exports, m->n_exports, &info->n_exports);
+				snprintf(info->detail, sizeof(info->detail), "module %s", m->name);
+				kexport_module_free(m);
+			}
+		} else {
+			info->type = KEXPORT_SOURCE_VMLINUX;
+			r = read_vmlinux_file(table, &src, path, &info->n_exports, errmsg);
+			snprintf(info->detail, sizeof(info->detail), "ELF vmlinux");
+		}
+		goto out;
+	}
+
+	bool image = (hl >= 0x206 && memcmp(head + 0x202, "HdrS", 4) == 0) ||
+	             (hl >= 64 && kx_get32(head + 0x38, false) == 0x644d5241u) ||
+	             (hl >= 8 && memcmp(head, "MZ", 2) == 0 && memcmp(head + 4, "zimg", 4) == 0);
+	enum kexport_compression comp = kx_detect_compression(head, hl);
+	if (image || comp != KEXPORT_COMP_NONE) {
+		uint8_t *all = malloc(src.size);
+		if (!all) {
+			r = kx_err(errmsg, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((r = kx_src_read(&src, 0, src.size, all, errmsg)) < 0) {
+			free(all);
+			goto out;
+		}
+		if (image) {
+			r = read_image_mem(table, all, src.size, path, info, errmsg);
+			free(all);
+			goto out;
+		}
+		/* Compressed: a module (.ko.xz ...) or a compressed kernel image. */
+		uint8_t *plain;
+		size_t plen;
+		r = kx_decompress(comp, all, src.size, 0, false, &plain, &plen, errmsg);
+		if (r < 0) {
+			free(all);
+			goto out;
+		}
+		if (plen >= 18 && memcmp(plain, "\177ELF", 4) == 0 &&
+		    kx_get16(plain + 16, plain[5] == 2) == KX_ET_REL) {
+			free(all);
+			info->type = KEXPORT_SOURCE_MODULE;
+			struct kx_src ms;
+			kx_src_open_mem(&ms, plain, plen, path);
+			ms.owned = plain;
+			struct kexport_module *m;
+			char *owner = kx_module_owner(path, NULL);
+			r = owner ? kx_module_read_src(&ms, path, owner, comp, &m, errmsg)
+			          : kx_err(errmsg, -ENOMEM, "out of memory");
+			free(owner);
+			kx_src_close(&ms);
+			if (r == 0) {
+				r = add_all(table, m->exports, m->n_exports, &info->n_exports);
+				snprintf(info->detail, sizeof(info->detail), "%s-compressed module %s",
+				         kexport_compression_name(comp), m->name);
+				kexport_module_free(m);
+			}
+			goto out;
+		}
+		free(plain);
+		r = read_image_mem(table, all, src.size, path, info, errmsg);
+		free(all);
+		goto out;
+	}
+
+	/* Text. */
+	char *text;
+	size_t tl;
+	kx_src_close(&src);
+	if ((r = kx_read_file(path, &text, &tl, errmsg)) < 0)
+		return r;
+	size_t before = kexport_table_count(table);
+	if (looks_like_symvers(text, tl)) {
+		info->type = KEXPORT_SOURCE_SYMVERS;
+		r = kexport_parse_symvers(table, text, tl, path, errmsg);
+	} else if (looks_like_map(text, tl) || memmem(text, tl, "The real System.map", 19)) {
+		bool kallsyms = memmem(text, tl, "\t[", 2) != NULL;
+		info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
+		r = kexport_parse_system_map(table, text, tl, path, kallsyms, errmsg);
+	} else {
+		r = kx_err(errmsg, -ENOEXEC,
+		           "unrecognised content: not Module.symvers, System.map, kallsyms, an ELF file or a kernel image");
+	}
+	info->n_exports = kexport_table_count(table) - before;
+	free(text);
+	return r;
+out:
+	kx_src_close(&src);
+	return r;
+}
+
+/* Per-module work for the thread pool. */
+struct mod_job {
+	char **paths;
+	const char *tree;
+	struct kexport_module **mods;
+	int *errs;
+	char (*msgs)[KEXPORT_ERRMSG_MAX];
+};
+
+static void read_one_module(size_t i, void *arg)
+{
+	struct mod_job *j = arg;
+	j->errs[i] = kexport_module_read(j->paths[i], j->tree, &j->mods[i], j->msgs[i]);
+	if (j->errs[i] < 0)
+		j->mods[i] = NULL;
+}
+
+/* Read modules from a list of paths in parallel; failures go to diag. */
+static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, const char *tree,
+                             struct kexport_module ***out, size_t *n_out, size_t *n_bad)
+{
+	struct mod_job j = { paths, tree, calloc(n ? n : 1, sizeof(*j.mods)),
+		             calloc(n ? n : 1, sizeof(int)), malloc((n ? n : 1) * KEXPORT_ERRMSG_MAX) };
+	if (!j.mods || !j.errs || !j.msgs) {
+		free(j.mods);
+		free(j.errs);
+		free(j.msgs);
+		return -ENOMEM;
+	}
+	kx_parallel_for(ctx, n, read_one_module, &j);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (j.mods[i]) {
+			j.mods[k++] = j.mods[i];
+		} else {
+			kx_diag(ctx, paths[i], j.errs[i], j.msgs[i]);
+			(*n_bad)++;
+		}
+	}
+	free(j.errs);
+	free(j.msgs);
+	*out = j.mods;
+	*n_out = k;
+	return 0;
+}
+
+KX_EXPORT void kexport_module_list_free(struct kexport_module **mods, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kexport_module_free(mods[i]);
+	free(mods);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * /lib/modules/VER/build is usually an absolute link into /usr/src; inside an
+ * unpacked package (ROOT/lib/modules/VER) it means ROOT/usr/src/...
+ */
+static char *resolve_in_root(const char *dir, const char *rel)
+{
+	char *p, link[PATH_MAX];
+	if (asprintf(&p, "%s/%s", dir, rel) < 0)
+		return NULL;
+	if (is_dir(p) || is_file(p))
+		return p;
+	ssize_t n = readlink(p, link, sizeof(link) - 1);
+	free(p);
+	if (n <= 0 || link[0] != '/')
+		return NULL;
+	link[n] = '\0';
+	if (asprintf(&p, "%s/../../..%s", dir, link) < 0)
+		return NULL;
+	if (is_dir(p) || is_file(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* The kernel image that goes with /lib/modules/VER, or NULL. */
+static char *find_kernel_image(const char *dir)
+{
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return NULL;
+	const char *ver = strrchr(real, '/');
+	ver = ver ? ver + 1 : real;
+	char *p = NULL;
+	static const char *const names[] = { "vmlinuz-", "vmlinux-", "Image-", "bzImage-" };
+	for (size_t i = 0; i < KX_ARRAY_SIZE(names) && !p; i++) {
+		if (asprintf(&p, "%s/../../../boot/%s%s", real, names[i], ver) < 0) {
+			p = NULL;
+			break;
+		}
+		if (!is_file(p)) {
+			free(p);
+			p = NULL;
+		}
+	}
+	if (!p) {
+		char *b = resolve_in_root(real, "build");
+		if (b) {
+			if (asprintf(&p, "%s/vmlinux", b) < 0 || !is_file(p)) {
+				free(p);
+				p = NULL;
+			}
+			free(b);
+		}
+	}
+	free(real);
+	return p;
+}
+
+static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *table,
+                             const char *dir, struct kexport_source_info *info)
+{
+	char **paths;
+	size_t n;
+	int r = kx_walk_modules(ctx, dir, &paths, &n);
+	if (r < 0)
+		return r;
+	struct kexport_module **mods;
+	size_t nm;
+	r = read_module_paths(ctx, paths, n, dir, &mods, &nm, &info->n_bad);
+	kx_free_paths(paths, n);
+	if (r < 0)
+		return r;
+	info->n_modules = nm;
+	for (size_t i = 0; i < nm && r == 0; i++)
+		r = add_all(table, mods[i]->exports, mods[i]->n_exports, &info->n_exports);
+	kexport_module_list_free(mods, nm);
+	return r;
+}
+
+static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
+                           const char *path, struct kexport_source_info *info, char *errmsg)
+{
+	char *p;
+	if (asprintf(&p, "%s/Module.symvers", path) < 0)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	if (is_file(p)) {
+		info->type = KEXPORT_SOURCE_BUILD_DIR;
+		struct kexport_source_info sub = { 0 };
+		int r = read_file_source(ctx, table, p, &sub, errmsg);
+		info->n_exports = sub.n_exports;
+		snprintf(info->detail, sizeof(info->detail), "Module.symvers");
+		free(p);
+		return r;
+	}
+	free(p);
+	bool modules_dir = false;
+	static const char *const markers[] = { "modules.builtin", "modules.order", "modules.dep" };
+	for (size_t i = 0; i < KX_ARRAY_SIZE(markers) && !modules_dir; i++) {
+		if (asprintf(&p, "%s/%s", path, markers[i]) < 0)
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		modules_dir = is_file(p);
+		free(p);
+	}
+	int r;
+	if (modules_dir) {
+		info->type = KEXPORT_SOURCE_MODULES_DIR;
+		char *img = find_kernel_image(path);
+		struct kexport_source_info sub = { 0 };
+		const char *vm = "no kernel image found: vmlinux exports missing";
+		if (img) {
+			char msg[KEXPORT_ERRMSG_MAX];
+			r = read_file_source(ctx, table, img, &sub, msg);
+			if (r < 0) {
+				kx_diag(ctx, img, r, msg);
+				info->n_bad++;
+			}
+			vm = img;
+		}
+		info->n_exports = sub.n_exports;
+		r = read_modules_into(ctx, table, path, info);
+		snprintf(info->detail, sizeof(info->detail), "%zu modules; kernel image: %s",
+		         info->n_modules, vm);
+		free(img);
+		if (r < 0)
+			return kx_err(errmsg, r, "%s", strerror(-r));
+		if (!img)
+			kx_diag(ctx, path, -ENOENT,
+			        "no kernel image in ../../../boot or build/: vmlinux exports are missing");
+		return 0;
+	}
+	info->type = KEXPORT_SOURCE_MODULE_TREE;
+	r = read_modules_into(ctx, table, path, info);
+	if (r < 0)
+		return kx_err(errmsg, r, "%s", strerror(-r));
+	snprintf(info->detail, sizeof(info->detail), "%zu modules", info->n_modules);
+	if (info->n_modules == 0 && info->n_bad == 0)
+		return kx_err(errmsg, -ENOENT, "no modules, Module.symvers or modules.* files in this directory");
+	return 0;
+}
+
+KX_EXPORT int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table *table,
+                                   const char *path, struct kexport_source_info *info)
+{
+	struct kexport_source_info dummy;
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	char errmsg[KEXPORT_ERRMSG_MAX] = "";
+	int r;
+	if (is_dir(path))
+		r = read_dir_source(ctx, table, path, info, errmsg);
+	else
+		r = read_file_source(ctx, table, path, info, errmsg);
+	if (r < 0)
+		kx_diag(ctx, path, r, errmsg[0] ? errmsg : strerror(-r));
+	return r;
+}
+
+KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
+                                   struct kexport_module ***mods, size_t *n_mods)
+{
+	size_t bad = 0;
+	*mods = NULL;
+	*n_mods = 0;
+	if (is_dir(path)) {
+		char **paths;
+		size_t n;
+		int r = kx_walk_modules(ctx, path, &paths, &n);
+		if (r < 0)
+			return r;
+		r = read_module_paths(ctx, paths, n, path, mods, n_mods, &bad);
+		kx_free_paths(paths, n);
+		if (r == 0 && n == 0) {
+			kx_diag(ctx, path, -ENOENT, "no modules (.ko, .ko.xz, .ko.zst, .ko.gz) in this directory");
+			return -ENOENT;
+		}
+		return r;
+	}
+	char *one = strdup(path);
+	if (!one)
+		return -ENOMEM;
+	int r = read_module_paths(ctx, &one, 1, NULL, mods, n_mods, &bad);
+	free(one);
+	if (r == 0 && bad)
+		return -EINVAL;
+	return r;
+}

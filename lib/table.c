@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The export table: every reader adds to one, every command reads one.
+ * An open-addressing hash on the name finds entries; conflicts between
+ * sources are kept, not dropped, so commands can show them.
+ */
+#include "libkexport-internal.h"
+
+struct kexport_table {
+	struct kx_arena arena;
+	struct kexport_export **items; /* stable pointers, insertion or name order */
+	size_t n, cap;
+	size_t *slots;                 /* hash slots: index + 1, 0 = empty */
+	size_t n_slots;
+	struct kexport_conflict *conflicts;
+	size_t n_conflicts, cap_conflicts;
+};
+
+static const char *const kind_names[KEXPORT_KIND_COUNT] = {
+	[KEXPORT_KIND_PLAIN] = "EXPORT_SYMBOL",
+	[KEXPORT_KIND_GPL] = "EXPORT_SYMBOL_GPL",
+	[KEXPORT_KIND_GPL_FUTURE] = "EXPORT_SYMBOL_GPL_FUTURE",
+	[KEXPORT_KIND_UNUSED] = "EXPORT_UNUSED_SYMBOL",
+	[KEXPORT_KIND_UNUSED_GPL] = "EXPORT_UNUSED_SYMBOL_GPL",
+};
+
+static const char *const kind_short[KEXPORT_KIND_COUNT] = {
+	[KEXPORT_KIND_PLAIN] = "plain",   [KEXPORT_KIND_GPL] = "gpl",
+	[KEXPORT_KIND_GPL_FUTURE] = "gpl_future", [KEXPORT_KIND_UNUSED] = "unused",
+	[KEXPORT_KIND_UNUSED_GPL] = "unused_gpl",
+};
+
+KX_EXPORT const char *kexport_kind_name(enum kexport_kind kind)
+{
+	return (unsigned)kind < KEXPORT_KIND_COUNT ? kind_names[kind] : "(unknown)";
+}
+
+KX_EXPORT const char *kexport_kind_short(enum kexport_kind kind)
+{
+	return (unsigned)kind < KEXPORT_KIND_COUNT ? kind_short[kind] : "unknown";
+}
+
+KX_EXPORT int kexport_kind_parse(const char *s, size_t len, enum kexport_kind *kind)
+{
+	for (unsigned k = 0; k < KEXPORT_KIND_COUNT; k++)
+		if (strlen(kind_names[k]) == len && memcmp(kind_names[k], s, len) == 0) {
+			*kind = (enum kexport_kind)k;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+KX_EXPORT bool kexport_kind_gpl_only(enum kexport_kind kind)
+{
+	return kind == KEXPORT_KIND_GPL || kind == KEXPORT_KIND_UNUSED_GPL;
+}
+
+KX_EXPORT int kexport_table_new(struct kexport_table **table)
+{
+	struct kexport_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	*table = t;
+	return 0;
+}
+
+KX_EXPORT void kexport_table_free(struct kexport_table *t)
+{
+	if (!t)
+		return;
+	kx_arena_free(&t->arena);
+	free(t->items);
+	free(t->slots);
+	free(t->conflicts);
+	free(t);
+}
+
+static size_t *find_slot(const struct kexport_table *t, const char *name)
+{
+	size_t mask = t->n_slots - 1;
+	for (size_t i = kx_hash(name) & mask;; i = (i + 1) & mask) {
+		size_t *s = &t->slots[i];
+		if (*s == 0 || strcmp(t->items[*s - 1]->name, name) == 0)
+			return s;
+	}
+}
+
+static void reindex(struct kexport_table *t)
+{
+	memset(t->slots, 0, t->n_slots * sizeof(*t->slots));
+	for (size_t i = 0; i < t->n; i++)
+		*find_slot(t, t->items[i]->name) = i + 1;
+}
+
+static int rehash(struct kexport_table *t, size_t n_slots)
+{
+	size_t *slots = calloc(n_slots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(t->slots);
+	t->slots = slots;
+	t->n_slots = n_slots;
+	reindex(t);
+	return 0;
+}
+
+static int add_conflict(struct kexport_table *t, const struct kexport_export *kept,
+                        const struct kexport_export *e, const char *what)
+{
+	if (t->n_conflicts == t->cap_conflicts) {
+		size_t cap = t->cap_conflicts ? t->cap_conflicts * 2 : 16;
+		void *p = realloc(t->conflicts, cap * sizeof(*t->conflicts));
+		if (!p)
+			return -ENOMEM;
+		t->conflicts = p;
+		t->cap_conflicts = cap;
+	}
+	struct kexport_export *copy = kx_arena_alloc(&t->arena, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	*copy = *e;
+	copy->name = kx_arena_strdup(&t->arena, e->name);
+	copy->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
+	copy->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
+	copy->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
+	if (!copy->name || !copy->ns || !copy->owner || !copy->source)
+		return -ENOMEM;
+	t->conflicts[t->n_conflicts++] = (struct kexport_conflict){ kept, copy, what };
+	return 2;
+}
+
+/*
+ * Two owner names mean the same module when one is a path and the other its
+ * base name (kallsyms knows "usb_storage", Module.symvers
+ * "drivers/usb/storage/usb-storage"): compare base names with '-' as '_'.
+ */
+static bool same_owner(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	if (sa && sb)
+		return false; /* two full paths that differ */
+	a = sa ? sa + 1 : a;
+	b = sb ? sb + 1 : b;
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '-' ? '_' : *a, cb = *b == '-' ? '_' : *b;
+		if (ca != cb)
+			return false;
+	}
+	return *a == *b;
+}
+
+KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_export *e)
+{
+	if (t->n_slots == 0 || (t->n + 1) * 2 > t->n_slots) {
+		if (rehash(t, t->n_slots ? t->n_slots * 2 : 1024) < 0)
+			return -ENOMEM;
+	}
+	size_t *slot = find_slot(t, e->name);
+	if (*slot) {
+		struct kexport_export *old = t->items[*slot - 1];
+		const char *owner = e->owner ? e->owner : "";
+		if (!same_owner(old->owner, owner))
+			return add_conflict(t, old, e, "owner");
+		if ((e->known & old->known & KEXPORT_KNOWN_KIND) && e->kind != old->kind)
+			return add_conflict(t, old, e, "kind");
+		if ((e->known & old->known & KEXPORT_KNOWN_NS) && strcmp(e->ns ? e->ns : "", old->ns))
+			return add_conflict(t, old, e, "namespace");
+		if ((e->known & old->known & KEXPORT_KNOWN_CRC) && e->crc != old->crc)
+			return add_conflict(t, old, e, "crc");
+		/* Same export: fill in what the new source knows and the old did not. */
+		if ((e->known & KEXPORT_KNOWN_KIND) && !(old->known & KEXPORT_KNOWN_KIND))
+			old->kind = e->kind;
+		if ((e->known & KEXPORT_KNOWN_NS) && !(old->known & KEXPORT_KNOWN_NS) &&
+		    !(old->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "")))
+			return -ENOMEM;
+		if ((e->known & KEXPORT_KNOWN_CRC) && !(old->known & KEXPORT_KNOWN_CRC))
+			old->crc = e->crc;
+		/* Prefer the full path as owner name. */
+		if (strchr(owner, '/') && !strchr(old->owner, '/') &&
+		    !(old->owner = kx_arena_strdup(&t->arena, owner)))
+			return -ENOMEM;
+		old->known |= e->known;
+		return 1;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		void *p = realloc(t->items, cap * sizeof(*t->items));
+		if (!p)
+			return -ENOMEM;
+		t->items = p;
+		t->cap = cap;
+	}
+	struct kexport_export *c = kx_arena_alloc(&t->arena, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = *e;
+	c->name = kx_arena_strdup(&t->arena, e->name);
+	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
+	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
+	c->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
+	if (!c->name || !c->ns || !c->owner || !c->source)
+		return -ENOMEM;
+	t->items[t->n++] = c;
+	*slot = t->n;
+	return 0;
+}
+
+KX_EXPORT size_t kexport_table_count(const struct kexport_table *t)
+{
+	return t->n;
+}
+
+KX_EXPORT const struct kexport_export *kexport_table_get(const struct kexport_table *t, size_t i)
+{
+	return i < t->n ? t->items[i] : NULL;
+}
+
+KX_EXPORT const struct kexport_export *kexport_table_find(const struct kexport_table *t,
+                                                          const char *name)
+{
+	if (!t->n_slots)
+		return NULL;
+	size_t *s = find_slot(t, name);
+	return *s ? t->items[*s - 1] : NULL;
+}
+
+static int cmp_export_name(const void *a, const void *b)
+{
+	const struct kexport_export *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+KX_EXPORT void kexport_table_sort(struct kexport_table *t)
+{
+	if (t->n > 1)
+		qsort(t->items, t->n, sizeof(*t->items), cmp_export_name);
+	if (t->n_slots)
+		reindex(t);
+}
+
+KX_EXPORT size_t kexport_table_conflict_count(const struct kexport_table *t)
+{
+	return t->n_conflicts;
+}
+
+KX_EXPORT const struct kexport_conflict *kexport_table_conflict(const struct kexport_table *t,
+                                                                size_t i)
+{
+	return i < t->n_conflicts ? &t->conflicts[i] : NULL;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kexport: main, the global options and the subcommand table.  `help`,
+ * `--help`, the bash completion and the docs sync test all read cmds[].
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexport.h"
+
+#ifndef KEXPORT_VERSION
+#define KEXPORT_VERSION "0.1.0"
+#endif
+
+static const struct kexport_cmd *const cmds[] = {
+	&kexport_cmd_exports,
+	&kexport_cmd_show,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: kexport [-j|-p] [-v] [--threads N] COMMAND [ARGS...]\n"
+	           "       kexport help [COMMAND]\n"
+	           "       kexport --version\n\n"
+	           "Linux kernel symbol exports and module licensing: what a kernel exports,\n"
+	           "and what a module needs.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+	fprintf(f, "\nRun 'kexport COMMAND --help' for a command's options.\n"
+	           "Exit status: 0 success, 1 a finding (per command), 2 bad input or usage.\n");
+}
+
+static void version(void)
+{
+	if (kx_opt.json) {
+		kx_output_begin();
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "version", KEXPORT_VERSION);
+		json_key(kx_json, "compressions");
+		json_arr_start(kx_json);
+		for (int c = KEXPORT_COMP_GZIP; c < KEXPORT_COMP_COUNT; c++)
+			json_str(kx_json, kexport_compression_name((enum kexport_compression)c));
+		json_arr_end(kx_json);
+		json_obj_end(kx_json);
+		kx_output_end();
+		return;
+	}
+	printf("kexport %s\ncompressions: gzip xz zstd lz4\n", KEXPORT_VERSION);
+}
+
+static const struct kexport_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i]->name, name) == 0)
+			return cmds[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		KX_COMMON_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	/* '+': stop at the subcommand, whose own options follow it. */
+	while ((c = getopt_long(argc, argv, "+" KX_COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
+		int r = kx_common_option(c, optarg);
+		if (r < 0)
+			return KX_EXIT_BAD_INPUT;
+		if (r > 0)
+			continue;
+		if (c == 'V') {
+			version();
+			return KX_EXIT_OK;
+		}
+		if (c == 'h') {
+			usage(stdout);
+			return KX_EXIT_OK;
+		}
+		usage(stderr);
+		return KX_EXIT_BAD_INPUT;
+	}
+	if (optind >= argc) {
+		usage(stdout);
+		return KX_EXIT_OK;
+	}
+	const char *name = argv[optind];
+	if (strcmp(name, "help") == 0) {
+		if (optind + 1 < argc) {
+			const struct kexport_cmd *cmd = find_cmd(argv[optind + 1]);
+			if (!cmd) {
+				fprintf(stderr, "kexport: no such command '%s'\n", argv[optind + 1]);
+				return KX_EXIT_BAD_INPUT;
+			}
+			kx_print_help(cmd);
+			return KX_EXIT_OK;
+		}
+		usage(stdout);
+		return KX_EXIT_OK;
+	}
+	if (strcmp(name, "version") == 0) {
+		version();
+		return KX_EXIT_OK;
+	}
+	const struct kexport_cmd *cmd = find_cmd(name);
+	if (!cmd) {
+		fprintf(stderr, "kexport: no such command '%s'\n\n", name);
+		usage(stderr);
+		return KX_EXIT_BAD_INPUT;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* reset getopt for the subcommand */
+	return cmd->fn(argc, argv);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kexport command-line tool: one file per subcommand, each ending in a
+ * `const struct kexport_cmd kexport_cmd_NAME` descriptor.
+ *
+ * Adding a subcommand:
+ *   1. tools/NAME.c with `static int cmd_NAME(int argc, char **argv)` and the
+ *      descriptor at the bottom;
+ *   2. a row in cmds[] in tools/kexport.c and the file in meson.build;
+ *   3. docs/kexport-NAME.1.rst (SYNOPSIS = the usage string), bash
+ *      completion, tests under tests/integration.
+ *
+ * Exit status, for every command: 0 success, 1 a negative finding the
+ * command defines (e.g. a module would be refused), 2 bad input or usage.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "libkexport.h"
+
+#define KX_EXIT_OK 0
+#define KX_EXIT_FINDING 1
+#define KX_EXIT_BAD_INPUT 2
+
+struct kexport_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary; /* one line, for `kexport help` and completion */
+	const char *usage;   /* the SYNOPSIS, also printed by --help */
+	const char *options; /* option lines for --help */
+};
+
+extern const struct kexport_cmd kexport_cmd_exports;
+extern const struct kexport_cmd kexport_cmd_show;
+
+/* Global options (may also be given after the subcommand). */
+struct kx_global {
+	bool json, pretty, verbose;
+	int threads;
+};
+extern struct kx_global kx_opt;
+extern struct json *kx_json; /* non-NULL in JSON mode */
+
+/* Common options every subcommand accepts, for getopt_long tables. */
+#define KX_COMMON_SHORTOPTS "jpvh"
+#define KX_COMMON_LONGOPTS                                                                   \
+	{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' },           \
+	        { "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },   \
+	        { "threads", required_argument, NULL, 0x100 }
+#define KX_COMMON_HELP                                                                       \
+	"  -j, --json          one JSON document on stdout (schema: docs/json-schema.md)\n"   \
+	"  -p, --pretty        indented JSON (implies -j)\n"                                  \
+	"  -v, --verbose       say on stderr what each source was detected as\n"              \
+	"      --threads N     worker threads for per-file work (default: all CPUs)\n"        \
+	"  -h, --help          this help\n"
+
+/* Handle a common option; returns 1 if it was one, 0 if not, -1 on error. */
+int kx_common_option(int opt, const char *arg);
+/* Start JSON output if -j/-p was given. */
+void kx_output_begin(void);
+void kx_output_end(void);
+
+/* A bad input: one line on stderr "kexport: PATH: MSG", kept for JSON. */
+void kx_bad_input(const char *path, const char *msg);
+unsigned kx_bad_input_count(void);
+/* Usage error for a command: message, then the usage line; returns 2. */
+int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+void kx_print_help(const struct kexport_cmd *cmd);
+/* The diagnostic callback for a library context. */
+void kx_diag_cb(void *data, const char *path, int err, const char *msg);
+/* A context with the global options applied; exits on ENOMEM. */
+struct kexport_ctx *kx_ctx_new(void);
+/* In JSON mode: write the "errors" array member (call inside the top object). */
+void kx_json_errors(void);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Output shared by all subcommands: global options, JSON mode, and the one
+ * rule for bad input: one line on stderr naming the input and the problem.
+ * In JSON mode the same errors are also listed in the document's "errors".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexport.h"
+
+struct kx_global kx_opt;
+struct json *kx_json;
+
+struct bad {
+	char *path, *msg;
+};
+static struct bad *bads;
+static size_t n_bads, cap_bads;
+
+int kx_common_option(int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p':
+		kx_opt.pretty = true;
+		__attribute__((fallthrough)); /* -p implies -j */
+	case 'j':
+		kx_opt.json = true;
+		return 1;
+	case 'v':
+		kx_opt.verbose = true;
+		return 1;
+	case 0x100: {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (*end || n < 0 || n > 64) {
+			fprintf(stderr, "kexport: --threads takes a number from 0 to 64\n");
+			return -1;
+		}
+		kx_opt.threads = (int)n;
+		return 1;
+	}
+	}
+	return 0;
+}
+
+void kx_output_begin(void)
+{
+	if (kx_opt.json && !kx_json) {
+		kx_json = json_new(stdout, kx_opt.pretty);
+		if (!kx_json) {
+			fprintf(stderr, "kexport: out of memory\n");
+			exit(KX_EXIT_BAD_INPUT);
+		}
+	}
+}
+
+void kx_output_end(void)
+{
+	json_free(kx_json);
+	kx_json = NULL;
+	fflush(stdout);
+}
+
+void kx_bad_input(const char *path, const char *msg)
+{
+	fprintf(stderr, "kexport: %s: %s\n", path, msg);
+	if (n_bads == cap_bads) {
+		size_t cap = cap_bads ? cap_bads * 2 : 16;
+		struct bad *nb = realloc(bads, cap * sizeof(*nb));
+		if (!nb)
+			return;
+		bads = nb;
+		cap_bads = cap;
+	}
+	bads[n_bads].path = strdup(path);
+	bads[n_bads].msg = strdup(msg);
+	if (bads[n_bads].path && bads[n_bads].msg)
+		n_bads++;
+}
+
+unsigned kx_bad_input_count(void)
+{
+	return (unsigned)n_bads;
+}
+
+void kx_json_errors(void)
+{
+	if (!kx_json)
+		return;
+	json_key(kx_json, "errors");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < n_bads; i++) {
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "path", bads[i].path);
+		json_kstr(kx_json, "error", bads[i].msg);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
+}
+
+void kx_diag_cb(void *data, const char *path, int err, const char *msg)
+{
+	(void)data;
+	(void)err;
+	kx_bad_input(path, msg);
+}
+
+struct kexport_ctx *kx_ctx_new(void)
+{
+	struct kexport_ctx *ctx;
+	if (kexport_ctx_new(&ctx) < 0) {
+		fprintf(stderr, "kexport: out of memory\n");
+		exit(KX_EXIT_BAD_INPUT);
+	}
+	kexport_ctx_set_diag(ctx, kx_diag_cb, NULL);
+	kexport_ctx_set_threads(ctx, kx_opt.threads);
+	return ctx;
+}
+
+void kx_print_help(const struct kexport_cmd *cmd)
+{
+	printf("Usage: %s\n\n%s\n\nOptions:\n%s%s", cmd->usage, cmd->summary,
+	       cmd->options ? cmd->options : "", KX_COMMON_HELP);
+}
+
+int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("kexport: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: %s\nTry 'kexport %s --help'.\n", cmd->usage, cmd->name);
+	return KX_EXIT_BAD_INPUT;
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kexport show: the module model, everything kexport knows about a .ko.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexport.h"
+
+static const struct {
+	unsigned machine;
+	const char *name;
+} machines[] = {
+	{ 3, "i386" },   { 8, "mips" },    { 15, "parisc" }, { 20, "ppc" },     { 21, "ppc64" },
+	{ 22, "s390" },  { 40, "arm" },    { 43, "sparc64" }, { 62, "x86_64" }, { 183, "aarch64" },
+	{ 243, "riscv" }, { 258, "loongarch" },
+};
+
+static const char *machine_name(unsigned m)
+{
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].machine == m)
+			return machines[i].name;
+	return "unknown";
+}
+
+static void list_plain(const char *label, const char *const *v, size_t n)
+{
+	printf("%-13s", label);
+	if (n == 0)
+		printf("-");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? "," : "", v[i]);
+	printf("\n");
+}
+
+static void print_plain(const struct kexport_module *m)
+{
+	printf("module:      %s\n", m->name);
+	printf("path:        %s\n", m->path);
+	printf("owner:       %s\n", m->owner);
+	printf("file:        ELF%d %s-endian %s, compression %s\n", m->elf_class,
+	       m->big_endian ? "big" : "little", machine_name(m->machine),
+	       kexport_compression_name(m->compression));
+	if (m->license)
+		printf("license:     %s (%s)\n", m->license,
+		       m->gpl_compatible ? "GPL-compatible" : "not GPL-compatible: taints P, no GPL-only symbols");
+	else
+		printf("license:     none (the loader reads \"unspecified\": taints P)\n");
+	printf("vermagic:    %s\n", m->vermagic ? m->vermagic : "-");
+	printf("srcversion:  %s\n", m->srcversion ? m->srcversion : "-");
+	list_plain("depends:", m->depends, m->n_depends);
+	list_plain("import_ns:", m->import_ns, m->n_import_ns);
+	printf("flags:       intree=%s retpoline=%s staging=%s livepatch=%s test=%s\n",
+	       m->intree ? "Y" : "N", m->retpoline ? "Y" : "N", m->staging ? "Y" : "N",
+	       m->livepatch ? "Y" : "N", m->test ? "Y" : "N");
+	if (m->signed_trailer)
+		printf("signature:   appended (id_type %u, %u bytes)\n", m->sig_id_type, m->sig_len);
+	else
+		printf("signature:   none\n");
+	printf("versions:    %zu%s%s\n", m->n_versions, m->has_versions ? " __versions" : "",
+	       m->has_ext_versions ? " extended" : "");
+	printf("imports:     %zu\n", m->n_imports);
+	for (size_t i = 0; i < m->n_imports; i++) {
+		const struct kexport_import *imp = &m->imports[i];
+		char crc[16] = "-";
+		if (imp->has_crc)
+			snprintf(crc, sizeof(crc), "0x%08x", imp->crc);
+		printf("  %-10s %s%s\n", crc, imp->name, imp->weak ? " (weak)" : "");
+	}
+	printf("exports:     %zu\n", m->n_exports);
+	for (size_t i = 0; i < m->n_exports; i++) {
+		const struct kexport_export *e = &m->exports[i];
+		char crc[16] = "-";
+		if (e->known & KEXPORT_KNOWN_CRC)
+			snprintf(crc, sizeof(crc), "0x%08x", e->crc);
+		printf("  %-10s %-17s %s%s%s\n", crc, kexport_kind_name(e->kind), e->name,
+		       *e->ns ? " ns=" : "", e->ns);
+	}
+	printf("modinfo:     %zu\n", m->n_modinfo);
+	for (size_t i = 0; i < m->n_modinfo; i++)
+		printf("  %s=%s\n", m->modinfo[i].key, m->modinfo[i].value);
+}
+
+static void json_strlist(const char *key, const char *const *v, size_t n)
+{
+	json_key(kx_json, key);
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < n; i++)
+		json_str(kx_json, v[i]);
+	json_arr_end(kx_json);
+}
+
+static void print_json(const struct kexport_module *m)
+{
+	char crc[16];
+	json_obj_start(kx_json);
+	json_kstr(kx_json, "name", m->name);
+	json_kstr(kx_json, "path", m->path);
+	json_kstr(kx_json, "owner", m->owner);
+	json_kstr(kx_json, "compression", kexport_compression_name(m->compression));
+	json_kuint(kx_json, "elf_class", (uint64_t)m->elf_class);
+	json_kbool(kx_json, "big_endian", m->big_endian);
+	json_kstr(kx_json, "machine", machine_name(m->machine));
+	json_kstr(kx_json, "license", m->license);
+	json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
+	json_kbool(kx_json, "all_licenses_gpl_compatible", m->all_licenses_gpl);
+	json_kstr(kx_json, "vermagic", m->vermagic);
+	json_kstr(kx_json, "srcversion", m->srcversion);
+	json_kstr(kx_json, "version", m->version);
+	json_strlist("depends", m->depends, m->n_depends);
+	json_strlist("import_ns", m->import_ns, m->n_import_ns);
+	json_kbool(kx_json, "intree", m->intree);
+	json_kbool(kx_json, "retpoline", m->retpoline);
+	json_kbool(kx_json, "staging", m->staging);
+	json_kbool(kx_json, "livepatch", m->livepatch);
+	json_kbool(kx_json, "test", m->test);
+	json_key(kx_json, "signature");
+	if (m->signed_trailer) {
+		json_obj_start(kx_json);
+		json_kuint(kx_json, "id_type", m->sig_id_type);
+		json_kuint(kx_json, "length", m->sig_len);
+		json_obj_end(kx_json);
+	} else {
+		json_null(kx_json);
+	}
+	json_kbool(kx_json, "has_versions", m->has_versions);
+	json_kbool(kx_json, "has_ext_versions", m->has_ext_versions);
+	json_key(kx_json, "imports");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < m->n_imports; i++) {
+		const struct kexport_import *imp = &m->imports[i];
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "name", imp->name);
+		snprintf(crc, sizeof(crc), "0x%08x", imp->crc);
+		json_kstr(kx_json, "crc", imp->has_crc ? crc : NULL);
+		json_kbool(kx_json, "weak", imp->weak);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
+	json_key(kx_json, "exports");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < m->n_exports; i++) {
+		const struct kexport_export *e = &m->exports[i];
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "name", e->name);
+		json_kstr(kx_json, "kind", kexport_kind_name(e->kind));
+		json_kstr(kx_json, "namespace", e->ns);
+		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
+		json_kstr(kx_json, "crc", (e->known & KEXPORT_KNOWN_CRC) ? crc : NULL);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
+	json_key(kx_json, "modinfo");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < m->n_modinfo; i++) {
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "key", m->modinfo[i].key);
+		json_kstr(kx_json, "value", m->modinfo[i].value);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
+	json_obj_end(kx_json);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = { KX_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		int r = kx_common_option(c, optarg);
+		if (r < 0)
+			return KX_EXIT_BAD_INPUT;
+		if (r > 0)
+			continue;
+		if (c == 'h') {
+			kx_print_help(&kexport_cmd_show);
+			return KX_EXIT_OK;
+		}
+		return kx_usage_error(&kexport_cmd_show, "bad option");
+	}
+	if (optind >= argc)
+		return kx_usage_error(&kexport_cmd_show, "no MODULE given");
+	struct kexport_ctx *ctx = kx_ctx_new();
+	kx_output_begin();
+	if (kx_json) {
+		json_obj_start(kx_json);
+		json_key(kx_json, "modules");
+		json_arr_start(kx_json);
+	}
+	bool first = true;
+	for (int a = optind; a < argc; a++) {
+		struct kexport_module **mods;
+		size_t n;
+		if (kexport_read_modules(ctx, argv[a], &mods, &n) < 0 && n == 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (kx_json) {
+				print_json(mods[i]);
+			} else {
+				if (!first)
+					printf("\n");
+				print_plain(mods[i]);
+			}
+			first = false;
+		}
+		kexport_module_list_free(mods, n);
+	}
+	if (kx_json) {
+		json_arr_end(kx_json);
+		kx_json_errors();
+		json_obj_end(kx_json);
+	}
+	kx_output_end();
+	int ret = kexport_ctx_bad_inputs(ctx) ? KX_EXIT_BAD_INPUT : KX_EXIT_OK;
+	kexport_ctx_free(ctx);
+	return ret;
+}
+
+const struct kexport_cmd kexport_cmd_show = {
+	.name = "show",
+	.fn = cmd_show,
+	.summary = "print what kexport reads from kernel modules (licence, imports, CRCs, ...)",
+	.usage = "kexport show [OPTIONS] MODULE...",
+	.options = "  MODULE is a .ko, .ko.xz, .ko.zst or .ko.gz file, or a directory of them.\n",
+};
