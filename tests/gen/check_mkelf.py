@@ -7,8 +7,8 @@ struct module, decodes the export tables (PREL32 and absolute, with and without
 the namespace field, RELA and REL, symbol- or section-relative relocations),
 __kcrctab*, __versions, __version_ext_*, .modinfo, imports, the signature
 trailer, System.map and Module.symvers, and asserts they match what was
-requested.  If readelf is on PATH, it also requires `readelf -a -W` to print no
-warnings.
+requested.  If readelf / llvm-readelf are on PATH, `readelf -a -W
+--enable-checks` and `llvm-readelf -a` must print no warnings.
 
 usage: check_mkelf.py [--mkelf PATH] [--keep DIR] [-v]
 """
@@ -166,7 +166,7 @@ class Case:
                  stripped=False, sign=False, exports=(), imports=(), vonly=(),
                  modinfo=(), modinfo_pad=False, ext=False, no_basic=False,
                  system_map=False, symvers=False, owner=None, sig_len=None,
-                 this_size=None, base=None, pass_class=False):
+                 this_size=None, base=None, pass_class=False, banner=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
         em, cls, dbe, pc, ab = MACHINES[machine]
@@ -223,6 +223,8 @@ class Case:
             a += ["--base", hex(self.base)]
         if self.owner:
             a += ["--owner", self.owner]
+        if self.banner is not None:
+            a += ["--banner", self.banner]
         self.map_path = os.path.join(tmp, self.name + ".map") if self.system_map else None
         self.symvers_path = os.path.join(tmp, self.name + ".symvers") if self.symvers else None
         if self.map_path:
@@ -439,12 +441,10 @@ def verify_exports(case, elf, decoded):
     for ti, suf in enumerate(TABLES):
         want = sorted((e for e in case.exports if e["tab"] == ti), key=lambda e: e["name"].encode())
         got = decoded.get(ti)
-        if case.kind == "module" and not want:
+        if not want:
             check(got is None, "unexpected __ksymtab" + suf)
             continue
-        if got is None:
-            check(not want and ti >= 2, "missing __ksymtab" + suf)
-            continue
+        check(got is not None, "missing __ksymtab" + suf)
         check([g["name"] for g in got] == [e["name"] for e in want],
               "table %r names %r != %r" % (suf, [g["name"] for g in got], [e["name"] for e in want]))
         for g, e in zip(got, want):
@@ -554,6 +554,7 @@ def verify_system_map(case, elf, decoded):
             check(m[e["name"]][1] == "T", "map text symbol")
     for n in ("_text", "_stext", "start_kernel", "_etext"):
         check(n in m, "map lacks " + n)
+    check(m["linux_banner"] == (elf.sec(".rodata")["addr"], "R"), "map linux_banner")
     check(not any(n.startswith(("__kstrtab", "__crc_")) for n in m), "map has __kstrtab/__crc_")
 
 
@@ -574,14 +575,19 @@ def verify_symvers(case, out):
 
 
 def run_readelf(path):
-    if not shutil.which("readelf"):
-        return
-    p = subprocess.run(["readelf", "-a", "-W", path], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True)
-    check(p.returncode == 0, "readelf failed")
-    check(p.stderr.strip() == "", "readelf stderr: " + p.stderr.strip())
-    bad = [ln for ln in p.stdout.splitlines() if "warning" in ln.lower() or "error" in ln.lower()]
-    check(not bad, "readelf complains: %r" % bad)
+    """GNU readelf -a -W --enable-checks (and llvm-readelf -a if present) must be silent."""
+    tools = []
+    if shutil.which("readelf"):
+        tools.append(["readelf", "-a", "-W", "--enable-checks", path])
+    if shutil.which("llvm-readelf"):
+        tools.append(["llvm-readelf", "-a", path])
+    for argv in tools:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        check(p.returncode == 0, "%s failed" % argv[0])
+        check(p.stderr.strip() == "", "%s stderr: %s" % (argv[0], p.stderr.strip()))
+        bad = [ln for ln in p.stdout.splitlines() if "warning" in ln.lower() or "error" in ln.lower()]
+        check(not bad, "%s complains: %r" % (argv[0], bad))
 
 
 def run_case(mkelf, tmp, case, verbose):
@@ -602,6 +608,17 @@ def run_case(mkelf, tmp, case, verbose):
         verify_module_extras(case, elf)
     else:
         decoded = decode_vmlinux_tables(case, elf)
+    if case.kind == "vmlinux":
+        ro = elf.sec(".rodata")
+        banner = case.banner if case.banner is not None else "Linux version 6.1.0-mkelf"
+        check(ro is not None and elf.body(ro).startswith(banner.encode()), ".rodata banner")
+        check(elf.sections[1]["sname"] == ".text" and elf.sections[1]["addr"] ==
+              (case.base if case.base is not None else (0xffffffff81000000 if case.cls == 64 else 0xc0000000)),
+              ".text address")
+        check(elf.entry == elf.sections[1]["addr"], "e_entry")
+        if elf.symbols is not None:
+            lb = sym_by_name(elf)["linux_banner"]
+            check(lb["value"] == ro["addr"] and lb["type"] == 1, "linux_banner symbol")
     verify_exports(case, elf, decoded)
     verify_system_map(case, elf, decoded)
     verify_symvers(case, out)
@@ -688,6 +705,10 @@ def build_cases():
              system_map=True),
         Case("sp_asm_only_v", kind="vmlinux", layout="prel32",
              exports=[dict(name="memset", tab=0, asm=True), dict(name="memmove", tab=1, asm=True)]),
+        Case("sp_banner", kind="vmlinux", banner="Linux version 5.10.0-x (b@h) #2 SMP\n",
+             exports=[dict(name="only_plain", tab=0, crc=3)], system_map=True),
+        Case("sp_gpl_only_v", kind="vmlinux", stripped=True, layout="abs",
+             exports=[dict(name="g", tab=1, ns="N", crc=1)]),
         Case("sp_prel32_on_32", kind="vmlinux", machine="arm", layout="prel32", exports=exports_for(False)),
     ]
     return cases
@@ -711,6 +732,7 @@ NEGATIVE = [
     ["--machine", "mips"],
     ["--modinfo", "novalue"],
     ["--type", "module", "--system-map", "/dev/null"],
+    ["--banner", "x"],
 ]
 
 
@@ -721,8 +743,21 @@ def main():
     ap.add_argument("--keep", help="write outputs here instead of a temp dir")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
+    if not (os.path.isfile(args.mkelf) and os.access(args.mkelf, os.X_OK)):
+        print("mkelf binary not found: %s (build it or pass --mkelf)" % args.mkelf)
+        return 2
     tmp = args.keep or tempfile.mkdtemp(prefix="mkelf-check-")
     os.makedirs(tmp, exist_ok=True)
+    try:
+        failures, total = run_all(args, tmp)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("%d/%d checks passed" % (total - failures, total))
+    return 1 if failures else 0
+
+
+def run_all(args, tmp):
     failures = 0
     cases = build_cases()
     for c in cases:
@@ -742,11 +777,7 @@ def main():
             print("FAIL negative %r: rc=%d stderr=%r" % (neg, p.returncode, p.stderr))
         elif args.verbose:
             print("ok   rejects %r: %s" % (neg, p.stderr.strip()))
-    if not args.keep:
-        shutil.rmtree(tmp)
-    total = len(cases) + len(NEGATIVE)
-    print("%d/%d checks passed" % (total - failures, total))
-    return 1 if failures else 0
+    return failures, len(cases) + len(NEGATIVE)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@
  *   --gpl-future SPEC  --unused SPEC  --unused-gpl SPEC
  *   --abs-entries  --prel32-entries  --no-ns-field  --rel  --section-relocs
  *   --crc-long  --stripped  --sign  --sig-len N  --this-module-size N
- *   --base ADDR  --system-map FILE  --symvers FILE  --owner OWNER
+ *   --base ADDR  --banner TEXT  --system-map FILE  --symvers FILE
+ *   --owner OWNER
  *
  * Conventions worth knowing when writing tests against the output:
  *  - Each export table is sorted by name (strcmp), like SORT(___ksymtab+*).
@@ -38,7 +39,12 @@
  *    LOCAL NOTYPE __kstrtab_NAME, namespace -> __kstrtabns_NAME (or the
  *    __ksymtab_strings section symbol + offset with --section-relocs).
  *  - vmlinux: PREL32 fields are target - &field; absolute fields are vaddrs;
- *    :asm exports have namespace field 0.
+ *    :asm exports have namespace field 0.  Layout: .text (page aligned,
+ *    at --base), then a read-only PT_LOAD with .rodata (linux_banner) and
+ *    the export sections in vmlinux.lds.h order.
+ *  - Export/CRC sections exist only when they have entries (both types);
+ *    __kcrctab* exist for every present __ksymtab* as soon as any export has
+ *    a CRC (0 for the ones without).
  *  - Symbol order in .symtab: null, section symbols, other locals, then
  *    globals (defined ones first, then imports in command-line order).
  */
@@ -312,6 +318,8 @@ static int g_no_ns, g_stripped, g_sign, g_section_relocs, g_crc_long;
 static uint64_t g_sig_len = 256, g_this_module_size, g_base;
 static int g_base_set;
 static const char *g_system_map, *g_symvers, *g_owner, *g_output;
+static const char *g_banner =
+	"Linux version 6.1.0-mkelf (mkelf@localhost) (gcc) #1 SMP PREEMPT_DYNAMIC\n";
 
 static struct export *g_exp;
 static size_t g_nexp, g_capexp;
@@ -604,6 +612,8 @@ static void usage(FILE *f)
 "  --stripped                 vmlinux without .symtab/.strtab\n"
 "  --base ADDR                vmlinux .text address (default 0xffffffff81000000\n"
 "                             on 64-bit, 0xc0000000 on 32-bit)\n"
+"  --banner TEXT              vmlinux linux_banner string in .rodata\n"
+"                             (default \"Linux version 6.1.0-mkelf ...\\n\")\n"
 "  --sign                     append a fake module signature trailer\n"
 "  --sig-len N                opaque signature length for --sign (default 256)\n"
 "  --this-module-size N       size of .gnu.linkonce.this_module\n"
@@ -619,7 +629,7 @@ enum {
 	O_MODINFO_PAD, O_IMPORT, O_IMPORT_VO, O_EXT, O_NO_BASIC, O_EXPORT,
 	O_ABS, O_PREL, O_NO_NS, O_STRIPPED, O_GPL_FUTURE, O_UNUSED,
 	O_UNUSED_GPL, O_SIGN, O_SIG_LEN, O_SYSMAP, O_SYMVERS, O_OWNER,
-	O_SECREL, O_CRC_LONG, O_THIS_SIZE, O_BASE
+	O_SECREL, O_CRC_LONG, O_THIS_SIZE, O_BASE, O_BANNER
 };
 
 static void mark_module_only(const char *opt)
@@ -659,6 +669,7 @@ static void parse_args(int argc, char **argv)
 		{ "crc-long", no_argument, NULL, O_CRC_LONG },
 		{ "this-module-size", required_argument, NULL, O_THIS_SIZE },
 		{ "base", required_argument, NULL, O_BASE },
+		{ "banner", required_argument, NULL, O_BANNER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -795,6 +806,10 @@ static void parse_args(int argc, char **argv)
 			g_base_set = 1;
 			g_vmlinux_only_opt = "--base";
 			break;
+		case O_BANNER:
+			g_banner = optarg;
+			g_vmlinux_only_opt = "--banner";
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -884,7 +899,7 @@ static void validate(void)
 /* ------------------------------------------------------------------ */
 /* Building the sections                                               */
 
-static int s_text, s_modinfo, s_versions, s_ext_crcs, s_ext_names,
+static int s_text, s_rodata, s_modinfo, s_versions, s_ext_crcs, s_ext_names,
 	   s_strings, s_this, s_symtab, s_strtab, s_shstrtab;
 static int s_ksym[T_COUNT], s_kcrc[T_COUNT], s_rela[T_COUNT];
 static uint64_t g_this_size;
@@ -969,7 +984,7 @@ static void build_sections(void)
 	struct buf *b;
 
 	sec_new("", 0, 0, 0, 0);        /* index 0 */
-	s_modinfo = s_versions = s_ext_crcs = s_ext_names = s_strings = s_this = 0;
+	s_rodata = s_modinfo = s_versions = s_ext_crcs = s_ext_names = s_strings = s_this = 0;
 	s_symtab = s_strtab = 0;
 	for (t = 0; t < T_COUNT; t++)
 		s_ksym[t] = s_kcrc[t] = s_rela[t] = 0;
@@ -984,6 +999,12 @@ static void build_sections(void)
 	}
 	buf_zero(&g_sec[s_text].data, (size_t)text_size);
 
+	/* vmlinux: .rodata with linux_banner, before the export tables as in
+	 * RO_DATA(); it also guarantees a non-empty read-only PT_LOAD. */
+	if (g_vmlinux) {
+		s_rodata = sec_new(".rodata", MK_SHT_PROGBITS, MK_SHF_ALLOC, 32, 0);
+		buf_str(&g_sec[s_rodata].data, g_banner);
+	}
 	if (!g_vmlinux && g_nmodinfo) {
 		s_modinfo = sec_new(".modinfo", MK_SHT_PROGBITS, MK_SHF_ALLOC, 1, 0);
 		b = &g_sec[s_modinfo].data;
@@ -999,7 +1020,7 @@ static void build_sections(void)
 	/* __ksymtab* (+ relocation sections for modules) */
 	relsz = g_rel ? 2 * w : 3 * w;
 	for (t = 0; t < T_COUNT; t++) {
-		if (!g_tabn[t] && !(g_vmlinux && t <= T_GPL))
+		if (!g_tabn[t])
 			continue;
 		s_ksym[t] = sec_new(fmt_own("__ksymtab%s", g_tabs[t].suffix),
 				    MK_SHT_PROGBITS, MK_SHF_ALLOC, fw, 0);
@@ -1027,7 +1048,7 @@ static void build_sections(void)
 		}
 	}
 	/* __ksymtab_strings */
-	if (g_nexp || g_vmlinux) {
+	if (g_nexp) {
 		s_strings = sec_new("__ksymtab_strings", MK_SHT_PROGBITS,
 				    MK_SHF_ALLOC | MK_SHF_MERGE | MK_SHF_STRINGS, 1, 1);
 		b = &g_sec[s_strings].data;
@@ -1097,6 +1118,8 @@ static void build_symbols(void)
 		sym_new("_text", MK_STB_GLOBAL, MK_STT_NOTYPE, s_text, 0, 0);
 		sym_new("_stext", MK_STB_GLOBAL, MK_STT_NOTYPE, s_text, 0, 0);
 		sym_new("start_kernel", MK_STB_GLOBAL, MK_STT_FUNC, s_text, 0, 16);
+		sym_new("linux_banner", MK_STB_GLOBAL, MK_STT_OBJECT, s_rodata, 0,
+			g_sec[s_rodata].data.len);
 	} else {
 		sym_new("__this_module", MK_STB_GLOBAL, MK_STT_OBJECT, s_this, 0, g_this_size);
 		sym_new("init_module", MK_STB_GLOBAL, MK_STT_FUNC, s_text, 0, 16);
@@ -1196,7 +1219,7 @@ static void fill_vmlinux_entries(void)
 	unsigned w = wsize(), nf = nfields();
 	int t;
 	size_t j;
-	uint64_t stra = g_sec[s_strings].addr;
+	uint64_t stra = s_strings ? g_sec[s_strings].addr : 0;
 
 	for (t = 0; t < T_COUNT; t++) {
 		for (j = 0; j < g_tabn[t]; j++) {

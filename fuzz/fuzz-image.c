@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libFuzzer target: kernel images (kexport_image_extract: bzImage, EFI
+ * zboot, arm64 Image raw or compressed); when the payload is an ELF vmlinux,
+ * its export tables are read with kexport_parse_vmlinux.
+ */
+#include "fuzz-common.h"
+
+/* The library writes at most this much detail (read.c passes char[128]). */
+#define DETAIL_MAX 128
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kexport_table *t;
+	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	char errmsg[KEXPORT_ERRMSG_MAX];
+	errmsg[0] = '\0';
+	char *detail = malloc(DETAIL_MAX); /* on the heap, so ASan sees an overflow */
+	FUZZ_CHECK(detail != NULL, "out of memory");
+	memset(detail, 'x', DETAIL_MAX);
+	void *out = NULL;
+	size_t out_size = 0;
+	enum kexport_source_type type = KEXPORT_SOURCE_UNKNOWN;
+	int r = kexport_image_extract(data, size, &out, &out_size, &type, detail, errmsg);
+	fuzz_check_result(r, errmsg, "kexport_image_extract");
+	FUZZ_CHECK(memchr(detail, '\0', DETAIL_MAX) != NULL, "detail not NUL-terminated");
+	fuzz_sink += strlen(detail);
+	if (r == 0) {
+		FUZZ_CHECK(out != NULL || out_size == 0, "NULL output of %zu bytes", out_size);
+		FUZZ_CHECK(type == KEXPORT_SOURCE_BZIMAGE || type == KEXPORT_SOURCE_ARM64_IMAGE,
+		           "success with source type %d", (int)type);
+		/* Read every byte: the buffer must be as long as out_size says. */
+		const uint8_t *o = out;
+		uint8_t x = 0;
+		for (size_t i = 0; i < out_size; i += 4096)
+			x ^= o[i];
+		if (out_size)
+			x ^= o[out_size - 1];
+		fuzz_sink += x;
+		if (out_size >= 4 && memcmp(out, "\177ELF", 4) == 0) {
+			errmsg[0] = '\0';
+			r = kexport_parse_vmlinux(t, out, out_size, "fuzz", errmsg);
+			fuzz_check_result(r, errmsg, "kexport_parse_vmlinux");
+			fuzz_walk_table(t);
+		}
+		free(out);
+	}
+	free(detail);
+	kexport_table_free(t);
+	return 0;
+}

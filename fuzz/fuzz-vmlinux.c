@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libFuzzer target: vmlinux ELF export tables (kexport_parse_vmlinux). */
+#include "fuzz-common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kexport_table *t;
+	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	char errmsg[KEXPORT_ERRMSG_MAX];
+	errmsg[0] = '\0';
+	int r = kexport_parse_vmlinux(t, data, size, "fuzz", errmsg);
+	fuzz_check_result(r, errmsg, "kexport_parse_vmlinux");
+	if (r == 0)
+		FUZZ_CHECK(kexport_table_count(t) + kexport_table_conflict_count(t) > 0,
+		           "success without a single export");
+	fuzz_walk_table(t);
+	kexport_table_free(t);
+	return 0;
+}
