@@ -2,9 +2,11 @@
 /*
  * libFuzzer target: kernel images (kexport_image_extract: bzImage, EFI
  * zboot, arm64 Image raw or compressed); when the payload is an ELF vmlinux,
- * its export tables are read with kexport_parse_vmlinux.
+ * its export tables are read with kexport_parse_vmlinux, otherwise (a raw
+ * arm64 Image) they are searched for by shape, as kexport_read_exports() does.
  */
 #include "fuzz-common.h"
+#include "libkexport-internal.h" /* kx_ksymtab_scan_raw */
 
 /* The library writes at most this much detail (read.c passes char[128]). */
 #define DETAIL_MAX 128
@@ -42,6 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r = kexport_parse_vmlinux(t, out, out_size, "fuzz", errmsg);
 			fuzz_check_result(r, errmsg, "kexport_parse_vmlinux");
 			fuzz_walk_table(t);
+		} else {
+			struct kx_arena arena = { 0 };
+			struct kx_vec v;
+			kx_vec_init(&v, sizeof(struct kexport_export));
+			char how[128];
+			errmsg[0] = '\0';
+			r = kx_ksymtab_scan_raw(out, out_size, "fuzz", &arena, &v, how, errmsg);
+			fuzz_check_result(r, errmsg, "kx_ksymtab_scan_raw");
+			for (size_t i = 0; r == 0 && i < v.n; i++)
+				FUZZ_CHECK(kexport_table_add(t, (struct kexport_export *)v.items + i) >= 0,
+				           "kexport_table_add failed");
+			fuzz_walk_table(t);
+			kx_vec_free(&v);
+			kx_arena_free(&arena);
 		}
 		free(out);
 	}

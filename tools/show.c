@@ -139,6 +139,17 @@ static void print_json(const struct kexport_module *m)
 		json_obj_end(kx_json);
 	}
 	json_arr_end(kx_json);
+	json_key(kx_json, "versions");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < m->n_versions; i++) {
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "name", m->versions[i].name);
+		snprintf(crc, sizeof(crc), "0x%08x", m->versions[i].crc);
+		json_kstr(kx_json, "crc", crc);
+		json_kbool(kx_json, "extended", m->versions[i].extended);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
 	json_key(kx_json, "exports");
 	json_arr_start(kx_json);
 	for (size_t i = 0; i < m->n_exports; i++) {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Install what kexport needs from Debian's packages.
+#   scripts/install-deps.sh build   to build and run kexport
+#   scripts/install-deps.sh test    also what the tests, fuzzers and benches use
+set -euo pipefail
+build=(gcc meson ninja-build pkg-config zlib1g-dev liblzma-dev libzstd-dev liblz4-dev
+       xz-utils zstd ca-certificates)
+test=(clang libclang-rt-14-dev libcmocka-dev kmod python3 binutils gzip time
+      qemu-system-x86 busybox-static cpio)
+pkgs=("${build[@]}")
+[ "${1:-build}" = test ] && pkgs+=("${test[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
