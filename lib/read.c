@@ -384,6 +384,13 @@ static char *find_kernel_image(const char *dir)
 		}
 	}
 	free(real);
+	if (p) { /* say /boot/vmlinuz-VER, not .../lib/modules/VER/../../../boot/... */
+		char *canon = realpath(p, NULL);
+		if (canon) {
+			free(p);
+			p = canon;
+		}
+	}
 	return p;
 }
 

@@ -123,3 +123,16 @@ set +e
 "$KEXPORT" frobnicate > /dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command must exit 2"
 set -e
 echo "ok: help and usage"
+
+# The docs and the tool agree: each man page's SYNOPSIS is the command's
+# usage line, and every long option in --help is documented.
+for cmd in exports show; do
+	page=$top/docs/kexport-$cmd.1.rst
+	usage=$("$KEXPORT" "$cmd" --help | sed -n 's/^Usage: //p')
+	grep -qxF "$usage" "$page" || fail "docs/kexport-$cmd.1.rst SYNOPSIS is not '$usage'"
+	for opt in $("$KEXPORT" "$cmd" --help | grep -o -- '--[a-z-]\+' | sort -u); do
+		grep -qF -- "**$opt**" "$page" "$top/docs/common-options.rst" ||
+			fail "$opt of kexport $cmd is not in its man page"
+	done
+done
+echo "ok: man pages match --help"
