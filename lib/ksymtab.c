@@ -167,7 +167,8 @@ static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_sym
 			fr->target_off = s->value + (uint64_t)addend;
 		}
 	}
-	qsort(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
+	if (v.n > 1)
+		qsort(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
 	*out = v.items;
 	*n_out = v.n;
 	return 0;

@@ -130,7 +130,8 @@ int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, siz
 		kx_free_paths(w.paths.items, w.paths.n);
 		return r;
 	}
-	qsort(w.paths.items, w.paths.n, sizeof(char *), cmp_str);
+	if (w.paths.n > 1)
+		qsort(w.paths.items, w.paths.n, sizeof(char *), cmp_str);
 	*paths = w.paths.items;
 	*n = w.paths.n;
 	return 0;
