@@ -265,8 +265,9 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
+	case $t in symvers|sysmap) dict=fuzz/text.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
-	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -169,9 +169,13 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 
 /* module.c ---------------------------------------------------------------- */
 
+/* Read only what the export table needs: owner and exports. */
+#define KX_READ_EXPORTS_ONLY 1u
 int kx_module_read_src(const struct kx_src *src, const char *path, const char *owner,
-                       enum kexport_compression comp, struct kexport_module **mod,
-                       char *errmsg);
+                       enum kexport_compression comp, unsigned flags,
+                       struct kexport_module **mod, char *errmsg);
+int kx_module_read_path(const char *path, const char *tree, unsigned flags,
+                        struct kexport_module **mod, char *errmsg);
 /* The Module.symvers owner name of a module file below `tree`. */
 char *kx_module_owner(const char *path, const char *tree);
 

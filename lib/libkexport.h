@@ -269,7 +269,9 @@ void kexport_module_free(struct kexport_module *mod);
 /*
  * Read every module under a directory (or the one file `path`) with the
  * context's threads.  Modules come back sorted by path; unreadable ones go
- * to the diagnostic callback.  Free with kexport_module_list_free().
+ * to the diagnostic callback.  Free with kexport_module_list_free(), also
+ * when the call failed but *n_mods > 0 (some modules were read); with
+ * *n_mods == 0, *mods is NULL.
  */
 int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
                          struct kexport_module ***mods, size_t *n_mods);

@@ -232,16 +232,33 @@ static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_v
 	return 0;
 }
 
+static int cmp_version_ptr(const void *a, const void *b)
+{
+	const struct kexport_version *const *x = a, *const *y = b;
+	int c = strcmp((*x)->name, (*y)->name);
+	/* extended entries first: they win over __versions (kernel-rules.md §4.3) */
+	return c ? c : (int)(*y)->extended - (int)(*x)->extended;
+}
+
+/* The version entry the loader would check for `name`, from a sorted index. */
 static const struct kexport_version *find_version(const struct kexport_module *m,
+                                                  struct kexport_version **idx, size_t n,
                                                   const char *name)
 {
-	/* Extended tables win over __versions when present (kernel-rules.md §4.3). */
-	for (int pass = m->has_ext_versions ? 0 : 1; pass < 2; pass++)
-		for (size_t i = 0; i < m->n_versions; i++)
-			if (m->versions[i].extended == (pass == 0) &&
-			    strcmp(m->versions[i].name, name) == 0)
-				return &m->versions[i];
-	return NULL;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(idx[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || strcmp(idx[lo]->name, name) != 0)
+		return NULL;
+	/* With extended tables present, only they are searched. */
+	if (m->has_ext_versions && !idx[lo]->extended)
+		return NULL;
+	return idx[lo];
 }
 
 static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
@@ -258,8 +275,19 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
 	for (size_t i = 0; i < n; i++)
 		if (syms[i].shndx == KX_SHN_UNDEF && syms[i].name[0])
 			count++;
+	/* Modules import hundreds of symbols: look their CRCs up by bsearch. */
+	struct kexport_version **idx = malloc((m->n_versions ? m->n_versions : 1) * sizeof(*idx));
+	if (!idx) {
+		free(syms);
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < m->n_versions; i++)
+		idx[i] = &m->versions[i];
+	if (m->n_versions > 1)
+		qsort(idx, m->n_versions, sizeof(*idx), cmp_version_ptr);
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
 	if (!m->imports) {
+		free(idx);
 		free(syms);
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
@@ -270,16 +298,18 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
 		memset(imp, 0, sizeof(*imp));
 		imp->name = kx_arena_strdup(&p->arena, syms[i].name);
 		if (!imp->name) {
+			free(idx);
 			free(syms);
 			return kx_err(errmsg, -ENOMEM, "out of memory");
 		}
 		imp->weak = syms[i].bind == KX_STB_WEAK;
-		const struct kexport_version *v = find_version(m, imp->name);
+		const struct kexport_version *v = find_version(m, idx, m->n_versions, imp->name);
 		if (v) {
 			imp->has_crc = true;
 			imp->crc = v->crc;
 		}
 	}
+	free(idx);
 	free(syms);
 	return 0;
 }
@@ -304,8 +334,8 @@ static int read_signature(struct kexport_module *m, const struct kx_src *src, ch
 }
 
 int kx_module_read_src(const struct kx_src *src, const char *path, const char *owner,
-                       enum kexport_compression comp, struct kexport_module **mod,
-                       char *errmsg)
+                       enum kexport_compression comp, unsigned flags,
+                       struct kexport_module **mod, char *errmsg)
 {
 	struct module_priv *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -336,6 +366,8 @@ int kx_module_read_src(const struct kx_src *src, const char *path, const char *o
 		goto out;
 	}
 
+	if (flags & KX_READ_EXPORTS_ONLY)
+		goto exports;
 	int mi = kx_elf_find(&elf, ".modinfo");
 	if (mi > 0) {
 		const uint8_t *d;
@@ -383,6 +415,13 @@ int kx_module_read_src(const struct kx_src *src, const char *path, const char *o
 	m->n_versions = vers.n;
 	if ((r = read_imports(p, &elf, errmsg)) < 0)
 		goto out;
+	if ((r = read_signature(m, src, errmsg)) < 0)
+		goto out;
+exports:
+	if (!m->name && !(m->name = name_from_path(&p->arena, path))) {
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((r = kx_ksymtab_read(&elf, m->owner, m->path, &p->arena, &exps, errmsg)) < 0)
 		goto out;
 	m->exports = kx_arena_alloc(&p->arena, (exps.n ? exps.n : 1) * sizeof(*m->exports));
@@ -393,7 +432,6 @@ int kx_module_read_src(const struct kx_src *src, const char *path, const char *o
 	if (exps.n)
 		memcpy(m->exports, exps.items, exps.n * sizeof(*m->exports));
 	m->n_exports = exps.n;
-	r = read_signature(m, src, errmsg);
 out:
 	kx_vec_free(&vers);
 	kx_vec_free(&exps);
@@ -406,8 +444,8 @@ out:
 	return 0;
 }
 
-KX_EXPORT int kexport_module_read(const char *path, const char *tree,
-                                  struct kexport_module **mod, char *errmsg)
+int kx_module_read_path(const char *path, const char *tree, unsigned flags,
+                        struct kexport_module **mod, char *errmsg)
 {
 	struct kx_src src;
 	enum kexport_compression comp = KEXPORT_COMP_NONE;
@@ -419,10 +457,16 @@ KX_EXPORT int kexport_module_read(const char *path, const char *tree,
 		kx_src_close(&src);
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
-	r = kx_module_read_src(&src, path, owner, comp, mod, errmsg);
+	r = kx_module_read_src(&src, path, owner, comp, flags, mod, errmsg);
 	free(owner);
 	kx_src_close(&src);
 	return r;
+}
+
+KX_EXPORT int kexport_module_read(const char *path, const char *tree,
+                                  struct kexport_module **mod, char *errmsg)
+{
+	return kx_module_read_path(path, tree, 0, mod, errmsg);
 }
 
 KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char *path,
@@ -448,7 +492,7 @@ KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char 
 		kx_src_close(&src);
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
-	int r = kx_module_read_src(&src, path, owner, comp, mod, errmsg);
+	int r = kx_module_read_src(&src, path, owner, comp, 0, mod, errmsg);
 	free(owner);
 	kx_src_close(&src);
 	return r;

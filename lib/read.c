@@ -168,7 +168,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 			info->type = KEXPORT_SOURCE_MODULE;
 			struct kexport_module *m;
 			char *owner = kx_module_owner(path, NULL);
-			r = owner ? kx_module_read_src(&src, path, owner, KEXPORT_COMP_NONE, &m, errmsg)
+			r = owner ? kx_module_read_src(&src, path, owner, KEXPORT_COMP_NONE, KX_READ_EXPORTS_ONLY, &m, errmsg)
 			          : kx_err(errmsg, -ENOMEM, "out of memory");
 			free(owner);
 			if (r == 0) {
@@ -220,7 +220,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 			ms.owned = plain;
 			struct kexport_module *m;
 			char *owner = kx_module_owner(path, NULL);
-			r = owner ? kx_module_read_src(&ms, path, owner, comp, &m, errmsg)
+			r = owner ? kx_module_read_src(&ms, path, owner, comp, KX_READ_EXPORTS_ONLY, &m, errmsg)
 			          : kx_err(errmsg, -ENOMEM, "out of memory");
 			free(owner);
 			kx_src_close(&ms);
@@ -268,6 +268,7 @@ out:
 struct mod_job {
 	char **paths;
 	const char *tree;
+	unsigned flags;
 	struct kexport_module **mods;
 	int *errs;
 	char (*msgs)[KEXPORT_ERRMSG_MAX];
@@ -276,16 +277,17 @@ struct mod_job {
 static void read_one_module(size_t i, void *arg)
 {
 	struct mod_job *j = arg;
-	j->errs[i] = kexport_module_read(j->paths[i], j->tree, &j->mods[i], j->msgs[i]);
+	j->errs[i] = kx_module_read_path(j->paths[i], j->tree, j->flags, &j->mods[i], j->msgs[i]);
 	if (j->errs[i] < 0)
 		j->mods[i] = NULL;
 }
 
 /* Read modules from a list of paths in parallel; failures go to diag. */
 static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, const char *tree,
-                             struct kexport_module ***out, size_t *n_out, size_t *n_bad)
+                             unsigned flags, struct kexport_module ***out, size_t *n_out,
+                             size_t *n_bad)
 {
-	struct mod_job j = { paths, tree, calloc(n ? n : 1, sizeof(*j.mods)),
+	struct mod_job j = { paths, tree, flags, calloc(n ? n : 1, sizeof(*j.mods)),
 		             calloc(n ? n : 1, sizeof(int)), malloc((n ? n : 1) * KEXPORT_ERRMSG_MAX) };
 	if (!j.mods || !j.errs || !j.msgs) {
 		free(j.mods);
@@ -404,7 +406,7 @@ static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *tabl
 		return r;
 	struct kexport_module **mods;
 	size_t nm;
-	r = read_module_paths(ctx, paths, n, dir, &mods, &nm, &info->n_bad);
+	r = read_module_paths(ctx, paths, n, dir, KX_READ_EXPORTS_ONLY, &mods, &nm, &info->n_bad);
 	kx_free_paths(paths, n);
 	if (r < 0)
 		return r;
@@ -500,26 +502,30 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 	size_t bad = 0;
 	*mods = NULL;
 	*n_mods = 0;
+	int r;
 	if (is_dir(path)) {
 		char **paths;
 		size_t n;
-		int r = kx_walk_modules(ctx, path, &paths, &n);
-		if (r < 0)
+		if ((r = kx_walk_modules(ctx, path, &paths, &n)) < 0)
 			return r;
-		r = read_module_paths(ctx, paths, n, path, mods, n_mods, &bad);
+		r = read_module_paths(ctx, paths, n, path, 0, mods, n_mods, &bad);
 		kx_free_paths(paths, n);
 		if (r == 0 && n == 0) {
 			kx_diag(ctx, path, -ENOENT, "no modules (.ko, .ko.xz, .ko.zst, .ko.gz) in this directory");
-			return -ENOENT;
+			r = -ENOENT;
 		}
-		return r;
+	} else {
+		char *one = strdup(path);
+		if (!one)
+			return -ENOMEM;
+		r = read_module_paths(ctx, &one, 1, NULL, 0, mods, n_mods, &bad);
+		free(one);
+		if (r == 0 && bad)
+			r = -EINVAL;
 	}
-	char *one = strdup(path);
-	if (!one)
-		return -ENOMEM;
-	int r = read_module_paths(ctx, &one, 1, NULL, mods, n_mods, &bad);
-	free(one);
-	if (r == 0 && bad)
-		return -EINVAL;
+	if (r < 0 && *n_mods == 0) { /* nothing to hand back */
+		kexport_module_list_free(*mods, 0);
+		*mods = NULL;
+	}
 	return r;
 }

@@ -28,7 +28,13 @@ while IFS=$'\t' read -r name what; do
 	# As a module to show, and as an export source next to a good module.
 	expect_bad "$f" "$KEXPORT" show "$f" "$good"
 	grep -q '^module:      usb_storage$' "$tmp/out" || fail "$name ($what): good module not shown"
-	expect_bad "$f" "$KEXPORT" exports --format symvers "$f" "$good"
+	case $name in
+	*versions* | *modinfo*)
+		# `exports` reads neither section, so the file is fine for it.
+		"$KEXPORT" exports --format symvers "$f" "$good" > "$tmp/out" 2> /dev/null ||
+			fail "$name ($what): exports should not read this section" ;;
+	*) expect_bad "$f" "$KEXPORT" exports --format symvers "$f" "$good" ;;
+	esac
 	grep -q 'usb_stor_sense_invalidCDB' "$tmp/out" || fail "$name ($what): good exports missing"
 	n=$((n + 1))
 done < "$tmp/list"
