@@ -19,7 +19,7 @@ static int check_strtab(const uint8_t *data, uint64_t size, const char *what, ch
 	return 0;
 }
 
-int kx_elf_open(struct kx_elf *elf, const struct kx_src *src, char *errmsg)
+int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 {
 	memset(elf, 0, sizeof(*elf));
 	elf->src = src;
@@ -53,6 +53,14 @@ int kx_elf_open(struct kx_elf *elf, const struct kx_src *src, char *errmsg)
 	if (shentsize < want_ent)
 		return kx_err(errmsg, -EINVAL, "section header size %u too small", shentsize);
 
+	/*
+	 * One read for the section headers and, in modules, the section names
+	 * that the linker puts just before them.
+	 */
+	if (src->fd >= 0 && shnum && kx_in_bounds(shoff, shnum * shentsize, src->size)) {
+		uint64_t lo = shoff > 4096 ? shoff - 4096 : 0;
+		kx_src_prefetch(src, lo, shoff + shnum * shentsize - lo);
+	}
 	/* Extended numbering: counts too big for the header live in section 0. */
 	uint8_t sh0[64];
 	if ((r = kx_src_read(src, shoff, want_ent, sh0, errmsg)) < 0)

@@ -80,7 +80,18 @@ struct kx_src {
 	const uint8_t *mem;
 	uint64_t size;
 	void *owned;           /* a buffer this source frees */
+	/*
+	 * Syscalls dominate reading thousands of small modules, so a file
+	 * source keeps its first bytes and one prefetched window (the section
+	 * headers with the section names just before them) in memory.
+	 */
+	uint8_t head[64];
+	size_t head_len;
+	uint8_t *win;
+	uint64_t win_off, win_len;
 };
+/* Read [off, off+len) once into the source's window (files only; best effort). */
+void kx_src_prefetch(struct kx_src *src, uint64_t off, uint64_t len);
 int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg);
 void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const char *path);
 void kx_src_close(struct kx_src *src);
@@ -113,7 +124,7 @@ struct kx_shdr {
 };
 
 struct kx_elf {
-	const struct kx_src *src;
+	struct kx_src *src;
 	bool is64, be;
 	uint16_t type, machine;
 	struct kx_shdr *sh;
@@ -144,7 +155,7 @@ struct kx_sym {
 	uint8_t bind, type;
 };
 
-int kx_elf_open(struct kx_elf *elf, const struct kx_src *src, char *errmsg);
+int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg);
 void kx_elf_close(struct kx_elf *elf);
 /* Index of the first section with this name, or -ENOENT. */
 int kx_elf_find(const struct kx_elf *elf, const char *name);
@@ -171,7 +182,7 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 
 /* Read only what the export table needs: owner and exports. */
 #define KX_READ_EXPORTS_ONLY 1u
-int kx_module_read_src(const struct kx_src *src, const char *path, const char *owner,
+int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg);
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,

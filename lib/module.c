@@ -333,7 +333,7 @@ static int read_signature(struct kexport_module *m, const struct kx_src *src, ch
 	return 0;
 }
 
-int kx_module_read_src(const struct kx_src *src, const char *path, const char *owner,
+int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg)
 {

@@ -54,7 +54,34 @@ int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg)
 		return kx_err(errmsg, -EINVAL, "not a regular file");
 	}
 	src->size = (uint64_t)st.st_size;
+	size_t want = src->size < sizeof(src->head) ? (size_t)src->size : sizeof(src->head);
+	ssize_t got = want ? pread(src->fd, src->head, want, 0) : 0;
+	src->head_len = got > 0 ? (size_t)got : 0;
 	return 0;
+}
+
+void kx_src_prefetch(struct kx_src *src, uint64_t off, uint64_t len)
+{
+	if (src->fd < 0 || !kx_in_bounds(off, len, src->size) || len > (64u << 20))
+		return;
+	uint8_t *w = malloc(len ? len : 1);
+	if (!w)
+		return;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = pread(src->fd, w + done, len - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(w);
+			return;
+		}
+		done += (size_t)r;
+	}
+	free(src->win);
+	src->win = w;
+	src->win_off = off;
+	src->win_len = len;
 }
 
 void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const char *path)
@@ -74,6 +101,10 @@ void kx_src_close(struct kx_src *src)
 	free(src->owned);
 	src->owned = NULL;
 	src->mem = NULL;
+	free(src->win);
+	src->win = NULL;
+	src->win_len = 0;
+	src->head_len = 0;
 }
 
 int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, char *errmsg)
@@ -86,6 +117,14 @@ int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, c
 	if (src->fd < 0) {
 		if (len)
 			memcpy(dst, src->mem + off, len);
+		return 0;
+	}
+	if (off + len <= src->head_len) {
+		memcpy(dst, src->head + off, len);
+		return 0;
+	}
+	if (src->win && off >= src->win_off && off + len <= src->win_off + src->win_len) {
+		memcpy(dst, src->win + (off - src->win_off), len);
 		return 0;
 	}
 	size_t done = 0;
@@ -330,6 +369,7 @@ int kx_src_open_plain(struct kx_src *src, const char *path, enum kexport_compres
 		goto fail;
 	close(src->fd);
 	src->fd = -1;
+	src->head_len = 0;
 	src->owned = out;
 	src->mem = out;
 	src->size = out_len;
