@@ -117,6 +117,9 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 			s->info = kx_get32(p + 28, be);
 			s->entsize = kx_get32(p + 36, be);
 		}
+		/* SHT_NOBITS occupies no bytes of the file: as data it is empty. */
+		if (s->type == KX_SHT_NOBITS)
+			s->size = 0;
 	}
 	free(raw);
 	raw = NULL;
@@ -223,8 +226,7 @@ int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, cha
 	    (r = kx_elf_section(elf, st->link, &strs, errmsg)) < 0)
 		return r;
 	uint64_t strsize = elf->sh[st->link].size;
-	if (elf->sh[st->link].type == KX_SHT_NOBITS ||
-	    check_strtab(strs, strsize, "symbol string table", errmsg) < 0)
+	if (check_strtab(strs, strsize, "symbol string table", errmsg) < 0)
 		return -EINVAL;
 	size_t n = st->size / esz;
 	if (n <= 1)

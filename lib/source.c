@@ -222,7 +222,8 @@ static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char
 static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *errmsg)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
-	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+	/* Kernel images use at most a 32 MiB dictionary; a hostile header can ask for 4 GiB. */
+	if (lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
 		return kx_err(errmsg, -ENOMEM, "liblzma init failed");
 	int ret = 0;
 	s.next_in = in;
@@ -238,7 +239,9 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 			break;
 		if (lr != LZMA_OK) {
 			ret = kx_err(errmsg, -EINVAL, "%s xz data (liblzma error %d)",
-			             lr == LZMA_BUF_ERROR ? "truncated" : "corrupt", (int)lr);
+			             lr == LZMA_BUF_ERROR ? "truncated"
+			             : lr == LZMA_MEMLIMIT_ERROR ? "xz dictionary too large in" : "corrupt",
+			             (int)lr);
 			break;
 		}
 	}
@@ -251,8 +254,11 @@ static int decode_zstd(const uint8_t *in, size_t in_len, struct outbuf *o, char 
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	if (!ds)
 		return kx_err(errmsg, -ENOMEM, "libzstd init failed");
-	/* Kernel images are compressed with --long windows up to 2^31. */
-	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 31);
+	/*
+	 * Kernel images and modules use windows of at most 2^27 (128 MiB); a
+	 * larger one in a hostile frame would only cost memory.
+	 */
+	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
 	ZSTD_inBuffer ib = { in, in_len, 0 };
 	int ret = 0;
 	for (;;) {

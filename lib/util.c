@@ -16,6 +16,10 @@ int kx_err(char *errmsg, int err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(errmsg, KEXPORT_ERRMSG_MAX, fmt, ap);
 		va_end(ap);
+		/* Messages quote names from hostile files: keep them on one line. */
+		for (char *c = errmsg; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 	}
 	return err;
 }
