@@ -104,6 +104,20 @@ static int rehash(struct kexport_table *t, size_t n_slots)
 	return 0;
 }
 
+/* A copy of e whose strings live in the table's arena; NULL on ENOMEM. */
+static struct kexport_export *copy_export(struct kexport_table *t, const struct kexport_export *e)
+{
+	struct kexport_export *c = kx_arena_alloc(&t->arena, sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = *e;
+	c->name = kx_arena_strdup(&t->arena, e->name);
+	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
+	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
+	c->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
+	return c->name && c->ns && c->owner && c->source ? c : NULL;
+}
+
 static int add_conflict(struct kexport_table *t, const struct kexport_export *kept,
                         const struct kexport_export *e, const char *what)
 {
@@ -115,15 +129,8 @@ static int add_conflict(struct kexport_table *t, const struct kexport_export *ke
 		t->conflicts = p;
 		t->cap_conflicts = cap;
 	}
-	struct kexport_export *copy = kx_arena_alloc(&t->arena, sizeof(*copy));
+	struct kexport_export *copy = copy_export(t, e);
 	if (!copy)
-		return -ENOMEM;
-	*copy = *e;
-	copy->name = kx_arena_strdup(&t->arena, e->name);
-	copy->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
-	copy->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
-	copy->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
-	if (!copy->name || !copy->ns || !copy->owner || !copy->source)
 		return -ENOMEM;
 	t->conflicts[t->n_conflicts++] = (struct kexport_conflict){ kept, copy, what };
 	return 2;
@@ -192,15 +199,8 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 		t->items = p;
 		t->cap = cap;
 	}
-	struct kexport_export *c = kx_arena_alloc(&t->arena, sizeof(*c));
+	struct kexport_export *c = copy_export(t, e);
 	if (!c)
-		return -ENOMEM;
-	*c = *e;
-	c->name = kx_arena_strdup(&t->arena, e->name);
-	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
-	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
-	c->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
-	if (!c->name || !c->ns || !c->owner || !c->source)
 		return -ENOMEM;
 	t->items[t->n++] = c;
 	*slot = t->n;

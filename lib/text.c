@@ -24,6 +24,31 @@ static size_t split_tabs(const char *s, size_t len, const char **f, size_t *fl, 
 	return n + 1; /* more fields than max */
 }
 
+/* A cursor over the lines of a text file; CRLF endings are accepted. */
+struct lines {
+	const char *p, *end;
+	size_t lineno;
+};
+
+/* The next non-empty line (without its ending), or false at the end. */
+static bool next_line(struct lines *l, const char **line, size_t *len)
+{
+	while (l->p < l->end) {
+		const char *nl = memchr(l->p, '\n', (size_t)(l->end - l->p));
+		size_t n = nl ? (size_t)(nl - l->p) : (size_t)(l->end - l->p);
+		*line = l->p;
+		l->p += n + (nl ? 1 : 0);
+		l->lineno++;
+		if (n && (*line)[n - 1] == '\r')
+			n--;
+		if (n) {
+			*len = n;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool parse_crc(const char *s, size_t len, uint32_t *crc)
 {
 	if (len < 3 || len > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
@@ -53,22 +78,16 @@ KX_EXPORT int kexport_parse_symvers(struct kexport_table *table, const char *dat
                                     const char *path, char *errmsg)
 {
 	char buf[4][512];
-	size_t lineno = 0, n_lines = 0;
-	const char *p = data, *end = data + size;
+	size_t n_lines = 0;
 	if (size == 0)
 		return kx_err(errmsg, -EINVAL, "empty file");
 	if (memchr(data, '\0', size))
 		return kx_err(errmsg, -EINVAL, "binary data in a text file");
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *line = p;
-		p += len + (nl ? 1 : 0);
-		lineno++;
-		if (len && line[len - 1] == '\r')
-			len--;
-		if (len == 0)
-			continue;
+	struct lines l = { data, data + size, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&l, &line, &len)) {
+		size_t lineno = l.lineno;
 		const char *f[6];
 		size_t fl[6];
 		size_t nf = split_tabs(line, len, f, fl, 5);
@@ -188,18 +207,11 @@ KX_EXPORT int kexport_parse_system_map(struct kexport_table *table, const char *
 		              "Debian's placeholder System.map (the real one is in the -dbg package)");
 	/* Pass 1: the section bounds that tell an export's kind; pass 2: the exports. */
 	for (int pass = 0; pass < 2; pass++) {
-		const char *p = data, *end = data + size;
-		size_t lineno = 0, n_exports = 0;
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			const char *line = p;
-			p += len + (nl ? 1 : 0);
-			lineno++;
-			if (len && line[len - 1] == '\r')
-				len--;
-			if (len == 0)
-				continue;
+		struct lines l = { data, data + size, 0 };
+		const char *line;
+		size_t len, n_exports = 0;
+		while (next_line(&l, &line, &len)) {
+			size_t lineno = l.lineno;
 			struct map_line ml;
 			if (!parse_map_line(line, len, &ml))
 				return kx_err(errmsg, -EINVAL,
