@@ -74,7 +74,7 @@ seed() { # seed TARGET NAME FILE: copy FILE into the target's corpus if non-empt
 }
 seed_map() { # seed_map NAME FILE KALLSYMS(0|1): sysmap inputs start with the selector byte
 	[ -s "$2" ] || return 0
-	{ printf "\\x0$3"; cat "$2"; } >"$tmp/sel"
+	{ if [ "$3" = 1 ]; then printf '\001'; else printf '\000'; fi; cat "$2"; } >"$tmp/sel"
 	seed sysmap "$1" "$tmp/sel"
 }
 truncated() { # truncated FILE BYTES -> $tmp/trunc
