@@ -15,7 +15,7 @@ static int decompress_payload(const uint8_t *p, size_t len, const char *where, v
 		return kx_err(errmsg, -ENOTSUP, "%s payload has an unknown compression", where);
 	uint8_t *o;
 	size_t ol;
-	int r = kx_decompress(c, p, len, 0, true, &o, &ol, errmsg);
+	int r = kx_decompress(c, p, len, 0, &o, &ol, errmsg);
 	if (r < 0)
 		return r;
 	*out = o;
@@ -30,6 +30,23 @@ static bool is_arm64_image(const uint8_t *d, size_t size)
 	return size >= 64 && kx_get32(d + 0x38, false) == 0x644d5241u; /* "ARM\x64" */
 }
 
+/* x86 boot protocol (Documentation/x86/boot.rst): "HdrS" at 0x202. */
+static bool is_bzimage(const uint8_t *d, size_t size)
+{
+	return size >= 0x206 && memcmp(d + 0x202, "HdrS", 4) == 0;
+}
+
+/* EFI zboot (arm64, riscv, loongarch): "zimg" at 4. */
+static bool is_zboot(const uint8_t *d, size_t size)
+{
+	return size >= 8 && memcmp(d, "MZ", 2) == 0 && memcmp(d + 4, "zimg", 4) == 0;
+}
+
+bool kx_is_kernel_image(const uint8_t *head, size_t len)
+{
+	return is_bzimage(head, len) || is_zboot(head, len) || is_arm64_image(head, len);
+}
+
 KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, size_t *out_size,
                                     enum kexport_source_type *type, char *detail,
                                     char *errmsg)
@@ -37,8 +54,7 @@ KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, s
 	const uint8_t *d = data;
 	if (detail)
 		detail[0] = '\0';
-	/* x86 boot protocol (Documentation/x86/boot.rst): "HdrS" at 0x202. */
-	if (size >= 0x250 && memcmp(d + 0x202, "HdrS", 4) == 0) {
+	if (is_bzimage(d, size) && size >= 0x250) {
 		*type = KEXPORT_SOURCE_BZIMAGE;
 		uint16_t version = kx_get16(d + 0x206, false);
 		if (version < 0x208)
@@ -54,8 +70,8 @@ KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, s
 		return decompress_payload(d + start, (size_t)len, "bzImage", out, out_size, detail,
 		                          errmsg);
 	}
-	/* EFI zboot (arm64, riscv, loongarch): "zimg" at 4, payload offset/size at 8/12. */
-	if (size >= 64 && memcmp(d, "MZ", 2) == 0 && memcmp(d + 4, "zimg", 4) == 0) {
+	/* EFI zboot: payload offset/size at 8/12. */
+	if (is_zboot(d, size) && size >= 64) {
 		*type = KEXPORT_SOURCE_ARM64_IMAGE;
 		uint64_t start = kx_get32(d + 8, false), len = kx_get32(d + 12, false);
 		if (!kx_in_bounds(start, len, size))

@@ -100,13 +100,12 @@ int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, c
 
 enum kexport_compression kx_detect_compression(const uint8_t *p, size_t len);
 /*
- * Decompress a whole stream.  `limit` caps the output (hostile inputs);
- * `concatenated_ok` lets trailing garbage after the first stream pass (kernel
- * image payloads are followed by other data).
+ * Decompress the first stream of `in` (data after it, as in kernel image
+ * payloads, is ignored).  `limit` caps the output (hostile inputs); 0 means
+ * the default of 1 GiB.
  */
 int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
-                  size_t limit, bool trailing_ok, uint8_t **out, size_t *out_len,
-                  char *errmsg);
+                  size_t limit, uint8_t **out, size_t *out_len, char *errmsg);
 /*
  * Open a file and, if it is compressed, decompress it into memory, so that
  * `src` reads the plain content either way.
@@ -163,6 +162,11 @@ int kx_elf_find(const struct kx_elf *elf, const char *name);
 int kx_elf_section(struct kx_elf *elf, size_t idx, const uint8_t **data, char *errmsg);
 /* Symbol table: read .symtab and its string table.  n_syms excludes index 0. */
 int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, char *errmsg);
+
+/* image.c ---------------------------------------------------------------- */
+
+/* A bzImage, EFI zboot or arm64 Image header at the start of a file. */
+bool kx_is_kernel_image(const uint8_t *head, size_t len);
 
 /* ksymtab.c --------------------------------------------------------------- */
 

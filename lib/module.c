@@ -480,7 +480,7 @@ KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char 
 		uint8_t *out;
 		size_t out_len;
 		/* A module never decompresses to more than this; fuzzers stay fast. */
-		int r = kx_decompress(comp, data, size, (size_t)256 << 20, false, &out, &out_len,
+		int r = kx_decompress(comp, data, size, (size_t)256 << 20, &out, &out_len,
 		                      errmsg);
 		if (r < 0)
 			return r;

@@ -49,13 +49,12 @@ static int add_all(struct kexport_table *t, const struct kexport_export *e, size
 	return 0;
 }
 
-KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
-                                    const char *path, char *errmsg)
+/* vmlinux: only the export sections are touched (read with pread for files). */
+static int read_vmlinux(struct kexport_table *table, struct kx_src *src, const char *path,
+                        size_t *added, char *errmsg)
 {
-	struct kx_src src;
-	kx_src_open_mem(&src, data, size, path);
 	struct kx_elf elf;
-	int r = kx_elf_open(&elf, &src, errmsg);
+	int r = kx_elf_open(&elf, src, errmsg);
 	if (r < 0)
 		return r;
 	struct kx_arena arena = { 0 };
@@ -65,29 +64,6 @@ KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *dat
 		r = kx_err(errmsg, -ENOEXEC, "a module, not vmlinux");
 	else
 		r = kx_ksymtab_read(&elf, "vmlinux", path, &arena, &v, errmsg);
-	size_t added = 0;
-	if (r == 0 && v.n == 0)
-		r = kx_err(errmsg, -ENOENT, "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
-	if (r == 0 && add_all(table, v.items, v.n, &added) < 0)
-		r = kx_err(errmsg, -ENOMEM, "out of memory");
-	kx_vec_free(&v);
-	kx_arena_free(&arena);
-	kx_elf_close(&elf);
-	return r;
-}
-
-/* vmlinux read from a file with pread: only the export sections are touched. */
-static int read_vmlinux_file(struct kexport_table *table, struct kx_src *src, const char *path,
-                             size_t *added, char *errmsg)
-{
-	struct kx_elf elf;
-	int r = kx_elf_open(&elf, src, errmsg);
-	if (r < 0)
-		return r;
-	struct kx_arena arena = { 0 };
-	struct kx_vec v;
-	kx_vec_init(&v, sizeof(struct kexport_export));
-	r = kx_ksymtab_read(&elf, "vmlinux", path, &arena, &v, errmsg);
 	if (r == 0 && v.n == 0)
 		r = kx_err(errmsg, -ENOENT, "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
 	if (r == 0 && add_all(table, v.items, v.n, added) < 0)
@@ -95,6 +71,38 @@ static int read_vmlinux_file(struct kexport_table *table, struct kx_src *src, co
 	kx_vec_free(&v);
 	kx_arena_free(&arena);
 	kx_elf_close(&elf);
+	return r;
+}
+
+KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
+                                    const char *path, char *errmsg)
+{
+	struct kx_src src;
+	kx_src_open_mem(&src, data, size, path);
+	size_t added = 0;
+	return read_vmlinux(table, &src, path, &added, errmsg);
+}
+
+/* One module's exports; `src` reads its plain (decompressed) bytes. */
+static int read_module_exports(struct kexport_table *table, struct kx_src *src,
+                               const char *path, enum kexport_compression comp,
+                               struct kexport_source_info *info, char *errmsg)
+{
+	info->type = KEXPORT_SOURCE_MODULE;
+	struct kexport_module *m;
+	char *owner = kx_module_owner(path, NULL);
+	int r = owner ? kx_module_read_src(src, path, owner, comp, KX_READ_EXPORTS_ONLY, &m, errmsg)
+	              : kx_err(errmsg, -ENOMEM, "out of memory");
+	free(owner);
+	if (r < 0)
+		return r;
+	r = add_all(table, m->exports, m->n_exports, &info->n_exports);
+	if (comp == KEXPORT_COMP_NONE)
+		snprintf(info->detail, sizeof(info->detail), "module %s", m->name);
+	else
+		snprintf(info->detail, sizeof(info->detail), "%s-compressed module %s",
+		         kexport_compression_name(comp), m->name);
+	kexport_module_free(m);
 	return r;
 }
 
@@ -165,28 +173,16 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 	if (hl >= 4 && memcmp(head, "\177ELF", 4) == 0) {
 		bool rel = hl >= 18 && kx_get16(head + 16, head[5] == 2) == KX_ET_REL;
 		if (rel) {
-			info->type = KEXPORT_SOURCE_MODULE;
-			struct kexport_module *m;
-			char *owner = kx_module_owner(path, NULL);
-			r = owner ? kx_module_read_src(&src, path, owner, KEXPORT_COMP_NONE, KX_READ_EXPORTS_ONLY, &m, errmsg)
-			          : kx_err(errmsg, -ENOMEM, "out of memory");
-			free(owner);
-			if (r == 0) {
-				r = add_all(table, m->exports, m->n_exports, &info->n_exports);
-				snprintf(info->detail, sizeof(info->detail), "module %s", m->name);
-				kexport_module_free(m);
-			}
+			r = read_module_exports(table, &src, path, KEXPORT_COMP_NONE, info, errmsg);
 		} else {
 			info->type = KEXPORT_SOURCE_VMLINUX;
-			r = read_vmlinux_file(table, &src, path, &info->n_exports, errmsg);
+			r = read_vmlinux(table, &src, path, &info->n_exports, errmsg);
 			snprintf(info->detail, sizeof(info->detail), "ELF vmlinux");
 		}
 		goto out;
 	}
 
-	bool image = (hl >= 0x206 && memcmp(head + 0x202, "HdrS", 4) == 0) ||
-	             (hl >= 64 && kx_get32(head + 0x38, false) == 0x644d5241u) ||
-	             (hl >= 8 && memcmp(head, "MZ", 2) == 0 && memcmp(head + 4, "zimg", 4) == 0);
+	bool image = kx_is_kernel_image(head, hl);
 	enum kexport_compression comp = kx_detect_compression(head, hl);
 	if (image || comp != KEXPORT_COMP_NONE) {
 		uint8_t *all = malloc(src.size);
@@ -206,7 +202,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 		/* Compressed: a module (.ko.xz ...) or a compressed kernel image. */
 		uint8_t *plain;
 		size_t plen;
-		r = kx_decompress(comp, all, src.size, 0, false, &plain, &plen, errmsg);
+		r = kx_decompress(comp, all, src.size, 0, &plain, &plen, errmsg);
 		if (r < 0) {
 			free(all);
 			goto out;
@@ -214,22 +210,11 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 		if (plen >= 18 && memcmp(plain, "\177ELF", 4) == 0 &&
 		    kx_get16(plain + 16, plain[5] == 2) == KX_ET_REL) {
 			free(all);
-			info->type = KEXPORT_SOURCE_MODULE;
 			struct kx_src ms;
 			kx_src_open_mem(&ms, plain, plen, path);
 			ms.owned = plain;
-			struct kexport_module *m;
-			char *owner = kx_module_owner(path, NULL);
-			r = owner ? kx_module_read_src(&ms, path, owner, comp, KX_READ_EXPORTS_ONLY, &m, errmsg)
-			          : kx_err(errmsg, -ENOMEM, "out of memory");
-			free(owner);
+			r = read_module_exports(table, &ms, path, comp, info, errmsg);
 			kx_src_close(&ms);
-			if (r == 0) {
-				r = add_all(table, m->exports, m->n_exports, &info->n_exports);
-				snprintf(info->detail, sizeof(info->detail), "%s-compressed module %s",
-				         kexport_compression_name(comp), m->name);
-				kexport_module_free(m);
-			}
 			goto out;
 		}
 		free(plain);

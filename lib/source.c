@@ -319,10 +319,8 @@ static int decode_lz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
 }
 
 int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
-                  size_t limit, bool trailing_ok, uint8_t **out, size_t *out_len,
-                  char *errmsg)
+                  size_t limit, uint8_t **out, size_t *out_len, char *errmsg)
 {
-	(void)trailing_ok;
 	struct outbuf o = { NULL, 0, 0, limit ? limit : KX_DECOMPRESS_LIMIT };
 	int r;
 	switch (c) {
@@ -369,7 +367,7 @@ int kx_src_open_plain(struct kx_src *src, const char *path, enum kexport_compres
 	}
 	uint8_t *out;
 	size_t out_len;
-	r = kx_decompress(*comp, in, src->size, 0, false, &out, &out_len, errmsg);
+	r = kx_decompress(*comp, in, src->size, 0, &out, &out_len, errmsg);
 	free(in);
 	if (r < 0)
 		goto fail;
