@@ -33,16 +33,43 @@ void kx_vec_init(struct kx_vec *v, size_t item_size);
 void *kx_vec_push(struct kx_vec *v);
 void kx_vec_free(struct kx_vec *v);
 
-/* Bump allocator for strings that live as long as their owner. */
+/*
+ * Bump allocator for strings that live as long as their owner.  Zero
+ * initialised, blocks are malloc'd, growing.  With `slab` set, inside
+ * kx_thread_mem_enter()/_leave(), blocks are carved from the thread's
+ * shared huge-page chunks instead: call kx_arena_seal() when done adding
+ * (before the next slab arena of the thread is filled) to hand the unused
+ * tail back.  Blocks may be freed from any thread.
+ */
 struct kx_arena {
 	struct kx_arena_block *head;
+	size_t grown;
+	bool slab;
 };
-void *kx_arena_alloc(struct kx_arena *a, size_t size);
+void *kx_arena_alloc(struct kx_arena *a, size_t size);   /* 16-byte aligned */
+void *kx_arena_alloc_aligned(struct kx_arena *a, size_t size, size_t align);
+void kx_arena_seal(struct kx_arena *a);
+/* Move an arena to another place (the old one is left empty). */
+void kx_arena_move(struct kx_arena *dst, struct kx_arena *src);
 const char *kx_arena_strndup(struct kx_arena *a, const char *s, size_t len);
 const char *kx_arena_strdup(struct kx_arena *a, const char *s);
 void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
+
+/*
+ * Per-thread memory for bulk work (kx_parallel_for() workers enter it): a
+ * reusable scratch region and the slab for kx_arena.slab.  Nests.
+ */
+void kx_thread_mem_enter(void);
+void kx_thread_mem_leave(void);
+/*
+ * Scratch memory for one owner at a time, valid until
+ * kx_scratch_release(owner); NULL when not entered, owned by another or
+ * full (then use malloc).
+ */
+void *kx_scratch_alloc(const void *owner, size_t size);
+void kx_scratch_release(const void *owner);
 
 /* Read a whole (small, text) file into memory; *data is malloc'd, NUL-terminated. */
 int kx_read_file(const char *path, char **data, size_t *size, char *errmsg);
@@ -73,30 +100,41 @@ static inline bool kx_in_bounds(uint64_t off, uint64_t len, uint64_t size)
 /*
  * Where bytes come from: a file read with pread() (only the parts needed),
  * or a buffer in memory (decompressed inputs, fuzzers).
+ *
+ * Syscalls and page faults dominate reading thousands of small modules, so
+ * a file source keeps the ranges it has read (its first bytes, the section
+ * headers, coalesced sections) in memory, in the thread's scratch region
+ * when there is one, and hands out pointers into them.
  */
+#define KX_SRC_RANGES 16
+struct kx_src_range {
+	const uint8_t *p;
+	uint64_t off, len;
+};
 struct kx_src {
 	const char *path;
 	int fd;                /* -1 for memory */
 	const uint8_t *mem;
 	uint64_t size;
 	void *owned;           /* a buffer this source frees */
-	/*
-	 * Syscalls dominate reading thousands of small modules, so a file
-	 * source keeps its first bytes and one prefetched window (the section
-	 * headers with the section names just before them) in memory.
-	 */
-	uint8_t head[64];
-	size_t head_len;
-	uint8_t *win;
-	uint64_t win_off, win_len;
+	struct kx_src_range ranges[KX_SRC_RANGES];
+	size_t n_ranges;
+	struct kx_src_tmp *tmp; /* malloc'd buffers, freed on close */
 };
-/* Read [off, off+len) once into the source's window (files only; best effort). */
-void kx_src_prefetch(struct kx_src *src, uint64_t off, uint64_t len);
+/* Open a file; flags: KX_SRC_REGULAR when the caller knows it is a regular file. */
+#define KX_SRC_REGULAR 1u
 int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg);
+int kx_src_open_file_flags(struct kx_src *src, const char *path, unsigned flags, char *errmsg);
 void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const char *path);
 void kx_src_close(struct kx_src *src);
 /* Copy [off, off+len) into dst; -EINVAL if out of bounds. */
 int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, char *errmsg);
+/* A pointer to [off, off+len) if it is in memory already, else NULL. */
+const uint8_t *kx_src_peek(const struct kx_src *src, uint64_t off, uint64_t len);
+/* Read [off, off+len) into memory once (files only; best effort). */
+void kx_src_prefetch(struct kx_src *src, uint64_t off, uint64_t len);
+/* Memory that lives until kx_src_close(); NULL on ENOMEM. */
+void *kx_src_tmp(struct kx_src *src, size_t size);
 
 enum kexport_compression kx_detect_compression(const uint8_t *p, size_t len);
 /*
@@ -110,8 +148,8 @@ int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
  * Open a file and, if it is compressed, decompress it into memory, so that
  * `src` reads the plain content either way.
  */
-int kx_src_open_plain(struct kx_src *src, const char *path, enum kexport_compression *comp,
-                      char *errmsg);
+int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
+                      enum kexport_compression *comp, char *errmsg);
 
 /* elf.c ------------------------------------------------------------------- */
 
@@ -122,14 +160,24 @@ struct kx_shdr {
 	uint32_t link, info;
 };
 
+/* A symbol table as it is in the file; entries are decoded on demand. */
+struct kx_symtab {
+	const uint8_t *data;
+	size_t n;               /* entries, including the null entry 0 */
+	const char *strs;       /* NUL-terminated at strsize - 1 */
+	uint64_t strsize;
+	bool is64, be;
+};
+
 struct kx_elf {
 	struct kx_src *src;
 	bool is64, be;
 	uint16_t type, machine;
 	struct kx_shdr *sh;
 	size_t shnum;
-	char *shstrtab;
 	void **loaded;          /* per-section data read so far */
+	struct kx_symtab symtab;
+	bool have_symtab;
 };
 
 #define KX_SHT_PROGBITS 1
@@ -160,8 +208,38 @@ void kx_elf_close(struct kx_elf *elf);
 int kx_elf_find(const struct kx_elf *elf, const char *name);
 /* Section contents (NULL-safe for size 0); read once, owned by elf. */
 int kx_elf_section(struct kx_elf *elf, size_t idx, const uint8_t **data, char *errmsg);
-/* Symbol table: read .symtab and its string table.  n_syms excludes index 0. */
-int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, char *errmsg);
+/*
+ * Read the sections marked in want[shnum] now, adjacent ones in one read
+ * (files only; best effort: kx_elf_section() reports any problem later).
+ */
+void kx_elf_preload(struct kx_elf *elf, const bool *want);
+/*
+ * The symbol table (.symtab and its string table), checked once: every
+ * name offset is inside the string table.  -ENOENT without one.
+ */
+int kx_elf_symtab(struct kx_elf *elf, const struct kx_symtab **st, char *errmsg);
+/* Entry i (1 <= i < st->n). */
+static inline void kx_symtab_get(const struct kx_symtab *st, size_t i, struct kx_sym *s)
+{
+	const uint8_t *p = st->data + i * (st->is64 ? 24 : 16);
+	bool be = st->be;
+	uint8_t info;
+	uint32_t name = kx_get32(p, be);
+	if (st->is64) {
+		info = p[4];
+		s->shndx = kx_get16(p + 6, be);
+		s->value = kx_get64(p + 8, be);
+		s->size = kx_get64(p + 16, be);
+	} else {
+		s->value = kx_get32(p + 4, be);
+		s->size = kx_get32(p + 8, be);
+		info = p[12];
+		s->shndx = kx_get16(p + 14, be);
+	}
+	s->name = st->strs + name;
+	s->bind = info >> 4;
+	s->type = info & 0xf;
+}
 
 /* image.c ---------------------------------------------------------------- */
 
@@ -186,6 +264,8 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 
 /* Read only what the export table needs: owner and exports. */
 #define KX_READ_EXPORTS_ONLY 1u
+/* The path is a regular file (from kx_walk_modules()): no fstat() needed. */
+#define KX_READ_REGULAR 2u
 int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg);
@@ -216,3 +296,8 @@ void kx_parallel_for(const struct kexport_ctx *ctx, size_t n,
  */
 int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, size_t *n);
 void kx_free_paths(char **paths, size_t n);
+
+/* rules.c ----------------------------------------------------------------- */
+
+/* Every feature that holds for a kernel, one bit per enum kexport_feature. */
+unsigned kx_features(unsigned version, const char *distro);

@@ -187,6 +187,11 @@ struct kexport_module {
 	struct kexport_export *exports; /* its own __ksymtab* entries */
 	size_t n_exports;
 	bool has_this_module;    /* .gnu.linkonce.this_module present */
+
+	/* The signature trailer as the loader's mod_check_sig() sees it. */
+	bool sig_params_zero;    /* algo, hash, signer_len, key_id_len, pad all 0 */
+	bool sig_len_ok;         /* 0 < sig_len < what precedes the trailer */
+	bool sig_der;            /* the signature starts like a DER PKCS#7 message */
 };
 
 /* The first value of a modinfo key, or NULL. */
@@ -293,6 +298,210 @@ int kexport_image_extract(const void *data, size_t size, void **out, size_t *out
 
 /* Write one export as a Module.symvers line (without the newline). */
 int kexport_format_symvers(const struct kexport_export *e, char *buf, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* The target kernel                                                        */
+
+/* A kernel version as one number, comparable with <, like KERNEL_VERSION(). */
+#define KEXPORT_KVER(a, b, c) (((unsigned)(a) << 16) | ((unsigned)(b) << 8) | ((c) > 255 ? 255u : (unsigned)(c)))
+
+/*
+ * What the loader needs to know about the kernel besides its exports:
+ * release (UTS_RELEASE), version, distribution, configuration and vermagic.
+ */
+struct kexport_kernel;
+
+int kexport_kernel_new(struct kexport_kernel **k);
+void kexport_kernel_free(struct kexport_kernel *k);
+/*
+ * Learn what a source path tells: the release from a headers directory's
+ * include/generated/utsrelease.h, a /lib/modules/VERSION name or a bzImage's
+ * version string; the configuration from the directory's .config or
+ * /boot/config-RELEASE beside the image; the vermagic from a module of a
+ * /lib/modules tree.  Finding nothing is not an error.
+ */
+int kexport_kernel_probe(struct kexport_kernel *k, const char *path);
+/* "6.1.0-54-amd64"; -EINVAL if no version can be read from it. */
+int kexport_kernel_set_release(struct kexport_kernel *k, const char *release);
+/* "mainline" or "debian"; -EINVAL otherwise.  Default: guessed from the release. */
+int kexport_kernel_set_distro(struct kexport_kernel *k, const char *distro);
+/* A configuration value: key with or without "CONFIG_", value "y", "m", "n" or text. */
+int kexport_kernel_set_config(struct kexport_kernel *k, const char *key, const char *value);
+/* Read a .config file; errmsg (KEXPORT_ERRMSG_MAX) says why on failure. */
+int kexport_kernel_read_config(struct kexport_kernel *k, const char *path, char *errmsg);
+int kexport_kernel_set_vermagic(struct kexport_kernel *k, const char *vermagic);
+
+const char *kexport_kernel_release(const struct kexport_kernel *k); /* NULL if unknown */
+unsigned kexport_kernel_version(const struct kexport_kernel *k);     /* 0 if unknown */
+const char *kexport_kernel_distro(const struct kexport_kernel *k);
+/* The configured value ("y", "m", text), or NULL when unset or unknown. */
+const char *kexport_kernel_config(const struct kexport_kernel *k, const char *key);
+bool kexport_kernel_config_known(const struct kexport_kernel *k);
+/* The kernel's VERMAGIC_STRING: as set or probed, else built from release
+ * and configuration; NULL when the release is unknown. */
+const char *kexport_kernel_vermagic(const struct kexport_kernel *k);
+/* Where each fact came from, for -v and JSON: "release", "config", "vermagic". */
+const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fact);
+
+/* ------------------------------------------------------------------------ */
+/* The loader's rules across versions                                       */
+
+/*
+ * Behaviour of the module loader that changed between kernel versions.  The
+ * rules are one table (lib/rules.c) of rows "feature F is on from version A
+ * until version B (for distribution D)"; the verdict engine asks the table,
+ * never the version.
+ */
+enum kexport_feature {
+	KEXPORT_FEATURE_OLD_EXPORT_KINDS,      /* GPL_FUTURE and UNUSED exports resolve, with warnings */
+	KEXPORT_FEATURE_MISSING_CRC_ACCEPTED,  /* import absent from __versions: warn once, accept */
+	KEXPORT_FEATURE_NAMESPACES,            /* import_ns checked against the export's namespace */
+	KEXPORT_FEATURE_OWNER_TAINT,           /* P inherited from a proprietary owner, or refused */
+	KEXPORT_FEATURE_OWNER_MSG_SYMBOL,      /* those messages name the symbol */
+	KEXPORT_FEATURE_UNKNOWN_ERR_RET,       /* "Unknown symbol X (err -2)", not "(err 0)" */
+	KEXPORT_FEATURE_IGNORE_GOT,            /* _GLOBAL_OFFSET_TABLE_ may stay undefined on x86 */
+	KEXPORT_FEATURE_OOT_MESSAGE,           /* "loading out-of-tree module taints kernel." */
+	KEXPORT_FEATURE_NAME_TAINT_MESSAGE,    /* "module license taints kernel." for the name rules */
+	KEXPORT_FEATURE_TAINT_TEST,            /* test=Y taints N */
+	KEXPORT_FEATURE_SIG_REJECTED_MESSAGE,  /* "Loading of ... is rejected", -EKEYREJECTED */
+	KEXPORT_FEATURE_LATE_LICENSE_TAINT,    /* taints applied after add_unformed_module */
+	KEXPORT_FEATURE_EXTENDED_MODVERSIONS,  /* __version_ext_crcs/__version_ext_names */
+	KEXPORT_FEATURE_MODULE_NAMESPACES,     /* "module:" namespaces; importing one is refused */
+	KEXPORT_FEATURE_COUNT
+};
+
+struct kexport_rule {
+	enum kexport_feature feature;
+	unsigned since;        /* KEXPORT_KVER of the first version where it holds */
+	unsigned until;        /* first version where it no longer holds; 0: still holds */
+	const char *distro;    /* NULL: every kernel; else only that distribution */
+	bool on;               /* distribution rows can turn a feature off */
+	bool pinned;           /* false: the version is a bound, not the exact release */
+	const char *what;      /* one line, with the commit or source that says so */
+};
+
+const char *kexport_feature_name(enum kexport_feature f);
+size_t kexport_rule_count(void);
+const struct kexport_rule *kexport_rule_get(size_t i);
+/* Does `f` hold in kernel `version` of `distro` ("mainline", "debian", NULL)? */
+bool kexport_feature_on(enum kexport_feature f, unsigned version, const char *distro);
+
+/* ------------------------------------------------------------------------ */
+/* The loader's verdict                                                     */
+
+/* Taint bits, numbered as kernel/panic.c numbers them. */
+enum {
+	KEXPORT_TAINT_PROPRIETARY = 0,  /* P */
+	KEXPORT_TAINT_FORCED = 1,       /* F */
+	KEXPORT_TAINT_CRAP = 10,        /* C: staging */
+	KEXPORT_TAINT_OOT = 12,         /* O */
+	KEXPORT_TAINT_UNSIGNED = 13,    /* E */
+	KEXPORT_TAINT_LIVEPATCH = 15,   /* K */
+	KEXPORT_TAINT_TEST = 18,        /* N */
+};
+/* The letters of the set bits in the kernel's order ("POE"); module_only:
+ * only the flags shown per module, as /sys/module/NAME/taint does. */
+const char *kexport_taint_letters(unsigned long mask, bool module_only, char *buf, size_t size);
+
+/* Why a module is refused or tainted. */
+enum kexport_reason {
+	KEXPORT_REASON_MISSING,           /* no export of that name */
+	KEXPORT_REASON_GPL_ONLY,          /* GPL-only export hidden from a non-GPL module */
+	KEXPORT_REASON_PROPRIETARY_OWNER, /* GPL-only user importing from a proprietary module */
+	KEXPORT_REASON_INHERITED_TAINT,   /* importing from a proprietary module: P inherited */
+	KEXPORT_REASON_CRC_MISMATCH,
+	KEXPORT_REASON_CRC_MISSING,       /* the import has no __versions entry */
+	KEXPORT_REASON_NO_VERSIONS,       /* no __versions at all: a forced load */
+	KEXPORT_REASON_NS_NOT_IMPORTED,
+	KEXPORT_REASON_NS_MODULE_SCOPE,   /* a module: namespace that does not name this module */
+	KEXPORT_REASON_NS_MODULE_IMPORT,  /* import_ns=module:... is refused */
+	KEXPORT_REASON_VERMAGIC,
+	KEXPORT_REASON_NO_VERMAGIC,       /* a forced load */
+	KEXPORT_REASON_LAYOUT,            /* module_layout: struct module's version */
+	KEXPORT_REASON_SIGNATURE_POLICY,  /* no usable signature and signatures are enforced */
+	KEXPORT_REASON_SIGNATURE_INVALID, /* a malformed signature is always fatal */
+	KEXPORT_REASON_UNSIGNED,          /* E */
+	KEXPORT_REASON_LICENSE,           /* P from the licence */
+	KEXPORT_REASON_LICENSE_NAME,      /* P from the module's name (driverloader, lve, ndiswrapper) */
+	KEXPORT_REASON_OUT_OF_TREE,       /* O */
+	KEXPORT_REASON_STAGING,           /* C */
+	KEXPORT_REASON_LIVEPATCH,         /* K, or refused without livepatch support */
+	KEXPORT_REASON_TEST,              /* N */
+	KEXPORT_REASON_RETPOLINE,         /* a warning, no taint */
+	KEXPORT_REASON_EXPORTS_NO_CRC,    /* exports without CRCs: a forced load */
+	KEXPORT_REASON_OLD_KIND,          /* GPL_FUTURE / UNUSED export used (old kernels) */
+	KEXPORT_REASON_DUPLICATE_EXPORT,
+	KEXPORT_REASON_ALREADY_LOADED,
+	KEXPORT_REASON_NOT_A_MODULE,      /* no .gnu.linkonce.this_module or no symbols */
+	KEXPORT_REASON_DEPENDENCY,        /* the module owning an import would be refused */
+	KEXPORT_REASON_COUNT
+};
+/* "MISSING", "GPL_ONLY", ... */
+const char *kexport_reason_name(enum kexport_reason r);
+
+struct kexport_problem {
+	enum kexport_reason reason;
+	bool fatal;               /* this alone makes the load fail */
+	const char *symbol;       /* NULL when not about one import */
+	const char *explanation;  /* kexport's own one line */
+};
+
+struct kexport_verdict {
+	const char *module;              /* the name the kernel uses */
+	bool loads;
+	int err;                         /* init_module's result: 0 or -errno */
+	unsigned long module_taint;      /* bits; meaningful when it loads */
+	unsigned long kernel_taint_before, kernel_taint_after;
+	const char **log;                /* the kernel's lines, in order, no newline */
+	size_t n_log;
+	struct kexport_problem *problems;
+	size_t n_problems;
+	const char **needs;              /* modules modprobe loads first for its imports */
+	size_t n_needs;
+};
+void kexport_verdict_free(struct kexport_verdict *v);
+
+/* finit_module flags the loader honours. */
+enum {
+	KEXPORT_LOAD_IGNORE_MODVERSIONS = 1, /* MODULE_INIT_IGNORE_MODVERSIONS */
+	KEXPORT_LOAD_IGNORE_VERMAGIC = 2,    /* MODULE_INIT_IGNORE_VERMAGIC */
+};
+
+/* Which appended signatures the kernel's keyring accepts (kexport does no crypto). */
+enum kexport_sig_trust {
+	KEXPORT_SIG_TRUST_SAME_BUILD = 0, /* signed, and vermagic names the kernel's release */
+	KEXPORT_SIG_TRUST_ALL,
+	KEXPORT_SIG_TRUST_NONE,           /* every signature's key is unavailable */
+};
+
+/*
+ * A simulated kernel: its exports, configuration and rules, its taint, and
+ * the modules loaded into it.  `kernel` and `exports` are not copied and must
+ * outlive the loader.  Exports owned by modules in `exports` are supplied as
+ * modprobe supplies them: their owner is loaded first (see `needs`).
+ */
+struct kexport_loader;
+
+int kexport_loader_new(struct kexport_loader **l, const struct kexport_kernel *kernel,
+                       const struct kexport_table *exports);
+void kexport_loader_free(struct kexport_loader *l);
+void kexport_loader_set_taint(struct kexport_loader *l, unsigned long mask);
+unsigned long kexport_loader_taint(const struct kexport_loader *l);
+void kexport_loader_set_sig_trust(struct kexport_loader *l, enum kexport_sig_trust trust);
+/*
+ * For exports owned by modules of the table: the owner's taint once loaded
+ * (return 0), or that it would be refused (return < 0).  Default: every
+ * owner loads untainted.  `owner` is the table's owner string.
+ */
+typedef int (*kexport_owner_fn)(void *data, const char *owner, unsigned long *taint);
+void kexport_loader_set_owner_fn(struct kexport_loader *l, kexport_owner_fn fn, void *data);
+/* What loading `m` now would do; the loader does not change. */
+int kexport_loader_check(struct kexport_loader *l, const struct kexport_module *m,
+                         unsigned flags, struct kexport_verdict **v);
+/* The same, and keep the outcome: the kernel's taint and, if it loads, the
+ * module and its exports.  `m` must outlive the loader. */
+int kexport_loader_load(struct kexport_loader *l, const struct kexport_module *m,
+                        unsigned flags, struct kexport_verdict **v);
 
 #ifdef __cplusplus
 }

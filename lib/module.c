@@ -39,8 +39,24 @@ KX_EXPORT void kexport_module_free(struct kexport_module *mod)
 	if (!mod)
 		return;
 	struct module_priv *p = (struct module_priv *)mod;
-	kx_arena_free(&p->arena);
-	free(p);
+	/* p lives in its own arena */
+	struct kx_arena a;
+	kx_arena_move(&a, &p->arena);
+	kx_arena_free(&a);
+}
+
+/* A zeroed module whose arena holds it, on the thread's slab when there is one. */
+static struct module_priv *module_new(void)
+{
+	struct kx_arena a = { .slab = true };
+	struct module_priv *p = kx_arena_alloc(&a, sizeof(*p));
+	if (!p) {
+		kx_arena_free(&a);
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	kx_arena_move(&p->arena, &a);
+	return p;
 }
 
 static const char *const module_suffixes[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
@@ -92,44 +108,50 @@ static const char *name_from_path(struct kx_arena *a, const char *path)
 	return n;
 }
 
+/*
+ * .modinfo is copied once; keys and values are split in place (the first
+ * '=' becomes the key's NUL).
+ */
 static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size, char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
-	struct kx_vec v;
-	kx_vec_init(&v, sizeof(struct kexport_modinfo));
-	uint64_t i = 0;
-	while (i < size) {
+	size_t n = 0;
+	for (uint64_t i = 0; i < size;) {
 		if (d[i] == '\0') { /* the loader skips NUL padding between entries */
 			i++;
 			continue;
 		}
 		const uint8_t *end = memchr(d + i, '\0', size - i);
-		size_t len = end ? (size_t)(end - (d + i)) : (size_t)(size - i);
-		const char *s = (const char *)d + i;
-		const char *eq = memchr(s, '=', len);
-		struct kexport_modinfo *mi = kx_vec_push(&v);
-		if (!mi) {
-			kx_vec_free(&v);
-			return kx_err(errmsg, -ENOMEM, "out of memory");
+		n++;
+		i = end ? (uint64_t)(end - d) + 1 : size;
+	}
+	char *copy = kx_arena_alloc_aligned(&p->arena, size + 1, 1);
+	m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
+	if (!copy || !m->modinfo)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	if (size)
+		memcpy(copy, d, size);
+	copy[size] = '\0';
+	size_t k = 0;
+	for (uint64_t i = 0; i < size;) {
+		if (copy[i] == '\0') {
+			i++;
+			continue;
 		}
-		mi->key = kx_arena_strndup(&p->arena, s, eq ? (size_t)(eq - s) : len);
-		mi->value = eq ? kx_arena_strndup(&p->arena, eq + 1, len - (size_t)(eq - s) - 1) : "";
-		if (!mi->key || !mi->value) {
-			kx_vec_free(&v);
-			return kx_err(errmsg, -ENOMEM, "out of memory");
+		char *s = copy + i;
+		size_t len = strlen(s);
+		char *eq = memchr(s, '=', len);
+		struct kexport_modinfo *mi = &m->modinfo[k++];
+		mi->key = s;
+		if (eq) {
+			*eq = '\0';
+			mi->value = eq + 1;
+		} else {
+			mi->value = "";
 		}
 		i += len + 1;
 	}
-	size_t bytes = v.n * sizeof(struct kexport_modinfo);
-	m->modinfo = kx_arena_alloc(&p->arena, bytes ? bytes : 1);
-	if (!m->modinfo) {
-		kx_vec_free(&v);
-		return kx_err(errmsg, -ENOMEM, "out of memory");
-	}
-	if (bytes)
-		memcpy(m->modinfo, v.items, bytes);
-	m->n_modinfo = v.n;
-	kx_vec_free(&v);
+	m->n_modinfo = n;
 	return 0;
 }
 
@@ -232,85 +254,100 @@ static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_v
 	return 0;
 }
 
-static int cmp_version_ptr(const void *a, const void *b)
+/*
+ * The version entry the loader would check for a name: an extended one
+ * (they win over __versions, kernel-rules.md §4.3), else the first in file
+ * order; with extended tables present, only they are searched.  Modules
+ * import hundreds of symbols, so the entries are indexed in a hash table
+ * (slots hold index + 1).
+ */
+struct version_index {
+	uint32_t *slots;
+	size_t mask;
+};
+
+static int index_versions(const struct kexport_module *m, struct kx_src *src,
+                          struct version_index *vi, char *errmsg)
 {
-	const struct kexport_version *const *x = a, *const *y = b;
-	int c = strcmp((*x)->name, (*y)->name);
-	/* extended entries first: they win over __versions (kernel-rules.md §4.3) */
-	return c ? c : (int)(*y)->extended - (int)(*x)->extended;
+	size_t n_slots = 16;
+	while (n_slots < 2 * m->n_versions)
+		n_slots *= 2;
+	vi->slots = kx_src_tmp(src, n_slots * sizeof(*vi->slots));
+	if (!vi->slots)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	memset(vi->slots, 0, n_slots * sizeof(*vi->slots));
+	vi->mask = n_slots - 1;
+	for (size_t i = 0; i < m->n_versions; i++) {
+		const struct kexport_version *v = &m->versions[i];
+		for (size_t h = kx_hash(v->name) & vi->mask;; h = (h + 1) & vi->mask) {
+			uint32_t *s = &vi->slots[h];
+			if (*s == 0) {
+				*s = (uint32_t)i + 1;
+				break;
+			}
+			const struct kexport_version *o = &m->versions[*s - 1];
+			if (strcmp(o->name, v->name) == 0) {
+				if (v->extended && !o->extended)
+					*s = (uint32_t)i + 1;
+				break;
+			}
+		}
+	}
+	return 0;
 }
 
-/* The version entry the loader would check for `name`, from a sorted index. */
 static const struct kexport_version *find_version(const struct kexport_module *m,
-                                                  struct kexport_version **idx, size_t n,
+                                                  const struct version_index *vi,
                                                   const char *name)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (strcmp(idx[mid]->name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (size_t h = kx_hash(name) & vi->mask;; h = (h + 1) & vi->mask) {
+		uint32_t s = vi->slots[h];
+		if (s == 0)
+			return NULL;
+		const struct kexport_version *v = &m->versions[s - 1];
+		if (strcmp(v->name, name) == 0)
+			return m->has_ext_versions && !v->extended ? NULL : v;
 	}
-	if (lo == n || strcmp(idx[lo]->name, name) != 0)
-		return NULL;
-	/* With extended tables present, only they are searched. */
-	if (m->has_ext_versions && !idx[lo]->extended)
-		return NULL;
-	return idx[lo];
 }
 
 static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
-	struct kx_sym *syms;
-	size_t n;
-	int r = kx_elf_symbols(elf, &syms, &n, errmsg);
+	const struct kx_symtab *st;
+	int r = kx_elf_symtab(elf, &st, errmsg);
 	if (r == -ENOENT)
 		return kx_err(errmsg, -EINVAL, "module has no symbol table");
 	if (r < 0)
 		return r;
 	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		if (syms[i].shndx == KX_SHN_UNDEF && syms[i].name[0])
+	struct kx_sym s;
+	for (size_t i = 1; i < st->n; i++) {
+		kx_symtab_get(st, i, &s);
+		if (s.shndx == KX_SHN_UNDEF && s.name[0])
 			count++;
-	/* Modules import hundreds of symbols: look their CRCs up by bsearch. */
-	struct kexport_version **idx = malloc((m->n_versions ? m->n_versions : 1) * sizeof(*idx));
-	if (!idx) {
-		free(syms);
-		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < m->n_versions; i++)
-		idx[i] = &m->versions[i];
-	if (m->n_versions > 1)
-		qsort(idx, m->n_versions, sizeof(*idx), cmp_version_ptr);
+	struct version_index vi = { NULL, 0 };
+	if ((r = index_versions(m, elf->src, &vi, errmsg)) < 0)
+		return r;
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
-	if (!m->imports) {
-		free(idx);
-		free(syms);
+	if (!m->imports)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (syms[i].shndx != KX_SHN_UNDEF || !syms[i].name[0])
+	for (size_t i = 1; i < st->n; i++) {
+		kx_symtab_get(st, i, &s);
+		if (s.shndx != KX_SHN_UNDEF || !s.name[0])
 			continue;
 		struct kexport_import *imp = &m->imports[m->n_imports++];
 		memset(imp, 0, sizeof(*imp));
-		imp->name = kx_arena_strdup(&p->arena, syms[i].name);
-		if (!imp->name) {
-			free(idx);
-			free(syms);
-			return kx_err(errmsg, -ENOMEM, "out of memory");
-		}
-		imp->weak = syms[i].bind == KX_STB_WEAK;
-		const struct kexport_version *v = find_version(m, idx, m->n_versions, imp->name);
-		if (v) {
+		imp->weak = s.bind == KX_STB_WEAK;
+		const struct kexport_version *v = find_version(m, &vi, s.name);
+		if (v) { /* the same string: share the version entry's copy */
 			imp->has_crc = true;
 			imp->crc = v->crc;
+			imp->name = v->name;
+		} else if (!(imp->name = kx_arena_strdup(&p->arena, s.name))) {
+			return kx_err(errmsg, -ENOMEM, "out of memory");
 		}
 	}
-	free(idx);
-	free(syms);
 	return 0;
 }
 
@@ -330,14 +367,73 @@ static int read_signature(struct kexport_module *m, const struct kx_src *src, ch
 	m->signed_trailer = true;
 	m->sig_id_type = tail[2];
 	m->sig_len = kx_get32(tail + 8, true);
+	/* What mod_check_sig() looks at: every other field of struct
+	 * module_signature must be zero, and sig_len must fit in the file. */
+	m->sig_params_zero = tail[0] == 0 && tail[1] == 0 && tail[3] == 0 && tail[4] == 0 &&
+	                     tail[5] == 0 && tail[6] == 0 && tail[7] == 0;
+	uint64_t body = src->size - ml;
+	m->sig_len_ok = m->sig_len > 0 && (uint64_t)m->sig_len < body - 12;
+	if (m->sig_len_ok) {
+		/* A PKCS#7 message is a DER SEQUENCE: anything else cannot parse. */
+		uint8_t first;
+		r = kx_src_read(src, body - 12 - m->sig_len, 1, &first, errmsg);
+		if (r < 0)
+			return r;
+		m->sig_der = first == 0x30;
+	}
 	return 0;
+}
+
+static bool is_export_table(const char *name)
+{
+	return strncmp(name, "__ksymtab", 9) == 0 || strncmp(name, "__kcrctab", 9) == 0;
+}
+
+/* Read every section this module read will look at, in as few reads as possible. */
+static void preload(struct kx_elf *elf, unsigned flags)
+{
+	if (elf->src->fd < 0)
+		return;
+	bool *want = kx_src_tmp(elf->src, elf->shnum * sizeof(*want));
+	if (!want)
+		return;
+	bool exports = false;
+	for (size_t i = 1; i < elf->shnum; i++) {
+		const char *n = elf->sh[i].name;
+		want[i] = is_export_table(n);
+		if (strncmp(n, "__ksymtab", 9) == 0 && strcmp(n, "__ksymtab_strings") != 0)
+			exports = true;
+		if (!(flags & KX_READ_EXPORTS_ONLY) &&
+		    (strcmp(n, ".modinfo") == 0 || strcmp(n, "__versions") == 0 ||
+		     strcmp(n, "__version_ext_crcs") == 0 || strcmp(n, "__version_ext_names") == 0))
+			want[i] = true;
+	}
+	want[0] = false;
+	if (!exports && (flags & KX_READ_EXPORTS_ONLY))
+		return;
+	for (size_t i = 1; i < elf->shnum; i++) {
+		const struct kx_shdr *s = &elf->sh[i];
+		if (s->type == KX_SHT_SYMTAB) {
+			want[i] = true;
+			if (s->link < elf->shnum)
+				want[s->link] = true;
+			break;
+		}
+	}
+	for (size_t i = 1; i < elf->shnum; i++) {
+		const struct kx_shdr *s = &elf->sh[i];
+		if ((s->type == KX_SHT_RELA || s->type == KX_SHT_REL) && s->info < elf->shnum &&
+		    is_export_table(elf->sh[s->info].name))
+			want[i] = true;
+	}
+	kx_elf_preload(elf, want);
 }
 
 int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg)
 {
-	struct module_priv *p = calloc(1, sizeof(*p));
+	struct module_priv *p = module_new();
 	if (!p)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	struct kexport_module *m = &p->pub;
@@ -366,6 +462,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 		goto out;
 	}
 
+	preload(&elf, flags);
 	if (flags & KX_READ_EXPORTS_ONLY)
 		goto exports;
 	int mi = kx_elf_find(&elf, ".modinfo");
@@ -436,6 +533,7 @@ out:
 	kx_vec_free(&vers);
 	kx_vec_free(&exps);
 	kx_elf_close(&elf);
+	kx_arena_seal(&p->arena);
 	if (r < 0) {
 		kexport_module_free(m);
 		return r;
@@ -449,7 +547,8 @@ int kx_module_read_path(const char *path, const char *tree, unsigned flags,
 {
 	struct kx_src src;
 	enum kexport_compression comp = KEXPORT_COMP_NONE;
-	int r = kx_src_open_plain(&src, path, &comp, errmsg);
+	int r = kx_src_open_plain(&src, path, flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp,
+	                          errmsg);
 	if (r < 0)
 		return r;
 	char *owner = kx_module_owner(path, tree);

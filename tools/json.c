@@ -157,6 +157,12 @@ void json_uint(struct json *j, uint64_t v)
 	fprintf(j->f, "%llu", (unsigned long long)v);
 }
 
+void json_int(struct json *j, int64_t v)
+{
+	pre_value(j);
+	fprintf(j->f, "%lld", (long long)v);
+}
+
 void json_bool(struct json *j, bool v)
 {
 	pre_value(j);

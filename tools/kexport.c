@@ -16,6 +16,8 @@
 static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_exports,
 	&kexport_cmd_show,
+	&kexport_cmd_check,
+	&kexport_cmd_audit,
 };
 
 static void usage(FILE *f)

@@ -34,6 +34,8 @@ struct kexport_cmd {
 
 extern const struct kexport_cmd kexport_cmd_exports;
 extern const struct kexport_cmd kexport_cmd_show;
+extern const struct kexport_cmd kexport_cmd_check;
+extern const struct kexport_cmd kexport_cmd_audit;
 
 /* Global options (may also be given after the subcommand). */
 struct kx_global {

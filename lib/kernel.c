@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The target kernel's facts besides its exports: release, distribution,
+ * configuration and vermagic, and where each came from.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libkexport-internal.h"
+
+struct config_entry {
+	char *key;   /* without CONFIG_ */
+	char *value; /* "y", "m", text; NULL for "is not set" */
+};
+
+struct kexport_kernel {
+	char *release;
+	unsigned version;
+	char *distro;
+	bool distro_set;
+	char *vermagic_set;       /* given or probed */
+	char *vermagic_built;     /* from release and configuration */
+	struct kx_vec config;     /* struct config_entry */
+	bool config_known;
+	bool banner_debian;
+	char origin_release[PATH_MAX + 32];
+	char origin_config[PATH_MAX + 32];
+	char origin_vermagic[PATH_MAX + 32];
+};
+
+KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
+{
+	*k = calloc(1, sizeof(**k));
+	if (!*k)
+		return -ENOMEM;
+	kx_vec_init(&(*k)->config, sizeof(struct config_entry));
+	(*k)->distro = strdup("mainline");
+	return (*k)->distro ? 0 : -ENOMEM;
+}
+
+KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
+{
+	if (!k)
+		return;
+	struct config_entry *c = k->config.items;
+	for (size_t i = 0; i < k->config.n; i++) {
+		free(c[i].key);
+		free(c[i].value);
+	}
+	kx_vec_free(&k->config);
+	free(k->release);
+	free(k->distro);
+	free(k->vermagic_set);
+	free(k->vermagic_built);
+	free(k);
+}
+
+/* Debian's kernel flavours: a release "6.1.0-54-amd64" is a Debian ABI name. */
+static bool debian_release(const char *r)
+{
+	static const char *const flavours[] = {
+		"amd64", "arm64", "arm64-16k", "686", "686-pae", "armmp", "armmp-lpae", "marvell",
+		"rpi", "cloud-amd64", "cloud-arm64", "rt-amd64", "rt-arm64", "rt-686-pae",
+		"powerpc64le", "powerpc64le-64k", "s390x", "riscv64", "loong64", "4kc-malta",
+		"5kc-malta", "octeon", "loongson-3", "mips32r2el", "mips64r2el", "mips32r6el",
+		"mips64r6el", "m68k", "parisc", "parisc64", "sparc64", "alpha-generic",
+	};
+	unsigned a, b, c, abi;
+	int n = 0;
+	if (sscanf(r, "%u.%u.%u-%u-%n", &a, &b, &c, &abi, &n) != 4 || n == 0)
+		return false;
+	for (size_t i = 0; i < KX_ARRAY_SIZE(flavours); i++)
+		if (strcmp(r + n, flavours[i]) == 0)
+			return true;
+	return false;
+}
+
+static void guess_distro(struct kexport_kernel *k)
+{
+	if (k->distro_set)
+		return;
+	free(k->distro);
+	k->distro = strdup(k->banner_debian || (k->release && debian_release(k->release))
+	                           ? "debian"
+	                           : "mainline");
+}
+
+KX_EXPORT int kexport_kernel_set_release(struct kexport_kernel *k, const char *release)
+{
+	unsigned a = 0, b = 0, c = 0;
+	int n = sscanf(release, "%u.%u.%u", &a, &b, &c);
+	if (n < 2 || a > 255 || b > 255)
+		return -EINVAL;
+	char *copy = strdup(release);
+	if (!copy)
+		return -ENOMEM;
+	free(k->release);
+	k->release = copy;
+	k->version = KEXPORT_KVER(a, b, n == 3 ? c : 0);
+	snprintf(k->origin_release, sizeof(k->origin_release), "given");
+	guess_distro(k);
+	return 0;
+}
+
+KX_EXPORT int kexport_kernel_set_distro(struct kexport_kernel *k, const char *distro)
+{
+	if (strcmp(distro, "mainline") != 0 && strcmp(distro, "debian") != 0)
+		return -EINVAL;
+	char *copy = strdup(distro);
+	if (!copy)
+		return -ENOMEM;
+	free(k->distro);
+	k->distro = copy;
+	k->distro_set = true;
+	return 0;
+}
+
+static struct config_entry *config_find(const struct kexport_kernel *k, const char *key)
+{
+	if (strncmp(key, "CONFIG_", 7) == 0)
+		key += 7;
+	struct config_entry *c = k->config.items;
+	for (size_t i = 0; i < k->config.n; i++)
+		if (strcmp(c[i].key, key) == 0)
+			return &c[i];
+	return NULL;
+}
+
+/* value NULL: "is not set". */
+static int config_put(struct kexport_kernel *k, const char *key, size_t klen, const char *value,
+                      size_t vlen)
+{
+	if (klen >= 7 && strncmp(key, "CONFIG_", 7) == 0) {
+		key += 7;
+		klen -= 7;
+	}
+	char *kc = strndup(key, klen);
+	char *vc = value ? strndup(value, vlen) : NULL;
+	if (!kc || (value && !vc)) {
+		free(kc);
+		free(vc);
+		return -ENOMEM;
+	}
+	struct config_entry *e = config_find(k, kc);
+	if (e) {
+		free(kc);
+		free(e->value);
+		e->value = vc;
+	} else {
+		e = kx_vec_push(&k->config);
+		if (!e) {
+			free(kc);
+			free(vc);
+			return -ENOMEM;
+		}
+		e->key = kc;
+		e->value = vc;
+	}
+	k->config_known = true;
+	free(k->vermagic_built);
+	k->vermagic_built = NULL;
+	return 0;
+}
+
+KX_EXPORT int kexport_kernel_set_config(struct kexport_kernel *k, const char *key,
+                                        const char *value)
+{
+	bool unset = !value || strcmp(value, "n") == 0;
+	return config_put(k, key, strlen(key), unset ? NULL : value, unset ? 0 : strlen(value));
+}
+
+/* .config text: CONFIG_X=y, CONFIG_X="text", "# CONFIG_X is not set". */
+static int parse_config(struct kexport_kernel *k, const char *data, size_t size)
+{
+	const char *p = data, *end = data + size;
+	size_t lines = 0, entries = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		lines++;
+		if (le - p > 7 && strncmp(p, "CONFIG_", 7) == 0) {
+			const char *eq = memchr(p, '=', (size_t)(le - p));
+			if (eq) {
+				const char *v = eq + 1;
+				size_t vl = (size_t)(le - v);
+				if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+					v++;
+					vl -= 2;
+				}
+				if (config_put(k, p, (size_t)(eq - p), v, vl) < 0)
+					return -ENOMEM;
+				entries++;
+			}
+		} else if (le - p > 9 && strncmp(p, "# CONFIG_", 9) == 0) {
+			const char *sp = memchr(p + 2, ' ', (size_t)(le - p - 2));
+			if (sp && (size_t)(le - sp) == 11 && memcmp(sp, " is not set", 11) == 0) {
+				if (config_put(k, p + 2, (size_t)(sp - p - 2), NULL, 0) < 0)
+					return -ENOMEM;
+				entries++;
+			}
+		}
+		p = le + 1;
+	}
+	return lines && entries ? 0 : -EINVAL;
+}
+
+KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *path,
+                                         char *errmsg)
+{
+	char *data;
+	size_t size;
+	int r = kx_read_file(path, &data, &size, errmsg);
+	if (r < 0)
+		return r;
+	r = parse_config(k, data, size);
+	free(data);
+	if (r == -EINVAL)
+		return kx_err(errmsg, r, "not a kernel .config (no CONFIG_ lines)");
+	if (r < 0)
+		return kx_err(errmsg, r, "out of memory");
+	snprintf(k->origin_config, sizeof(k->origin_config), "%s", path);
+	return 0;
+}
+
+KX_EXPORT int kexport_kernel_set_vermagic(struct kexport_kernel *k, const char *vermagic)
+{
+	char *copy = strdup(vermagic);
+	if (!copy)
+		return -ENOMEM;
+	free(k->vermagic_set);
+	k->vermagic_set = copy;
+	snprintf(k->origin_vermagic, sizeof(k->origin_vermagic), "given");
+	return 0;
+}
+
+KX_EXPORT const char *kexport_kernel_release(const struct kexport_kernel *k)
+{
+	return k->release;
+}
+
+KX_EXPORT unsigned kexport_kernel_version(const struct kexport_kernel *k)
+{
+	return k->version;
+}
+
+KX_EXPORT const char *kexport_kernel_distro(const struct kexport_kernel *k)
+{
+	return k->distro;
+}
+
+KX_EXPORT const char *kexport_kernel_config(const struct kexport_kernel *k, const char *key)
+{
+	const struct config_entry *e = config_find(k, key);
+	return e ? e->value : NULL;
+}
+
+KX_EXPORT bool kexport_kernel_config_known(const struct kexport_kernel *k)
+{
+	return k->config_known;
+}
+
+static bool cfg_on(const struct kexport_kernel *k, const char *key)
+{
+	const char *v = kexport_kernel_config(k, key);
+	return v && (strcmp(v, "y") == 0 || strcmp(v, "m") == 0);
+}
+
+/*
+ * VERMAGIC_STRING (include/linux/vermagic.h): UTS_RELEASE " " then "SMP ",
+ * "preempt " or "preempt_rt ", "mod_unload ", "modversions ", and the
+ * architecture's MODULE_ARCH_VERMAGIC.  Only architectures whose part is
+ * known are built; a randomized struct layout adds a hash nobody can know.
+ */
+static char *build_vermagic(const struct kexport_kernel *k)
+{
+	if (!k->release || !k->config_known)
+		return NULL;
+	const char *arch;
+	if (cfg_on(k, "X86_64"))
+		arch = "";
+	else if (cfg_on(k, "ARM64"))
+		arch = "aarch64";
+	else
+		return NULL;
+	if (cfg_on(k, "RANDSTRUCT_FULL") || cfg_on(k, "RANDSTRUCT_PERFORMANCE") ||
+	    cfg_on(k, "GCC_PLUGIN_RANDSTRUCT"))
+		return NULL;
+	bool preempt = cfg_on(k, "PREEMPT_BUILD") ||
+	               (k->version < KEXPORT_KVER(5, 16, 0) && cfg_on(k, "PREEMPT"));
+	char *s = NULL;
+	if (asprintf(&s, "%s %s%s%s%s%s", k->release, cfg_on(k, "SMP") ? "SMP " : "",
+	             preempt ? "preempt " : cfg_on(k, "PREEMPT_RT") ? "preempt_rt " : "",
+	             cfg_on(k, "MODULE_UNLOAD") ? "mod_unload " : "",
+	             cfg_on(k, "MODVERSIONS") ? "modversions " : "", arch) < 0)
+		return NULL;
+	return s;
+}
+
+KX_EXPORT const char *kexport_kernel_vermagic(const struct kexport_kernel *k)
+{
+	if (k->vermagic_set)
+		return k->vermagic_set;
+	if (!k->vermagic_built) {
+		/* Cached on first use; the object is logically const. */
+		struct kexport_kernel *mk = (struct kexport_kernel *)k;
+		mk->vermagic_built = build_vermagic(k);
+		if (mk->vermagic_built)
+			snprintf(mk->origin_vermagic, sizeof(mk->origin_vermagic),
+			         "built from the release and configuration");
+	}
+	return k->vermagic_built;
+}
+
+KX_EXPORT const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fact)
+{
+	const char *o = NULL;
+	if (strcmp(fact, "release") == 0)
+		o = k->origin_release;
+	else if (strcmp(fact, "config") == 0)
+		o = k->origin_config;
+	else if (strcmp(fact, "vermagic") == 0) {
+		kexport_kernel_vermagic(k);
+		o = k->origin_vermagic;
+	}
+	return o && o[0] ? o : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Probing a source path                                                    */
+
+/* out = a b c, or false when it does not fit (then nothing there exists). */
+static bool path3(char *out, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	if (la + lb + lc >= PATH_MAX) {
+		out[0] = '\0';
+		return false;
+	}
+	memcpy(out, a, la);
+	memcpy(out + la, b, lb);
+	memcpy(out + la + lb, c, lc + 1);
+	return true;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void probe_config(struct kexport_kernel *k, const char *path)
+{
+	if (k->config_known || !is_file(path))
+		return;
+	char err[KEXPORT_ERRMSG_MAX];
+	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
+}
+
+static void set_probed_release(struct kexport_kernel *k, const char *rel, size_t len,
+                               const char *origin)
+{
+	if (k->release || len == 0 || len > 64)
+		return;
+	char buf[65];
+	memcpy(buf, rel, len);
+	buf[len] = '\0';
+	if (kexport_kernel_set_release(k, buf) == 0)
+		snprintf(k->origin_release, sizeof(k->origin_release), "%s", origin);
+}
+
+/* A kernel build or headers directory: utsrelease.h and .config. */
+static void probe_build_dir(struct kexport_kernel *k, const char *dir)
+{
+	char p[PATH_MAX];
+	path3(p, dir, "/include/generated/utsrelease.h", "");
+	char *data;
+	size_t size;
+	char err[KEXPORT_ERRMSG_MAX];
+	if (is_file(p) && kx_read_file(p, &data, &size, err) == 0) {
+		const char *q = strstr(data, "UTS_RELEASE \"");
+		if (q) {
+			q += 13;
+			const char *e = strchr(q, '"');
+			if (e)
+				set_probed_release(k, q, (size_t)(e - q), p);
+		}
+		free(data);
+	}
+	path3(p, dir, "/.config", "");
+	probe_config(k, p);
+}
+
+/* The x86 boot header's kernel_version string: "6.1.0-54-amd64 (builder) #1 ...". */
+static void probe_bzimage(struct kexport_kernel *k, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	uint8_t hdr[0x210];
+	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	    memcmp(hdr + 0x202, "HdrS", 4) == 0) {
+		unsigned off = kx_get16(hdr + 0x20e, false);
+		char ver[256];
+		ssize_t n = off ? pread(fd, ver, sizeof(ver) - 1, (off_t)off + 0x200) : -1;
+		if (n > 0) {
+			ver[n] = '\0';
+			size_t len = strcspn(ver, " ");
+			if (strstr(ver, "Debian"))
+				k->banner_debian = true;
+			set_probed_release(k, ver, len, path);
+			guess_distro(k);
+		}
+	}
+	close(fd);
+}
+
+KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
+{
+	char p[PATH_MAX];
+	if (is_dir(path)) {
+		path3(p, path, "/include/generated/utsrelease.h", "");
+		if (is_file(p)) {
+			probe_build_dir(k, path);
+			return 0;
+		}
+		/* /lib/modules/RELEASE: the name is the release; the image and its
+		 * config sit in ../../../boot, or the build tree is linked. */
+		char real[PATH_MAX];
+		if (!realpath(path, real))
+			return 0;
+		const char *base = strrchr(real, '/');
+		base = base ? base + 1 : real;
+		path3(p, real, "/modules.order", "");
+		bool modules_dir = is_file(p);
+		path3(p, real, "/kernel", "");
+		modules_dir = modules_dir || is_dir(p);
+		if (modules_dir && kexport_kernel_set_release(k, base) == 0) {
+			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
+			path3(p, real, "/../../../boot/vmlinuz-", base);
+			if (is_file(p))
+				probe_bzimage(k, p);
+			path3(p, real, "/../../../boot/config-", base);
+			probe_config(k, p);
+			path3(p, real, "/build", "");
+			if (is_dir(p))
+				probe_build_dir(k, p);
+		}
+		return 0;
+	}
+	if (!is_file(path))
+		return 0;
+	/* A file: a bzImage names its release; a Module.symvers or vmlinux in a
+	 * build directory has the directory's facts beside it. */
+	probe_bzimage(k, path);
+	snprintf(p, sizeof(p), "%s", path);
+	char *slash = strrchr(p, '/');
+	const char *dir = ".";
+	if (slash) {
+		*slash = '\0';
+		dir = p[0] ? p : "/";
+	}
+	char q[PATH_MAX];
+	path3(q, dir, "/include/generated/utsrelease.h", "");
+	if (is_file(q))
+		probe_build_dir(k, dir);
+	if (k->release) {
+		path3(q, dir, "/config-", k->release);
+		probe_config(k, q);
+	}
+	return 0;
+}

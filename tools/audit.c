@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kexport audit: every module of a tree against its kernel, each with the
+ * tree's own modules available as modprobe would load them (dependencies
+ * first, their taints carried), then counts by verdict and taint and the
+ * problems.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kexport.h"
+#include "target.h"
+
+static const char options[] =
+	KX_TARGET_HELP
+	"      --all               list every module, not only refused and tainted ones\n"
+	"Without --kernel, the kernel is the tree's own: /boot/vmlinuz-RELEASE beside a\n"
+	"/lib/modules/RELEASE tree, else its build/ directory.\n"
+	"Exit status: 0 every module loads, 1 some module is refused, 2 bad input.\n";
+
+const struct kexport_cmd kexport_cmd_audit;
+
+enum { OPT_ALL = 0x300 };
+
+struct audit {
+	struct kexport_loader *loader;
+	struct kexport_module **mods;
+	size_t n;
+	const char **owners_sorted; /* owner strings, sorted, with their module index */
+	size_t *owner_idx;
+	struct kexport_verdict **verdicts;
+	unsigned char *state;       /* 0 not yet, 1 in progress, 2 done */
+	unsigned flags;
+	bool oom;
+};
+
+static struct audit *cmp_ctx;
+static int cmp_owner(const void *a, const void *b)
+{
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	return strcmp(cmp_ctx->mods[ia]->owner, cmp_ctx->mods[ib]->owner);
+}
+
+static long find_owner(const struct audit *a, const char *owner)
+{
+	size_t lo = 0, hi = a->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(a->mods[a->owner_idx[mid]]->owner, owner);
+		if (c == 0)
+			return (long)a->owner_idx[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void verdict_of(struct audit *a, size_t i);
+
+/* The loader asks: would the module owning this export load, and with which taint? */
+static int owner_taint(void *data, const char *owner, unsigned long *taint)
+{
+	struct audit *a = data;
+	long i = find_owner(a, owner);
+	*taint = 0;
+	if (i < 0)
+		return 0; /* from the kernel's table only: an in-tree module, untainted */
+	if (a->state[i] == 1)
+		return 0; /* a dependency cycle: modprobe would fail earlier; do not recurse */
+	verdict_of(a, (size_t)i);
+	if (!a->verdicts[i])
+		return 0;
+	*taint = a->verdicts[i]->module_taint;
+	return a->verdicts[i]->loads ? 0 : -1;
+}
+
+static void verdict_of(struct audit *a, size_t i)
+{
+	if (a->state[i])
+		return;
+	a->state[i] = 1;
+	if (kexport_loader_check(a->loader, a->mods[i], a->flags, &a->verdicts[i]) < 0)
+		a->oom = true;
+	a->state[i] = 2;
+}
+
+/* Progress on a terminal, when the run takes more than a second. */
+static volatile const char *progress_phase;
+static volatile int progress_done;
+static void *progress_thread(void *arg)
+{
+	(void)arg;
+	struct timespec ts = { 1, 0 };
+	nanosleep(&ts, NULL);
+	for (int shown = 0; !progress_done; shown = 1) {
+		fprintf(stderr, "\rkexport: audit: %s...   ", progress_phase);
+		(void)shown;
+		ts = (struct timespec){ 0, 250 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* The kernel image of a /lib/modules/RELEASE tree, or its build tree's. */
+static char *tree_kernel(const char *dir)
+{
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return NULL;
+	const char *base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	/* /boot/vmlinuz-RELEASE of the same root, else the build tree's. */
+	char *cands[3] = { NULL, NULL, NULL };
+	if (asprintf(&cands[0], "%s/../../../boot/vmlinuz-%s", real, base) < 0 ||
+	    asprintf(&cands[1], "%s/build/vmlinux", real) < 0 ||
+	    asprintf(&cands[2], "%s/build/Module.symvers", real) < 0) {
+		for (size_t i = 0; i < 3; i++)
+			free(cands[i]);
+		return NULL;
+	}
+	char *found = NULL;
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		if (!found && stat(cands[i], &st) == 0 && S_ISREG(st.st_mode))
+			found = cands[i];
+		else
+			free(cands[i]);
+	}
+	return found;
+}
+
+static void print_summary(const struct audit *a, bool all)
+{
+	size_t loads = 0, refused = 0;
+	/* taint strings and their counts */
+	char keys[64][32];
+	size_t counts[64], nk = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct kexport_verdict *v = a->verdicts[i];
+		if (!v)
+			continue;
+		if (!v->loads) {
+			refused++;
+			continue;
+		}
+		loads++;
+		char t[32];
+		kexport_taint_letters(v->module_taint, true, t, sizeof(t));
+		size_t k;
+		for (k = 0; k < nk && strcmp(keys[k], t) != 0; k++)
+			;
+		if (k == nk && nk < 64) {
+			snprintf(keys[nk], sizeof(keys[nk]), "%s", t);
+			counts[nk++] = 0;
+		}
+		if (k < nk)
+			counts[k]++;
+	}
+	if (kx_json) {
+		json_key(kx_json, "summary");
+		json_obj_start(kx_json);
+		json_kuint(kx_json, "modules", a->n);
+		json_kuint(kx_json, "loads", loads);
+		json_kuint(kx_json, "refused", refused);
+		json_key(kx_json, "taints");
+		json_obj_start(kx_json);
+		for (size_t k = 0; k < nk; k++)
+			json_kuint(kx_json, keys[k][0] ? keys[k] : "none", counts[k]);
+		json_obj_end(kx_json);
+		json_obj_end(kx_json);
+		json_key(kx_json, "modules");
+		json_arr_start(kx_json);
+		for (size_t i = 0; i < a->n; i++)
+			if (a->verdicts[i] && (all || !a->verdicts[i]->loads || a->verdicts[i]->module_taint))
+				kx_print_verdict(a->mods[i], a->verdicts[i], KX_VERDICT_HUMAN);
+		json_arr_end(kx_json);
+		return;
+	}
+	printf("%zu modules: %zu load, %zu refused\n", a->n, loads, refused);
+	for (size_t k = 0; k < nk; k++)
+		printf("  taint %-6s %zu\n", keys[k][0] ? keys[k] : "none", counts[k]);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct kexport_verdict *v = a->verdicts[i];
+		if (v && (all || !v->loads || v->module_taint))
+			kx_print_verdict(a->mods[i], v, KX_VERDICT_HUMAN);
+	}
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		KX_COMMON_LONGOPTS, KX_TARGET_LONGOPTS,
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kx_target t = { 0 };
+	bool all = false;
+	int opt, r;
+	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			kx_print_help(&kexport_cmd_audit);
+			return KX_EXIT_OK;
+		}
+		if ((r = kx_common_option(opt, optarg)) != 0) {
+			if (r < 0)
+				return KX_EXIT_BAD_INPUT;
+			continue;
+		}
+		if ((r = kx_target_option(&t, opt, optarg)) != 0) {
+			if (r < 0)
+				return KX_EXIT_BAD_INPUT;
+			continue;
+		}
+		if (opt == OPT_ALL)
+			all = true;
+		else
+			return kx_usage_error(&kexport_cmd_audit, "unknown option");
+	}
+	if (argc - optind > 1)
+		return kx_usage_error(&kexport_cmd_audit, "one tree at a time");
+	char *dflt = NULL;
+	const char *dir = optind < argc ? argv[optind] : NULL;
+	if (!dir) {
+		struct utsname u;
+		if (uname(&u) < 0 || asprintf(&dflt, "/lib/modules/%s", u.release) < 0)
+			return KX_EXIT_BAD_INPUT;
+		dir = dflt;
+	}
+	char *own_kernel = NULL;
+	if (t.n_sources == 0) {
+		own_kernel = tree_kernel(dir);
+		push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
+	}
+
+	pthread_t progress;
+	bool progress_on = isatty(2) && !kx_opt.json;
+	progress_phase = "reading modules";
+	if (progress_on && pthread_create(&progress, NULL, progress_thread, NULL) != 0)
+		progress_on = false;
+
+	kx_output_begin();
+	struct kexport_ctx *ctx = kx_ctx_new();
+	struct audit a = { .flags = t.flags };
+	int rr = kexport_read_modules(ctx, dir, &a.mods, &a.n);
+	bool bad = rr < 0 && a.n == 0;
+	progress_phase = "reading the kernel";
+	const char *fallback = NULL;
+	for (size_t i = 0; i < a.n && !fallback; i++)
+		fallback = a.mods[i]->vermagic;
+	t.probe = dir;
+	if (kx_target_open(&t, ctx, fallback) < 0)
+		bad = true;
+	if (kx_json)
+		json_obj_start(kx_json);
+	int status = KX_EXIT_OK;
+	if (t.loader && a.n) {
+		/* The tree's own exports, as its modules provide them. */
+		for (size_t i = 0; i < a.n; i++)
+			for (size_t j = 0; j < a.mods[i]->n_exports; j++)
+				kexport_table_add(t.table, &a.mods[i]->exports[j]);
+		progress_phase = "checking modules";
+		a.loader = t.loader;
+		a.owner_idx = malloc(a.n * sizeof(*a.owner_idx));
+		a.verdicts = calloc(a.n, sizeof(*a.verdicts));
+		a.state = calloc(a.n, 1);
+		if (!a.owner_idx || !a.verdicts || !a.state) {
+			fprintf(stderr, "kexport: out of memory\n");
+			return KX_EXIT_BAD_INPUT;
+		}
+		for (size_t i = 0; i < a.n; i++)
+			a.owner_idx[i] = i;
+		cmp_ctx = &a;
+		qsort(a.owner_idx, a.n, sizeof(*a.owner_idx), cmp_owner);
+		kexport_loader_set_owner_fn(t.loader, owner_taint, &a);
+		for (size_t i = 0; i < a.n; i++)
+			verdict_of(&a, i);
+		if (a.oom) {
+			fprintf(stderr, "kexport: out of memory\n");
+			return KX_EXIT_BAD_INPUT;
+		}
+		progress_done = 1;
+		if (progress_on) {
+			pthread_join(progress, NULL);
+			progress_on = false;
+			fprintf(stderr, "\r%40s\r", "");
+		}
+		kx_target_describe(&t);
+		if (kx_json)
+			json_kstr(kx_json, "tree", dir);
+		else
+			printf("# tree: %s\n", dir);
+		print_summary(&a, all);
+		for (size_t i = 0; i < a.n; i++)
+			if (a.verdicts[i] && !a.verdicts[i]->loads)
+				status = KX_EXIT_FINDING;
+	}
+	progress_done = 1;
+	if (progress_on)
+		pthread_join(progress, NULL);
+	if (kx_json) {
+		kx_json_errors();
+		json_obj_end(kx_json);
+	}
+	kx_output_end();
+	for (size_t i = 0; a.verdicts && i < a.n; i++)
+		kexport_verdict_free(a.verdicts[i]);
+	free(a.verdicts);
+	free(a.state);
+	free(a.owner_idx);
+	kx_target_close(&t);
+	kexport_module_list_free(a.mods, a.n);
+	kexport_ctx_free(ctx);
+	free(own_kernel);
+	free(dflt);
+	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;
+}
+
+const struct kexport_cmd kexport_cmd_audit = {
+	.name = "audit",
+	.fn = cmd_audit,
+	.summary = "every module of a tree against its kernel: counts by verdict and taint, problems",
+	.usage = "kexport audit [OPTIONS] [DIR] [--kernel SOURCE]",
+	.options = options,
+};

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kexport check: would the kernel load this module?  The loader's verdict,
+ * taints and log lines, replayed by the verdict engine (lib/verdict.c).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexport.h"
+#include "target.h"
+
+#define KX_EXIT_TAINTS 3
+
+enum { OPT_LOADED = 0x300, OPT_FORMAT, OPT_FAIL_ON };
+
+static const char options[] =
+	KX_TARGET_HELP
+	"      --loaded MOD.ko     a module loaded before (repeatable, or comma-separated);\n"
+	"                          loaded in modprobe's dependency order, taints carried\n"
+	"      --format FMT        human (default) or depmod (its \"needs unknown symbol\" and\n"
+	"                          \"disagrees about version\" lines)\n"
+	"      --fail-on WHAT      refused: exit 1 only when refused (taint is 0);\n"
+	"                          taint: exit 1 also when it loads but taints\n"
+	"Exit status: 0 loads and adds no taint, 3 loads but taints, 1 refused, 2 bad input.\n";
+
+const struct kexport_cmd kexport_cmd_check;
+
+/* Does module a use an export of module b? */
+static bool uses(const struct kexport_module *a, const struct kexport_module *b)
+{
+	for (size_t i = 0; i < a->n_imports; i++)
+		for (size_t j = 0; j < b->n_exports; j++)
+			if (strcmp(a->imports[i].name, b->exports[j].name) == 0)
+				return true;
+	return false;
+}
+
+/* modprobe's order: a module after the modules whose exports it uses;
+ * otherwise as given.  Cycles keep the given order. */
+static void dependency_order(struct kexport_module **m, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		size_t pick = done;
+		for (size_t i = done; i < n; i++) {
+			bool ready = true;
+			for (size_t j = done; j < n && ready; j++)
+				if (j != i && uses(m[i], m[j]))
+					ready = false;
+			if (ready) {
+				pick = i;
+				break;
+			}
+		}
+		struct kexport_module *t = m[pick];
+		memmove(&m[done + 1], &m[done], (pick - done) * sizeof(*m));
+		m[done++] = t;
+	}
+}
+
+static int read_module(const char *path, struct kexport_module **m)
+{
+	char err[KEXPORT_ERRMSG_MAX];
+	if (kexport_module_read(path, NULL, m, err) < 0) {
+		kx_bad_input(path, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		KX_COMMON_LONGOPTS, KX_TARGET_LONGOPTS,
+		{ "loaded", required_argument, NULL, OPT_LOADED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kx_target t = { 0 };
+	const char **loaded_paths = NULL;
+	size_t n_loaded_paths = 0;
+	enum kx_verdict_format fmt = KX_VERDICT_HUMAN;
+	const char *fail_on = NULL;
+	int opt, r;
+	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			kx_print_help(&kexport_cmd_check);
+			return KX_EXIT_OK;
+		}
+		if ((r = kx_common_option(opt, optarg)) != 0) {
+			if (r < 0)
+				return KX_EXIT_BAD_INPUT;
+			continue;
+		}
+		if ((r = kx_target_option(&t, opt, optarg)) != 0) {
+			if (r < 0)
+				return KX_EXIT_BAD_INPUT;
+			continue;
+		}
+		switch (opt) {
+		case OPT_LOADED: {
+			char *s = optarg, *tok;
+			while ((tok = strsep(&s, ",")))
+				if (*tok)
+					push_str(&loaded_paths, &n_loaded_paths, tok);
+			break;
+		}
+		case OPT_FORMAT:
+			if (strcmp(optarg, "human") == 0)
+				fmt = KX_VERDICT_HUMAN;
+			else if (strcmp(optarg, "depmod") == 0)
+				fmt = KX_VERDICT_DEPMOD;
+			else
+				return kx_usage_error(&kexport_cmd_check, "--format takes human or depmod");
+			break;
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "refused") != 0 && strcmp(optarg, "taint") != 0)
+				return kx_usage_error(&kexport_cmd_check, "--fail-on takes refused or taint");
+			fail_on = optarg;
+			break;
+		default:
+			return kx_usage_error(&kexport_cmd_check, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return kx_usage_error(&kexport_cmd_check, "no module given");
+
+	size_t n_mods = (size_t)(argc - optind);
+	struct kexport_module **mods = calloc(n_mods, sizeof(*mods));
+	struct kexport_module **loaded = calloc(n_loaded_paths ? n_loaded_paths : 1, sizeof(*loaded));
+	if (!mods || !loaded) {
+		fprintf(stderr, "kexport: out of memory\n");
+		return KX_EXIT_BAD_INPUT;
+	}
+	bool bad = false;
+	for (size_t i = 0; i < n_mods; i++)
+		if (read_module(argv[optind + (int)i], &mods[i]) < 0)
+			bad = true;
+	size_t n_loaded = 0;
+	for (size_t i = 0; i < n_loaded_paths; i++)
+		if (read_module(loaded_paths[i], &loaded[n_loaded]) == 0)
+			n_loaded++;
+		else
+			bad = true;
+	const char *fallback = NULL;
+	for (size_t i = 0; i < n_mods && !fallback; i++)
+		if (mods[i])
+			fallback = mods[i]->vermagic;
+
+	kx_output_begin();
+	struct kexport_ctx *ctx = kx_ctx_new();
+	if (kx_target_open(&t, ctx, fallback) < 0)
+		bad = true;
+	if (kx_json)
+		json_obj_start(kx_json);
+	int status = KX_EXIT_OK;
+	if (t.loader) {
+		kx_target_describe(&t);
+		dependency_order(loaded, n_loaded);
+		if (kx_json) {
+			json_key(kx_json, "loaded");
+			json_arr_start(kx_json);
+		}
+		for (size_t i = 0; i < n_loaded; i++) {
+			struct kexport_verdict *v;
+			if (kexport_loader_load(t.loader, loaded[i], t.flags, &v) < 0) {
+				fprintf(stderr, "kexport: out of memory\n");
+				return KX_EXIT_BAD_INPUT;
+			}
+			if (kx_json)
+				kx_print_verdict(loaded[i], v, fmt);
+			else if (fmt == KX_VERDICT_HUMAN)
+				printf("# loaded first: %s: %s\n", loaded[i]->path,
+				       v->loads ? "loads" : "refused (its exports are not available)");
+			kexport_verdict_free(v);
+		}
+		if (kx_json) {
+			json_arr_end(kx_json);
+			json_key(kx_json, "modules");
+			json_arr_start(kx_json);
+		}
+		for (size_t i = 0; i < n_mods; i++) {
+			if (!mods[i])
+				continue;
+			struct kexport_verdict *v;
+			if (kexport_loader_check(t.loader, mods[i], t.flags, &v) < 0) {
+				fprintf(stderr, "kexport: out of memory\n");
+				return KX_EXIT_BAD_INPUT;
+			}
+			kx_print_verdict(mods[i], v, fmt);
+			int s = !v->loads ? KX_EXIT_FINDING
+			        : kx_verdict_taints(v)
+			                ? (fail_on && strcmp(fail_on, "taint") == 0   ? KX_EXIT_FINDING
+			                   : fail_on && strcmp(fail_on, "refused") == 0 ? KX_EXIT_OK
+			                                                                : KX_EXIT_TAINTS)
+			                : KX_EXIT_OK;
+			/* The worst verdict decides: refused, then taints, then clean. */
+			if (s == KX_EXIT_FINDING || (s == KX_EXIT_TAINTS && status == KX_EXIT_OK))
+				status = s;
+			kexport_verdict_free(v);
+		}
+		if (kx_json)
+			json_arr_end(kx_json);
+	}
+	if (kx_json) {
+		kx_json_errors();
+		json_obj_end(kx_json);
+	}
+	kx_output_end();
+	for (size_t i = 0; i < n_mods; i++)
+		kexport_module_free(mods[i]);
+	for (size_t i = 0; i < n_loaded; i++)
+		kexport_module_free(loaded[i]);
+	free(mods);
+	free(loaded);
+	free(loaded_paths);
+	kx_target_close(&t);
+	kexport_ctx_free(ctx);
+	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;
+}
+
+const struct kexport_cmd kexport_cmd_check = {
+	.name = "check",
+	.fn = cmd_check,
+	.summary = "would the kernel load a module: verdict, errno, taints, log lines, why",
+	.usage = "kexport check [OPTIONS] MODULE... [--kernel SOURCE] [--loaded MOD...]",
+	.options = options,
+};

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared by the commands that run the verdict engine (check, audit): the
+ * target kernel's options, reading it, and printing verdicts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "kexport.h"
+#include "target.h"
+
+int kx_target_option(struct kx_target *t, int opt, const char *arg)
+{
+	char *end;
+	switch (opt) {
+	case KX_OPT_KERNEL:
+		return push_str(&t->sources, &t->n_sources, arg) ? 1 : -1;
+	case KX_OPT_KERNEL_VERSION:
+		t->release = arg;
+		return 1;
+	case KX_OPT_CONFIG:
+		return push_str(&t->configs, &t->n_configs, arg) ? 1 : -1;
+	case KX_OPT_DISTRO:
+		if (strcmp(arg, "debian") != 0 && strcmp(arg, "mainline") != 0) {
+			fprintf(stderr, "kexport: --distro takes debian or mainline\n");
+			return -1;
+		}
+		t->distro = arg;
+		return 1;
+	case KX_OPT_VERMAGIC:
+		t->vermagic = arg;
+		return 1;
+	case KX_OPT_KERNEL_TAINT:
+		errno = 0;
+		t->taint = strtoul(arg, &end, 0);
+		if (errno || *end) {
+			fprintf(stderr, "kexport: --kernel-taint takes a number, as /proc/sys/kernel/tainted shows\n");
+			return -1;
+		}
+		return 1;
+	case KX_OPT_TRUST:
+		if (strcmp(arg, "same-build") == 0)
+			t->trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		else if (strcmp(arg, "all") == 0)
+			t->trust = KEXPORT_SIG_TRUST_ALL;
+		else if (strcmp(arg, "none") == 0)
+			t->trust = KEXPORT_SIG_TRUST_NONE;
+		else {
+			fprintf(stderr, "kexport: --trust-signatures takes same-build, all or none\n");
+			return -1;
+		}
+		return 1;
+	case KX_OPT_FORCE_VERMAGIC:
+		t->flags |= KEXPORT_LOAD_IGNORE_VERMAGIC;
+		return 1;
+	case KX_OPT_FORCE_MODVERSION:
+		t->flags |= KEXPORT_LOAD_IGNORE_MODVERSIONS;
+		return 1;
+	}
+	return 0;
+}
+
+bool push_str(const char ***arr, size_t *n, const char *s)
+{
+	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
+	if (!p)
+		return false;
+	p[(*n)++] = s;
+	*arr = p;
+	return true;
+}
+
+/* The running kernel's modules directory. */
+static char *running_kernel(void)
+{
+	struct utsname u;
+	if (uname(&u) < 0)
+		return NULL;
+	char *p = NULL;
+	if (asprintf(&p, "/lib/modules/%s", u.release) < 0)
+		return NULL;
+	return p;
+}
+
+int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+{
+	if (kexport_kernel_new(&t->kernel) < 0 || kexport_table_new(&t->table) < 0)
+		return -ENOMEM;
+	if (t->n_sources == 0) {
+		t->default_source = running_kernel();
+		if (!t->default_source || !push_str(&t->sources, &t->n_sources, t->default_source))
+			return -ENOMEM;
+	}
+	int bad = 0;
+	t->infos = calloc(t->n_sources, sizeof(*t->infos));
+	if (!t->infos)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_sources; i++) {
+		if (kexport_read_exports(ctx, t->table, t->sources[i], &t->infos[i]) < 0) {
+			bad = -EINVAL;
+			continue;
+		}
+		if (kx_opt.verbose)
+			fprintf(stderr, "kexport: %s: %s (%s): %zu exports\n", t->sources[i],
+			        kexport_source_type_name(t->infos[i].type), t->infos[i].detail,
+			        t->infos[i].n_exports);
+		kexport_kernel_probe(t->kernel, t->sources[i]);
+	}
+	for (size_t i = 0; i < t->n_configs; i++) {
+		const char *c = t->configs[i];
+		const char *eq = strchr(c, '=');
+		if (!eq) {
+			char err[KEXPORT_ERRMSG_MAX];
+			if (kexport_kernel_read_config(t->kernel, c, err) < 0) {
+				kx_bad_input(c, err);
+				bad = -EINVAL;
+			}
+			continue;
+		}
+		char *key = strndup(c, (size_t)(eq - c));
+		if (!key || kexport_kernel_set_config(t->kernel, key, eq + 1) < 0) {
+			free(key);
+			return -ENOMEM;
+		}
+		free(key);
+	}
+	if (t->probe && !kexport_kernel_release(t->kernel))
+		kexport_kernel_probe(t->kernel, t->probe);
+	if (t->release && kexport_kernel_set_release(t->kernel, t->release) < 0) {
+		kx_bad_input(t->release, "not a kernel release (expected e.g. 6.1.0-54-amd64)");
+		bad = -EINVAL;
+	}
+	if (!kexport_kernel_release(t->kernel) && fallback_release) {
+		/* The target's version from the module's vermagic, as a last resort. */
+		size_t n = strcspn(fallback_release, " ");
+		char rel[128];
+		if (n < sizeof(rel)) {
+			memcpy(rel, fallback_release, n);
+			rel[n] = '\0';
+			if (kexport_kernel_set_release(t->kernel, rel) == 0)
+				t->release_from_module = true;
+		}
+	}
+	if (t->distro)
+		kexport_kernel_set_distro(t->kernel, t->distro);
+	if (t->vermagic)
+		kexport_kernel_set_vermagic(t->kernel, t->vermagic);
+	if (kexport_loader_new(&t->loader, t->kernel, t->table) < 0)
+		return -ENOMEM;
+	kexport_loader_set_taint(t->loader, t->taint);
+	kexport_loader_set_sig_trust(t->loader, t->trust);
+	return bad;
+}
+
+void kx_target_close(struct kx_target *t)
+{
+	kexport_loader_free(t->loader);
+	kexport_table_free(t->table);
+	kexport_kernel_free(t->kernel);
+	free(t->infos);
+	free(t->sources);
+	free(t->configs);
+	free(t->default_source);
+}
+
+void kx_target_describe(const struct kx_target *t)
+{
+	const struct kexport_kernel *k = t->kernel;
+	const char *rel = kexport_kernel_release(k);
+	if (kx_json) {
+		json_key(kx_json, "kernel");
+		json_obj_start(kx_json);
+		json_key(kx_json, "sources");
+		json_arr_start(kx_json);
+		for (size_t i = 0; i < t->n_sources; i++)
+			json_str(kx_json, t->sources[i]);
+		json_arr_end(kx_json);
+		json_kuint(kx_json, "exports", kexport_table_count(t->table));
+		json_kstr(kx_json, "release", rel);
+		json_kstr(kx_json, "release_from", t->release_from_module ? "module vermagic"
+		                                                          : kexport_kernel_origin(k, "release"));
+		json_kstr(kx_json, "distro", kexport_kernel_distro(k));
+		json_kstr(kx_json, "vermagic", kexport_kernel_vermagic(k));
+		json_kstr(kx_json, "config_from", kexport_kernel_origin(k, "config"));
+		json_kuint(kx_json, "taint", t->taint);
+		json_obj_end(kx_json);
+		return;
+	}
+	printf("# kernel: %s (%s)", rel ? rel : "version unknown", kexport_kernel_distro(k));
+	if (t->release_from_module)
+		printf(", version from the module's vermagic");
+	printf("; %zu exports from", kexport_table_count(t->table));
+	for (size_t i = 0; i < t->n_sources; i++)
+		printf(" %s", t->sources[i]);
+	const char *cfg = kexport_kernel_origin(k, "config");
+	printf("; config: %s\n", cfg ? cfg : kexport_kernel_config_known(k) ? "--config" : "unknown, distribution defaults assumed");
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+	int err;
+	const char *name;
+} errnos[] = {
+	{ 1, "EPERM" },   { 2, "ENOENT" }, { 8, "ENOEXEC" },  { 16, "EBUSY" },
+	{ 17, "EEXIST" }, { 22, "EINVAL" }, { 61, "ENODATA" }, { 65, "ENOPKG" },
+	{ 74, "EBADMSG" }, { 126, "ENOKEY" }, { 129, "EKEYREJECTED" },
+};
+
+const char *kx_errno_name(int err)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].err == -err)
+			return errnos[i].name;
+	return "E?";
+}
+
+bool kx_verdict_taints(const struct kexport_verdict *v)
+{
+	return v->loads && (v->module_taint || v->kernel_taint_after != v->kernel_taint_before);
+}
+
+void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
+                      enum kx_verdict_format fmt)
+{
+	char mt[32], kb[32], ka[32];
+	kexport_taint_letters(v->module_taint, true, mt, sizeof(mt));
+	kexport_taint_letters(v->kernel_taint_before, false, kb, sizeof(kb));
+	kexport_taint_letters(v->kernel_taint_after, false, ka, sizeof(ka));
+	if (kx_json) {
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "path", m->path);
+		json_kstr(kx_json, "name", v->module);
+		json_kstr(kx_json, "verdict", v->loads ? "loads" : "refused");
+		json_key(kx_json, "errno");
+		json_int(kx_json, v->err);
+		json_kstr(kx_json, "error", v->err ? kx_errno_name(v->err) : NULL);
+		json_kbool(kx_json, "taints", kx_verdict_taints(v));
+		json_kstr(kx_json, "module_taint", v->loads ? mt : NULL);
+		json_kuint(kx_json, "kernel_taint_before", v->kernel_taint_before);
+		json_kuint(kx_json, "kernel_taint", v->kernel_taint_after);
+		json_kstr(kx_json, "kernel_taint_letters", ka);
+		json_key(kx_json, "log");
+		json_arr_start(kx_json);
+		for (size_t i = 0; i < v->n_log; i++)
+			json_str(kx_json, v->log[i]);
+		json_arr_end(kx_json);
+		json_key(kx_json, "problems");
+		json_arr_start(kx_json);
+		for (size_t i = 0; i < v->n_problems; i++) {
+			const struct kexport_problem *p = &v->problems[i];
+			json_obj_start(kx_json);
+			json_kstr(kx_json, "code", kexport_reason_name(p->reason));
+			json_kbool(kx_json, "fatal", p->fatal);
+			json_kstr(kx_json, "symbol", p->symbol);
+			json_kstr(kx_json, "explanation", p->explanation);
+			json_obj_end(kx_json);
+		}
+		json_arr_end(kx_json);
+		json_key(kx_json, "needs");
+		json_arr_start(kx_json);
+		for (size_t i = 0; i < v->n_needs; i++)
+			json_str(kx_json, v->needs[i]);
+		json_arr_end(kx_json);
+		json_obj_end(kx_json);
+		return;
+	}
+	if (fmt == KX_VERDICT_DEPMOD) {
+		/* depmod's own lines, for tools that scrape them (weak-modules and the like). */
+		for (size_t i = 0; i < v->n_problems; i++) {
+			const struct kexport_problem *p = &v->problems[i];
+			if (!p->fatal || !p->symbol)
+				continue;
+			if (p->reason == KEXPORT_REASON_CRC_MISMATCH)
+				printf("depmod: WARNING: %s disagrees about version of symbol %s\n", m->path,
+				       p->symbol);
+			else if (p->reason == KEXPORT_REASON_MISSING || p->reason == KEXPORT_REASON_GPL_ONLY ||
+			         p->reason == KEXPORT_REASON_PROPRIETARY_OWNER ||
+			         p->reason == KEXPORT_REASON_DEPENDENCY)
+				printf("depmod: WARNING: %s needs unknown symbol %s\n", m->path, p->symbol);
+		}
+		return;
+	}
+	if (v->loads)
+		printf("%s: loads%s%s\n", m->path, kx_verdict_taints(v) ? ", taint " : ", no taint",
+		       kx_verdict_taints(v) ? mt : "");
+	else
+		printf("%s: refused: init_module fails with %d (%s)\n", m->path, v->err,
+		       kx_errno_name(v->err));
+	printf("  kernel taint: %s -> %s (%lu)\n", kb[0] ? kb : "none", ka[0] ? ka : "none",
+	       v->kernel_taint_after);
+	if (v->n_needs) {
+		printf("  needs:");
+		for (size_t i = 0; i < v->n_needs; i++)
+			printf(" %s", v->needs[i]);
+		printf("\n");
+	}
+	for (size_t i = 0; i < v->n_problems; i++) {
+		const struct kexport_problem *p = &v->problems[i];
+		printf("  %-7s %-17s %s\n", p->fatal ? "ERROR" : "note", kexport_reason_name(p->reason),
+		       p->explanation);
+	}
+	if (v->n_log) {
+		printf("  kernel log:\n");
+		for (size_t i = 0; i < v->n_log; i++)
+			printf("    %s\n", v->log[i]);
+	}
+}

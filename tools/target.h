@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The target kernel of check and audit: options, reading, verdict output.
+ */
+#pragma once
+#include "kexport.h"
+
+/* Option codes shared by the commands that take a target kernel. */
+enum {
+	KX_OPT_KERNEL = 0x200,
+	KX_OPT_KERNEL_VERSION,
+	KX_OPT_CONFIG,
+	KX_OPT_DISTRO,
+	KX_OPT_VERMAGIC,
+	KX_OPT_KERNEL_TAINT,
+	KX_OPT_TRUST,
+	KX_OPT_FORCE_VERMAGIC,
+	KX_OPT_FORCE_MODVERSION,
+};
+
+#define KX_TARGET_LONGOPTS                                                                    \
+	{ "kernel", required_argument, NULL, KX_OPT_KERNEL },                                 \
+	        { "kernel-version", required_argument, NULL, KX_OPT_KERNEL_VERSION },         \
+	        { "config", required_argument, NULL, KX_OPT_CONFIG },                         \
+	        { "distro", required_argument, NULL, KX_OPT_DISTRO },                         \
+	        { "vermagic", required_argument, NULL, KX_OPT_VERMAGIC },                     \
+	        { "kernel-taint", required_argument, NULL, KX_OPT_KERNEL_TAINT },             \
+	        { "trust-signatures", required_argument, NULL, KX_OPT_TRUST },                \
+	        { "force-vermagic", no_argument, NULL, KX_OPT_FORCE_VERMAGIC },               \
+	        { "force-modversion", no_argument, NULL, KX_OPT_FORCE_MODVERSION }
+
+#define KX_TARGET_HELP                                                                        \
+	"      --kernel SOURCE     the target kernel's exports: any source `kexport exports`\n"   \
+	"                          reads (repeatable; default: /lib/modules/$(uname -r))\n"       \
+	"      --kernel-version R  its release, e.g. 6.1.0-54-amd64 (default: probed from\n"      \
+	"                          the source, else the module's vermagic)\n"                     \
+	"      --config KEY=VALUE  a configuration value (CONFIG_ optional); or a .config file\n" \
+	"                          (default: the source's .config or /boot/config-RELEASE)\n"     \
+	"      --distro NAME       debian or mainline loader rules (default: from the release)\n" \
+	"      --vermagic STRING   the kernel's vermagic (default: built from release+config)\n"  \
+	"      --kernel-taint N    the kernel's taint before the first load (default 0)\n"        \
+	"      --trust-signatures same-build|all|none\n"                                         \
+	"                          which appended signatures verify (default same-build: the\n"   \
+	"                          module's vermagic names the kernel's release)\n"               \
+	"      --force-vermagic, --force-modversion\n"                                            \
+	"                          load as modprobe --force-vermagic/--force-modversion\n"
+
+struct kx_target {
+	const char **sources;
+	size_t n_sources;
+	const char **configs;
+	size_t n_configs;
+	const char *release, *distro, *vermagic;
+	unsigned long taint;
+	enum kexport_sig_trust trust;
+	unsigned flags;
+	char *default_source;
+	const char *probe;      /* also probed for the release and configuration */
+	bool release_from_module;
+	struct kexport_source_info *infos;
+	struct kexport_kernel *kernel;
+	struct kexport_table *table;
+	struct kexport_loader *loader;
+};
+
+enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
+
+bool push_str(const char ***arr, size_t *n, const char *s);
+/* 1 handled, 0 not a target option, -1 bad value. */
+int kx_target_option(struct kx_target *t, int opt, const char *arg);
+/* Read the kernel; < 0 when something could not be read (already reported). */
+int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
+void kx_target_close(struct kx_target *t);
+/* "# kernel: ..." or, in JSON, the "kernel" member. */
+void kx_target_describe(const struct kx_target *t);
+const char *kx_errno_name(int err);
+bool kx_verdict_taints(const struct kexport_verdict *v);
+void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
+                      enum kx_verdict_format fmt);
