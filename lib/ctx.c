@@ -58,12 +58,15 @@ struct pool {
 static void *worker(void *p)
 {
 	struct pool *pool = p;
+	kx_thread_mem_enter();
 	for (;;) {
 		size_t i = atomic_fetch_add(&pool->next, 1);
 		if (i >= pool->n)
-			return NULL;
+			break;
 		pool->fn(i, pool->arg);
 	}
+	kx_thread_mem_leave();
+	return NULL;
 }
 
 void kx_parallel_for(const struct kexport_ctx *ctx, size_t n, void (*fn)(size_t i, void *arg),

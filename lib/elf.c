@@ -58,8 +58,11 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 	 * that the linker puts just before them.
 	 */
 	if (src->fd >= 0 && shnum && kx_in_bounds(shoff, shnum * shentsize, src->size)) {
-		uint64_t lo = shoff > 4096 ? shoff - 4096 : 0;
-		kx_src_prefetch(src, lo, shoff + shnum * shentsize - lo);
+		uint64_t lo = shoff > 4096 ? shoff - 4096 : 0, hi = shoff + shnum * shentsize;
+		/* and the module signature that follows them */
+		if (src->size - hi <= 16384)
+			hi = src->size;
+		kx_src_prefetch(src, lo, hi - lo);
 	}
 	/* Extended numbering: counts too big for the header live in section 0. */
 	uint8_t sh0[64];
@@ -79,22 +82,22 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 	if (shstrndx >= shnum)
 		return kx_err(errmsg, -EINVAL, "section name table index %u out of range", shstrndx);
 
-	uint8_t *raw = malloc(shnum * shentsize);
-	elf->sh = calloc(shnum, sizeof(*elf->sh));
-	elf->loaded = calloc(shnum, sizeof(*elf->loaded));
-	if (!raw || !elf->sh || !elf->loaded) {
-		free(raw);
+	const uint8_t *raw = kx_src_peek(src, shoff, shnum * shentsize);
+	uint8_t *rawbuf = NULL;
+	elf->sh = kx_src_tmp(src, shnum * sizeof(*elf->sh));
+	elf->loaded = kx_src_tmp(src, shnum * sizeof(*elf->loaded));
+	uint32_t *name_off = kx_src_tmp(src, shnum * sizeof(*name_off));
+	if (!raw)
+		raw = rawbuf = kx_src_tmp(src, shnum * shentsize);
+	if (!raw || !elf->sh || !elf->loaded || !name_off) {
 		kx_elf_close(elf);
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
+	memset(elf->sh, 0, shnum * sizeof(*elf->sh));
+	memset(elf->loaded, 0, shnum * sizeof(*elf->loaded));
 	elf->shnum = shnum;
-	if ((r = kx_src_read(src, shoff, shnum * shentsize, raw, errmsg)) < 0)
+	if (rawbuf && (r = kx_src_read(src, shoff, shnum * shentsize, rawbuf, errmsg)) < 0)
 		goto fail;
-	uint32_t *name_off = malloc(shnum * sizeof(*name_off));
-	if (!name_off) {
-		r = kx_err(errmsg, -ENOMEM, "out of memory");
-		goto fail;
-	}
 	for (size_t i = 0; i < shnum; i++) {
 		const uint8_t *p = raw + i * shentsize;
 		struct kx_shdr *s = &elf->sh[i];
@@ -121,45 +124,80 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 		if (s->type == KX_SHT_NOBITS)
 			s->size = 0;
 	}
-	free(raw);
-	raw = NULL;
 
 	const struct kx_shdr *ss = &elf->sh[shstrndx];
 	if (ss->type == KX_SHT_NOBITS || !kx_in_bounds(ss->offset, ss->size, src->size)) {
-		free(name_off);
 		r = kx_err(errmsg, -EINVAL, "section name table is past the end of the file");
 		goto fail;
 	}
-	elf->shstrtab = malloc(ss->size + 1);
-	if (!elf->shstrtab) {
-		free(name_off);
-		r = kx_err(errmsg, -ENOMEM, "out of memory");
-		goto fail;
+	/* Names are used in place when the table ends in a NUL, as it does. */
+	const char *names = (const char *)kx_src_peek(src, ss->offset, ss->size);
+	if (!names || !ss->size || names[ss->size - 1] != '\0') {
+		char *copy = kx_src_tmp(src, ss->size + 1);
+		if (!copy) {
+			r = kx_err(errmsg, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		if ((r = kx_src_read(src, ss->offset, ss->size, copy, errmsg)) < 0)
+			goto fail;
+		copy[ss->size] = '\0';
+		names = copy;
 	}
-	if ((r = kx_src_read(src, ss->offset, ss->size, elf->shstrtab, errmsg)) < 0) {
-		free(name_off);
-		goto fail;
-	}
-	elf->shstrtab[ss->size] = '\0';
 	for (size_t i = 0; i < shnum; i++)
-		elf->sh[i].name = name_off[i] < ss->size ? elf->shstrtab + name_off[i] : "";
-	free(name_off);
+		elf->sh[i].name = name_off[i] < ss->size ? names + name_off[i] : "";
 	return 0;
 fail:
-	free(raw);
 	kx_elf_close(elf);
 	return r;
 }
 
+/* Everything an elf allocates is the source's, freed when the source closes. */
 void kx_elf_close(struct kx_elf *elf)
 {
-	if (elf->loaded && elf->src && elf->src->fd >= 0)
-		for (size_t i = 0; i < elf->shnum; i++)
-			free(elf->loaded[i]);
-	free(elf->loaded);
-	free(elf->sh);
-	free(elf->shstrtab);
 	memset(elf, 0, sizeof(*elf));
+}
+
+/* Sections closer than this are read together: a syscall costs as much as copying ~32 KiB. */
+#define KX_COALESCE_GAP ((uint64_t)16 << 10)
+
+struct span {
+	uint64_t off, end;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+void kx_elf_preload(struct kx_elf *elf, const bool *want)
+{
+	struct kx_src *src = elf->src;
+	if (src->fd < 0)
+		return;
+	struct span sp[64];
+	size_t n = 0;
+	for (size_t i = 1; i < elf->shnum && n < KX_ARRAY_SIZE(sp); i++) {
+		const struct kx_shdr *s = &elf->sh[i];
+		if (!want[i] || s->type == KX_SHT_NOBITS || s->size == 0 ||
+		    !kx_in_bounds(s->offset, s->size, src->size) ||
+		    kx_src_peek(src, s->offset, s->size))
+			continue;
+		sp[n++] = (struct span){ s->offset, s->offset + s->size };
+	}
+	if (n > 1)
+		qsort(sp, n, sizeof(*sp), cmp_span);
+	for (size_t i = 0; i < n;) {
+		uint64_t lo = sp[i].off, hi = sp[i].end;
+		size_t j = i + 1;
+		while (j < n && sp[j].off <= hi + KX_COALESCE_GAP) {
+			if (sp[j].end > hi)
+				hi = sp[j].end;
+			j++;
+		}
+		kx_src_prefetch(src, lo, hi - lo);
+		i = j;
+	}
 }
 
 int kx_elf_find(const struct kx_elf *elf, const char *name)
@@ -185,29 +223,30 @@ int kx_elf_section(struct kx_elf *elf, size_t idx, const uint8_t **data, char *e
 		              "section %s (0x%llx + 0x%llx) is past the end of the %llu-byte file",
 		              s->name, (unsigned long long)s->offset, (unsigned long long)s->size,
 		              (unsigned long long)elf->src->size);
-	if (elf->src->fd < 0) {
-		*data = elf->src->mem + s->offset;
+	const uint8_t *p = kx_src_peek(elf->src, s->offset, s->size);
+	if (p) {
+		*data = p;
 		return 0;
 	}
 	if (!elf->loaded[idx]) {
-		void *buf = malloc(s->size);
+		void *buf = kx_src_tmp(elf->src, s->size);
 		if (!buf)
 			return kx_err(errmsg, -ENOMEM, "out of memory");
 		int r = kx_src_read(elf->src, s->offset, s->size, buf, errmsg);
-		if (r < 0) {
-			free(buf);
+		if (r < 0)
 			return r;
-		}
 		elf->loaded[idx] = buf;
 	}
 	*data = elf->loaded[idx];
 	return 0;
 }
 
-int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, char *errmsg)
+int kx_elf_symtab(struct kx_elf *elf, const struct kx_symtab **stp, char *errmsg)
 {
-	*syms = NULL;
-	*n_syms = 0;
+	if (elf->have_symtab) {
+		*stp = &elf->symtab;
+		return 0;
+	}
 	int idx = -ENOENT;
 	for (size_t i = 1; i < elf->shnum; i++)
 		if (elf->sh[i].type == KX_SHT_SYMTAB) {
@@ -229,39 +268,15 @@ int kx_elf_symbols(struct kx_elf *elf, struct kx_sym **syms, size_t *n_syms, cha
 	if (check_strtab(strs, strsize, "symbol string table", errmsg) < 0)
 		return -EINVAL;
 	size_t n = st->size / esz;
-	if (n <= 1)
-		return 0;
-	struct kx_sym *out = malloc((n - 1) * sizeof(*out));
-	if (!out)
-		return kx_err(errmsg, -ENOMEM, "out of memory");
 	bool be = elf->be;
 	for (size_t i = 1; i < n; i++) {
-		const uint8_t *p = sd + i * esz;
-		struct kx_sym *s = &out[i - 1];
-		uint32_t name;
-		uint8_t info;
-		if (elf->is64) {
-			name = kx_get32(p, be);
-			info = p[4];
-			s->shndx = kx_get16(p + 6, be);
-			s->value = kx_get64(p + 8, be);
-			s->size = kx_get64(p + 16, be);
-		} else {
-			name = kx_get32(p, be);
-			s->value = kx_get32(p + 4, be);
-			s->size = kx_get32(p + 8, be);
-			info = p[12];
-			s->shndx = kx_get16(p + 14, be);
-		}
-		if (name >= strsize) {
-			free(out);
+		uint32_t name = kx_get32(sd + i * esz, be);
+		if (name >= strsize)
 			return kx_err(errmsg, -EINVAL, "symbol %zu name offset %u out of range", i, name);
-		}
-		s->name = (const char *)strs + name;
-		s->bind = info >> 4;
-		s->type = info & 0xf;
 	}
-	*syms = out;
-	*n_syms = n - 1;
+	elf->symtab = (struct kx_symtab){ sd, n > 1 ? n : 1, (const char *)strs, strsize,
+	                                  elf->is64, be };
+	elf->have_symtab = true;
+	*stp = &elf->symtab;
 	return 0;
 }

@@ -102,9 +102,9 @@ static int cmp_field_reloc(const void *a, const void *b)
 }
 
 /* Collect the relocations of section `target` (module objects only). */
-static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_sym *syms,
-                          size_t n_syms, const uint8_t *tdata, struct field_reloc **out,
-                          size_t *n_out, char *errmsg)
+static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_symtab *st,
+                          const uint8_t *tdata, struct field_reloc **out, size_t *n_out,
+                          char *errmsg)
 {
 	struct kx_vec v;
 	kx_vec_init(&v, sizeof(struct field_reloc));
@@ -152,19 +152,20 @@ static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_sym
 			if (!rela) /* SHT_REL keeps the addend in the field */
 				addend = rt->width == 8 ? (int64_t)kx_get64(tdata + off, elf->be)
 				                        : (int32_t)kx_get32(tdata + off, elf->be);
-			if (symi == 0 || symi > n_syms) {
+			if (symi == 0 || symi >= st->n) {
 				kx_vec_free(&v);
 				return kx_err(errmsg, -EINVAL, "relocation symbol %u out of range", symi);
 			}
-			const struct kx_sym *s = &syms[symi - 1];
+			struct kx_sym s;
+			kx_symtab_get(st, symi, &s);
 			struct field_reloc *fr = kx_vec_push(&v);
 			if (!fr) {
 				kx_vec_free(&v);
 				return kx_err(errmsg, -ENOMEM, "out of memory");
 			}
 			fr->offset = off;
-			fr->target_sec = s->shndx;
-			fr->target_off = s->value + (uint64_t)addend;
+			fr->target_sec = s.shndx;
+			fr->target_off = s.value + (uint64_t)addend;
 		}
 	}
 	if (v.n > 1)
@@ -239,8 +240,8 @@ static int add_export(struct kx_vec *out, struct kx_arena *arena, const char *na
 }
 
 /* Decode one module table through its relocations. */
-static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_sym *syms,
-                               size_t n_syms, int strsec, const uint8_t *strs,
+static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_symtab *st,
+                               int strsec, const uint8_t *strs,
                                const uint8_t *crcs, uint64_t crc_size, bool crc_rel,
                                const struct field_reloc *crel, size_t n_crel,
                                enum kexport_kind kind, const char *owner,
@@ -254,7 +255,7 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 		return r;
 	struct field_reloc *rel;
 	size_t n_rel;
-	if ((r = collect_relocs(elf, sec, syms, n_syms, data, &rel, &n_rel, errmsg)) < 0)
+	if ((r = collect_relocs(elf, sec, st, data, &rel, &n_rel, errmsg)) < 0)
 		return r;
 	uint64_t strsize = elf->sh[strsec].size;
 	static const uint8_t widths[] = { 4, 8 };
@@ -416,10 +417,9 @@ int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
 	if (elf->sh[strsec].type == KX_SHT_NOBITS)
 		return kx_err(errmsg, -EINVAL, "__ksymtab_strings has no data");
 
-	struct kx_sym *syms = NULL;
-	size_t n_syms = 0;
+	const struct kx_symtab *st = NULL;
 	bool rel = elf->type == KX_ET_REL;
-	if (rel && (r = kx_elf_symbols(elf, &syms, &n_syms, errmsg)) < 0) {
+	if (rel && (r = kx_elf_symtab(elf, &st, errmsg)) < 0) {
 		if (r == -ENOENT)
 			r = kx_err(errmsg, -EINVAL, "module has export tables but no symbol table");
 		return r;
@@ -441,12 +441,12 @@ int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
 			if ((r = kx_elf_section(elf, (size_t)csec, &crcs, errmsg)) < 0)
 				break;
 			crc_size = elf->sh[csec].size;
-			if (rel && (r = collect_relocs(elf, (size_t)csec, syms, n_syms, crcs, &crel,
-			                               &n_crel, errmsg)) < 0)
+			if (rel && (r = collect_relocs(elf, (size_t)csec, st, crcs, &crel, &n_crel,
+			                               errmsg)) < 0)
 				break;
 		}
 		if (rel)
-			r = decode_module_table(elf, (size_t)sec, syms, n_syms, strsec, strs, crcs,
+			r = decode_module_table(elf, (size_t)sec, st, strsec, strs, crcs,
 			                        crc_size, n_crel > 0, crel, n_crel, tables[t].kind,
 			                        owner, source, arena, out, errmsg);
 		else
@@ -454,7 +454,6 @@ int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
 			                         tables[t].kind, owner, source, arena, out, errmsg);
 		free(crel);
 	}
-	free(syms);
 	return r < 0 ? r : 0;
 }
 

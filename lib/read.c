@@ -391,7 +391,8 @@ static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *tabl
 		return r;
 	struct kexport_module **mods;
 	size_t nm;
-	r = read_module_paths(ctx, paths, n, dir, KX_READ_EXPORTS_ONLY, &mods, &nm, &info->n_bad);
+	r = read_module_paths(ctx, paths, n, dir, KX_READ_EXPORTS_ONLY | KX_READ_REGULAR, &mods,
+	                      &nm, &info->n_bad);
 	kx_free_paths(paths, n);
 	if (r < 0)
 		return r;
@@ -493,7 +494,7 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 		size_t n;
 		if ((r = kx_walk_modules(ctx, path, &paths, &n)) < 0)
 			return r;
-		r = read_module_paths(ctx, paths, n, path, 0, mods, n_mods, &bad);
+		r = read_module_paths(ctx, paths, n, path, KX_READ_REGULAR, mods, n_mods, &bad);
 		kx_free_paths(paths, n);
 		if (r == 0 && n == 0) {
 			kx_diag(ctx, path, -ENOENT, "no modules (.ko, .ko.xz, .ko.zst, .ko.gz) in this directory");

@@ -32,13 +32,89 @@ KX_EXPORT const char *kexport_compression_name(enum kexport_compression c)
 	return (unsigned)c < KEXPORT_COMP_COUNT ? compression_names[c] : "unknown";
 }
 
-int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg)
+/* A malloc'd buffer of a source (when the thread's scratch cannot hold it). */
+struct kx_src_tmp {
+	struct kx_src_tmp *next;
+	_Alignas(16) unsigned char data[];
+};
+
+void *kx_src_tmp(struct kx_src *src, size_t size)
+{
+	void *p = kx_scratch_alloc(src, size);
+	if (p)
+		return p;
+	struct kx_src_tmp *t = malloc(sizeof(*t) + (size ? size : 1));
+	if (!t)
+		return NULL;
+	t->next = src->tmp;
+	src->tmp = t;
+	return t->data;
+}
+
+static void add_range(struct kx_src *src, const uint8_t *p, uint64_t off, uint64_t len)
+{
+	if (src->n_ranges < KX_SRC_RANGES)
+		src->ranges[src->n_ranges++] = (struct kx_src_range){ p, off, len };
+}
+
+/* pread all of [off, off+len); returns the bytes read (short at the end of the file) or -errno. */
+static int64_t pread_all(int fd, uint8_t *dst, uint64_t len, uint64_t off)
+{
+	uint64_t done = 0;
+	while (done < len) {
+		ssize_t r = pread(fd, dst + done, len - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		done += (uint64_t)r;
+	}
+	return (int64_t)done;
+}
+
+/*
+ * How much of a file the first read takes.  A module is read with open, a
+ * read of its first bytes, fstat, a read of the section headers and one per
+ * group of needed sections; when the first read comes back short, it was
+ * the whole file, which needs no other syscall.  64 KiB is more than half
+ * of Debian's modules, and a larger read than needed costs about as much
+ * as a syscall per 32 KiB.
+ */
+static size_t first_read_size(void) { static size_t v; if (!v) { const char *e = getenv("KXFR"); v = e ? (size_t)atoi(e) << 10 : (size_t)64 << 10; } return v; }
+#define KX_FIRST_READ first_read_size()
+
+int kx_src_open_file_flags(struct kx_src *src, const char *path, unsigned flags, char *errmsg)
 {
 	memset(src, 0, sizeof(*src));
 	src->path = path;
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0)
 		return kx_err(errmsg, -errno, "cannot open: %s", strerror(errno));
+	if (flags & KX_SRC_REGULAR) {
+		uint8_t *buf = kx_src_tmp(src, KX_FIRST_READ);
+		if (!buf) {
+			kx_src_close(src);
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		}
+		int64_t got = pread_all(src->fd, buf, KX_FIRST_READ, 0);
+		if (got < 0) {
+			int e = (int)-got;
+			kx_src_close(src);
+			if (e == EISDIR)
+				return kx_err(errmsg, -EISDIR, "is a directory");
+			return kx_err(errmsg, -e, "read error: %s", strerror(e));
+		}
+		if ((uint64_t)got < KX_FIRST_READ) { /* the whole file */
+			close(src->fd);
+			src->fd = -1;
+			src->mem = buf;
+			src->size = (uint64_t)got;
+			return 0;
+		}
+		add_range(src, buf, 0, (uint64_t)got);
+	}
 	struct stat st;
 	if (fstat(src->fd, &st) < 0) {
 		int e = errno;
@@ -54,34 +130,49 @@ int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg)
 		return kx_err(errmsg, -EINVAL, "not a regular file");
 	}
 	src->size = (uint64_t)st.st_size;
-	size_t want = src->size < sizeof(src->head) ? (size_t)src->size : sizeof(src->head);
-	ssize_t got = want ? pread(src->fd, src->head, want, 0) : 0;
-	src->head_len = got > 0 ? (size_t)got : 0;
+	if (src->n_ranges) {
+		/* It changed between the read and fstat: trust only what fits. */
+		if (src->ranges[0].len > src->size)
+			src->ranges[0].len = src->size;
+		return 0;
+	}
+	size_t want = src->size < 64 ? (size_t)src->size : 64;
+	uint8_t *head = want ? kx_src_tmp(src, want) : NULL;
+	int64_t got = head ? pread_all(src->fd, head, want, 0) : 0;
+	if (got > 0)
+		add_range(src, head, 0, (uint64_t)got);
 	return 0;
+}
+
+int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg)
+{
+	return kx_src_open_file_flags(src, path, 0, errmsg);
+}
+
+const uint8_t *kx_src_peek(const struct kx_src *src, uint64_t off, uint64_t len)
+{
+	if (!kx_in_bounds(off, len, src->size))
+		return NULL;
+	if (src->fd < 0)
+		return src->mem + off;
+	for (size_t i = 0; i < src->n_ranges; i++) {
+		const struct kx_src_range *r = &src->ranges[i];
+		if (off >= r->off && off - r->off <= r->len && len <= r->len - (off - r->off))
+			return r->p + (off - r->off);
+	}
+	return NULL;
 }
 
 void kx_src_prefetch(struct kx_src *src, uint64_t off, uint64_t len)
 {
-	if (src->fd < 0 || !kx_in_bounds(off, len, src->size) || len > (64u << 20))
+	if (src->fd < 0 || !kx_in_bounds(off, len, src->size) || len > (64u << 20) ||
+	    src->n_ranges >= KX_SRC_RANGES || kx_src_peek(src, off, len))
 		return;
-	uint8_t *w = malloc(len ? len : 1);
+	uint8_t *w = kx_src_tmp(src, len);
 	if (!w)
 		return;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = pread(src->fd, w + done, len - done, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			free(w);
-			return;
-		}
-		done += (size_t)r;
-	}
-	free(src->win);
-	src->win = w;
-	src->win_off = off;
-	src->win_len = len;
+	if (pread_all(src->fd, w, len, off) == (int64_t)len)
+		add_range(src, w, off, len);
 }
 
 void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const char *path)
@@ -101,10 +192,13 @@ void kx_src_close(struct kx_src *src)
 	free(src->owned);
 	src->owned = NULL;
 	src->mem = NULL;
-	free(src->win);
-	src->win = NULL;
-	src->win_len = 0;
-	src->head_len = 0;
+	src->n_ranges = 0;
+	while (src->tmp) {
+		struct kx_src_tmp *next = src->tmp->next;
+		free(src->tmp);
+		src->tmp = next;
+	}
+	kx_scratch_release(src);
 }
 
 int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, char *errmsg)
@@ -114,31 +208,17 @@ int kx_src_read(const struct kx_src *src, uint64_t off, size_t len, void *dst, c
 		              "truncated: wants bytes 0x%llx..0x%llx of a %llu-byte file",
 		              (unsigned long long)off, (unsigned long long)(off + len),
 		              (unsigned long long)src->size);
-	if (src->fd < 0) {
+	const uint8_t *p = kx_src_peek(src, off, len);
+	if (p) {
 		if (len)
-			memcpy(dst, src->mem + off, len);
+			memcpy(dst, p, len);
 		return 0;
 	}
-	if (off + len <= src->head_len) {
-		memcpy(dst, src->head + off, len);
-		return 0;
-	}
-	if (src->win && off >= src->win_off && off + len <= src->win_off + src->win_len) {
-		memcpy(dst, src->win + (off - src->win_off), len);
-		return 0;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t r = pread(src->fd, (char *)dst + done, len - done, (off_t)(off + done));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return kx_err(errmsg, -errno, "read error: %s", strerror(errno));
-		}
-		if (r == 0)
-			return kx_err(errmsg, -EINVAL, "file shrank while being read");
-		done += (size_t)r;
-	}
+	int64_t got = pread_all(src->fd, dst, len, off);
+	if (got < 0)
+		return kx_err(errmsg, (int)got, "read error: %s", strerror((int)-got));
+	if ((uint64_t)got < len)
+		return kx_err(errmsg, -EINVAL, "file shrank while being read");
 	return 0;
 }
 
@@ -339,10 +419,10 @@ int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
 	return 0;
 }
 
-int kx_src_open_plain(struct kx_src *src, const char *path, enum kexport_compression *comp,
-                      char *errmsg)
+int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
+                      enum kexport_compression *comp, char *errmsg)
 {
-	int r = kx_src_open_file(src, path, errmsg);
+	int r = kx_src_open_file_flags(src, path, flags, errmsg);
 	if (r < 0)
 		return r;
 	uint8_t magic[6] = { 0 };
@@ -356,27 +436,30 @@ int kx_src_open_plain(struct kx_src *src, const char *path, enum kexport_compres
 		r = kx_err(errmsg, -EINVAL, "compressed file too large");
 		goto fail;
 	}
-	uint8_t *in = malloc(src->size ? src->size : 1);
+	const uint8_t *in = kx_src_peek(src, 0, src->size);
+	uint8_t *buf = NULL;
 	if (!in) {
-		r = kx_err(errmsg, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	if ((r = kx_src_read(src, 0, src->size, in, errmsg)) < 0) {
-		free(in);
-		goto fail;
+		if (!(buf = malloc(src->size ? src->size : 1))) {
+			r = kx_err(errmsg, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		if ((r = kx_src_read(src, 0, src->size, buf, errmsg)) < 0) {
+			free(buf);
+			goto fail;
+		}
+		in = buf;
 	}
 	uint8_t *out;
 	size_t out_len;
 	r = kx_decompress(*comp, in, src->size, 0, &out, &out_len, errmsg);
-	free(in);
+	free(buf);
 	if (r < 0)
 		goto fail;
-	close(src->fd);
-	src->fd = -1;
-	src->head_len = 0;
+	/* From here on, the source is the decompressed buffer. */
+	const char *p = src->path;
+	kx_src_close(src);
+	kx_src_open_mem(src, out, out_len, p);
 	src->owned = out;
-	src->mem = out;
-	src->size = out_len;
 	return 0;
 fail:
 	kx_src_close(src);

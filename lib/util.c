@@ -4,6 +4,8 @@
  * a string arena, hashing and whole-file reads for text inputs.
  */
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,35 +54,227 @@ void kx_vec_free(struct kx_vec *v)
 	kx_vec_init(v, v->item_size);
 }
 
-/* Arena blocks are at least 16 KiB; a bigger request gets a block of its own. */
+/*
+ * Memory.  Page faults dominate reading thousands of modules: on the
+ * machines kexport is measured on, faulting in one 4 KiB page costs about
+ * 10 us, as much as a few syscalls, while a transparent huge page costs
+ * about 0.3 us per 4 KiB.  So memory that is touched in bulk comes from
+ * 2 MiB-aligned mappings advised for huge pages, and the per-module
+ * buffers of the worker threads are reused rather than freed and faulted
+ * in again.
+ */
+#define KX_HUGE ((size_t)2 << 20)
+
+static void *map_huge(size_t size)
+{
+	size_t len = size + KX_HUGE;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *a = (uint8_t *)(((uintptr_t)p + KX_HUGE - 1) & ~(uintptr_t)(KX_HUGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + size < p + len)
+		munmap(a + size, (size_t)(p + len - (a + size)));
+#ifdef MADV_HUGEPAGE
+	madvise(a, size, MADV_HUGEPAGE);
+#endif
+	return a;
+}
+
+/* Rounded up to whole huge pages. */
+static size_t huge_round(size_t size)
+{
+	return (size + KX_HUGE - 1) & ~(KX_HUGE - 1);
+}
+
+/*
+ * Per-thread state, live between kx_thread_mem_enter() and _leave():
+ *  - scratch: one reusable region for the buffers of one open source at a
+ *    time (kx_src_tmp()), reset when that source closes;
+ *  - slab: the current chunk that sealed arenas (module models) are carved
+ *    from; chunks are reference-counted by the arena blocks in them.
+ */
+#define KX_SCRATCH_SIZE ((size_t)8 << 20)
+#define KX_CHUNK_SIZE KX_HUGE
+
+struct kx_chunk {
+	atomic_size_t refs;
+	size_t size;
+};
+
+struct thread_mem {
+	int depth;
+	uint8_t *scratch;
+	size_t scratch_used;
+	const void *scratch_owner;
+	struct kx_chunk *chunk;   /* the slab's chunk; it holds one ref */
+	size_t chunk_used;
+	struct kx_arena *lent;    /* the arena whose open block is the chunk's tail */
+};
+
+static _Thread_local struct thread_mem tm;
+
+static void chunk_unref(struct kx_chunk *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) == 1)
+		munmap(c, c->size);
+}
+
+void kx_thread_mem_enter(void)
+{
+	tm.depth++;
+}
+
+void kx_thread_mem_leave(void)
+{
+	if (--tm.depth > 0)
+		return;
+	if (tm.lent)
+		kx_arena_seal(tm.lent);
+	if (tm.chunk)
+		chunk_unref(tm.chunk);
+	if (tm.scratch)
+		munmap(tm.scratch, KX_SCRATCH_SIZE);
+	memset(&tm, 0, sizeof(tm));
+}
+
+void *kx_scratch_alloc(const void *owner, size_t size)
+{
+	if (tm.depth <= 0 || (tm.scratch_owner && tm.scratch_owner != owner))
+		return NULL;
+	size = (size + 15) & ~(size_t)15;
+	if (!tm.scratch && !(tm.scratch = map_huge(KX_SCRATCH_SIZE)))
+		return NULL;
+	if (size > KX_SCRATCH_SIZE - tm.scratch_used)
+		return NULL;
+	tm.scratch_owner = owner;
+	void *p = tm.scratch + tm.scratch_used;
+	tm.scratch_used += size;
+	return p;
+}
+
+void kx_scratch_release(const void *owner)
+{
+	if (tm.scratch_owner == owner) {
+		tm.scratch_owner = NULL;
+		tm.scratch_used = 0;
+	}
+}
+
+/*
+ * Arena blocks: malloc'd (small arenas grow from 1 KiB), mapped (big ones,
+ * from 1 MiB up, on huge pages) or carved from the thread's slab chunk.
+ */
+enum { BLOCK_MALLOC, BLOCK_MAPPED, BLOCK_CHUNK };
+
 struct kx_arena_block {
 	struct kx_arena_block *next;
 	size_t used, cap;
+	struct kx_chunk *chunk; /* BLOCK_CHUNK */
+	size_t total;           /* whole allocation, for BLOCK_MAPPED */
+	int how;
 	_Alignas(16) unsigned char data[];
 };
 
+#define BLOCK_HDR ((sizeof(struct kx_arena_block) + 15) & ~(size_t)15)
+#define KX_ARENA_MAPPED_MIN ((size_t)1 << 20)
+
+/* Give the unused tail of the arena's open chunk block back to the slab. */
+void kx_arena_seal(struct kx_arena *a)
+{
+	if (tm.lent != a)
+		return;
+	struct kx_arena_block *b = a->head;
+	b->cap = (b->used + 15) & ~(size_t)15;
+	tm.chunk_used = (size_t)(b->data + b->cap - (unsigned char *)tm.chunk);
+	tm.lent = NULL;
+}
+
+void kx_arena_move(struct kx_arena *dst, struct kx_arena *src)
+{
+	*dst = *src;
+	if (tm.lent == src)
+		tm.lent = dst;
+	memset(src, 0, sizeof(*src));
+}
+
+static struct kx_arena_block *chunk_block(struct kx_arena *a, size_t size)
+{
+	if (tm.lent)
+		kx_arena_seal(tm.lent);
+	size_t need = BLOCK_HDR + size;
+	if (!tm.chunk || KX_CHUNK_SIZE - tm.chunk_used < need) {
+		struct kx_chunk *c = map_huge(KX_CHUNK_SIZE);
+		if (!c)
+			return NULL;
+		atomic_init(&c->refs, 1);
+		c->size = KX_CHUNK_SIZE;
+		if (tm.chunk)
+			chunk_unref(tm.chunk);
+		tm.chunk = c;
+		tm.chunk_used = (sizeof(*c) + 15) & ~(size_t)15;
+	}
+	struct kx_arena_block *b = (struct kx_arena_block *)((uint8_t *)tm.chunk + tm.chunk_used);
+	b->used = 0;
+	b->cap = KX_CHUNK_SIZE - tm.chunk_used - BLOCK_HDR;
+	b->chunk = tm.chunk;
+	b->how = BLOCK_CHUNK;
+	atomic_fetch_add(&tm.chunk->refs, 1);
+	tm.lent = a;
+	return b;
+}
+
+void *kx_arena_alloc_aligned(struct kx_arena *a, size_t size, size_t align)
+{
+	struct kx_arena_block *b = a->head;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+	if (!b || at > b->cap || b->cap - at < size) {
+		if (b && tm.lent == a)
+			kx_arena_seal(a);
+		struct kx_arena_block *nb = NULL;
+		size_t grown = a->grown ? a->grown * 2 : 1024;
+		if (a->slab && tm.depth > 0 && size <= KX_CHUNK_SIZE / 8)
+			nb = chunk_block(a, size);
+		if (!nb) {
+			size_t cap = size > grown ? size : grown;
+			if (cap >= KX_ARENA_MAPPED_MIN) {
+				size_t total = huge_round(BLOCK_HDR + cap);
+				nb = map_huge(total);
+				if (nb) {
+					nb->how = BLOCK_MAPPED;
+					nb->total = total;
+					cap = total - BLOCK_HDR;
+				}
+			}
+			if (!nb) {
+				nb = malloc(BLOCK_HDR + cap);
+				if (!nb)
+					return NULL;
+				nb->how = BLOCK_MALLOC;
+			}
+			nb->used = 0;
+			nb->cap = cap;
+			nb->chunk = NULL;
+			a->grown = grown < KX_ARENA_MAPPED_MIN ? grown : KX_ARENA_MAPPED_MIN;
+		}
+		nb->next = b;
+		a->head = b = nb;
+		at = 0;
+	}
+	void *p = b->data + at;
+	b->used = at + size;
+	return p;
+}
+
 void *kx_arena_alloc(struct kx_arena *a, size_t size)
 {
-	size = (size + 15) & ~(size_t)15;
-	struct kx_arena_block *b = a->head;
-	if (!b || b->cap - b->used < size) {
-		size_t cap = size > 16384 ? size : 16384;
-		b = malloc(sizeof(*b) + cap);
-		if (!b)
-			return NULL;
-		b->used = 0;
-		b->cap = cap;
-		b->next = a->head;
-		a->head = b;
-	}
-	void *p = b->data + b->used;
-	b->used += size;
-	return p;
+	return kx_arena_alloc_aligned(a, size, 16);
 }
 
 const char *kx_arena_strndup(struct kx_arena *a, const char *s, size_t len)
 {
-	char *p = kx_arena_alloc(a, len + 1);
+	char *p = kx_arena_alloc_aligned(a, len + 1, 1);
 	if (!p)
 		return NULL;
 	memcpy(p, s, len);
@@ -95,13 +289,24 @@ const char *kx_arena_strdup(struct kx_arena *a, const char *s)
 
 void kx_arena_free(struct kx_arena *a)
 {
+	if (tm.lent == a) { /* unsealed: its open block goes back to the slab whole */
+		struct kx_arena_block *b = a->head;
+		tm.chunk_used = (size_t)((uint8_t *)b - (uint8_t *)tm.chunk);
+		tm.lent = NULL;
+	}
 	struct kx_arena_block *b = a->head;
 	while (b) {
 		struct kx_arena_block *next = b->next;
-		free(b);
+		if (b->how == BLOCK_CHUNK)
+			chunk_unref(b->chunk);
+		else if (b->how == BLOCK_MAPPED)
+			munmap(b, b->total);
+		else
+			free(b);
 		b = next;
 	}
 	a->head = NULL;
+	a->grown = 0;
 }
 
 /* FNV-1a: short symbol names, no need for anything stronger. */
