@@ -92,3 +92,37 @@ void kx_parallel_for(const struct kexport_ctx *ctx, size_t n, void (*fn)(size_t 
 	for (long i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 }
+
+static void *team_worker(void *p)
+{
+	struct kx_team *t = p;
+	kx_thread_mem_enter();
+	t->fn(t->arg);
+	kx_thread_mem_leave();
+	return NULL;
+}
+
+void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team, void (*fn)(void *arg),
+                   void *arg)
+{
+	long cpus = ctx->threads ? ctx->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 64)
+		cpus = 64;
+	team->fn = fn;
+	team->arg = arg;
+	team->started = 0;
+	for (long i = 1; i < cpus; i++) {
+		if (pthread_create(&team->th[team->started], NULL, team_worker, team) != 0)
+			break; /* fewer threads is fine: the caller joins in */
+		team->started++;
+	}
+}
+
+void kx_team_finish(struct kx_team *team)
+{
+	team_worker(team);
+	for (int i = 0; i < team->started; i++)
+		pthread_join(team->th[i], NULL);
+}

@@ -159,7 +159,6 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 		e->key = kc;
 		e->value = vc;
 	}
-	k->config_known = true;
 	free(k->vermagic_built);
 	k->vermagic_built = NULL;
 	return 0;
@@ -204,7 +203,10 @@ static int parse_config(struct kexport_kernel *k, const char *data, size_t size)
 		}
 		p = le + 1;
 	}
-	return lines && entries ? 0 : -EINVAL;
+	if (!lines || !entries)
+		return -EINVAL;
+	k->config_known = true;
+	return 0;
 }
 
 KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *path,
@@ -257,6 +259,11 @@ KX_EXPORT const char *kexport_kernel_config(const struct kexport_kernel *k, cons
 	return e ? e->value : NULL;
 }
 
+KX_EXPORT bool kexport_kernel_config_has(const struct kexport_kernel *k, const char *key)
+{
+	return config_find(k, key) != NULL;
+}
+
 KX_EXPORT bool kexport_kernel_config_known(const struct kexport_kernel *k)
 {
 	return k->config_known;
@@ -276,7 +283,7 @@ static bool cfg_on(const struct kexport_kernel *k, const char *key)
  */
 static char *build_vermagic(const struct kexport_kernel *k)
 {
-	if (!k->release || !k->config_known)
+	if (!k->release || !k->config.n)
 		return NULL;
 	const char *arch;
 	if (cfg_on(k, "X86_64"))

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,21 @@ void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg
 void kx_parallel_for(const struct kexport_ctx *ctx, size_t n,
                      void (*fn)(size_t i, void *arg), void *arg);
 
+/*
+ * A team of the context's threads minus one, all running fn(arg) while the
+ * caller does something else; kx_team_finish() runs fn(arg) on the calling
+ * thread too and waits for all.
+ */
+struct kx_team {
+	void (*fn)(void *arg);
+	void *arg;
+	int started;
+	pthread_t th[64];
+};
+void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team, void (*fn)(void *arg),
+                   void *arg);
+void kx_team_finish(struct kx_team *team);
+
 /* walk.c ------------------------------------------------------------------ */
 
 /*
@@ -296,6 +312,13 @@ void kx_parallel_for(const struct kexport_ctx *ctx, size_t n,
  */
 int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, size_t *n);
 void kx_free_paths(char **paths, size_t n);
+/*
+ * The same walk, unsorted: found(path, arg) takes each module path (it owns
+ * the malloc'd string) as soon as it is seen; a negative return stops the
+ * walk and is returned.
+ */
+int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
+                         int (*found)(char *path, void *arg), void *arg);
 
 /* rules.c ----------------------------------------------------------------- */
 

@@ -336,6 +336,9 @@ unsigned kexport_kernel_version(const struct kexport_kernel *k);     /* 0 if unk
 const char *kexport_kernel_distro(const struct kexport_kernel *k);
 /* The configured value ("y", "m", text), or NULL when unset or unknown. */
 const char *kexport_kernel_config(const struct kexport_kernel *k, const char *key);
+/* Whether a key has a value or an explicit "is not set" (file or set_config). */
+bool kexport_kernel_config_has(const struct kexport_kernel *k, const char *key);
+/* Whether a whole .config was read (then absent keys are off). */
 bool kexport_kernel_config_known(const struct kexport_kernel *k);
 /* The kernel's VERMAGIC_STRING: as set or probed, else built from release
  * and configuration; NULL when the release is unknown. */

@@ -297,6 +297,136 @@ static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, co
 	return 0;
 }
 
+/*
+ * Reading a directory of modules: the walk runs on the calling thread and
+ * hands each path to the other threads as soon as it finds it, and then
+ * joins them in reading.  The results are sorted by path at the end, so
+ * they do not depend on the order of the walk or on scheduling.
+ */
+struct mod_item {
+	char *path;
+	struct kexport_module *mod;
+	int err;
+	char *msg;          /* malloc'd, on failure */
+};
+
+struct mod_stream {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct mod_item **items;
+	size_t n, cap, next;
+	bool done;
+	const char *tree;
+	unsigned flags;
+};
+
+static int stream_add(char *path, void *arg)
+{
+	struct mod_stream *st = arg;
+	struct mod_item *it = calloc(1, sizeof(*it));
+	if (!it) {
+		free(path);
+		return -ENOMEM;
+	}
+	it->path = path;
+	pthread_mutex_lock(&st->mu);
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 1024;
+		struct mod_item **ni = realloc(st->items, cap * sizeof(*ni));
+		if (!ni) {
+			pthread_mutex_unlock(&st->mu);
+			free(it);
+			free(path);
+			return -ENOMEM;
+		}
+		st->items = ni;
+		st->cap = cap;
+	}
+	st->items[st->n++] = it;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	return 0;
+}
+
+static void stream_worker(void *arg)
+{
+	struct mod_stream *st = arg;
+	char msg[KEXPORT_ERRMSG_MAX];
+	for (;;) {
+		pthread_mutex_lock(&st->mu);
+		while (st->next >= st->n && !st->done)
+			pthread_cond_wait(&st->cv, &st->mu);
+		if (st->next >= st->n) {
+			pthread_mutex_unlock(&st->mu);
+			return;
+		}
+		struct mod_item *it = st->items[st->next++];
+		pthread_mutex_unlock(&st->mu);
+		msg[0] = '\0';
+		it->err = kx_module_read_path(it->path, st->tree, st->flags, &it->mod, msg);
+		if (it->err < 0) {
+			it->mod = NULL;
+			if (!(it->msg = strdup(msg)))
+				it->msg = NULL; /* reported as strerror(err) */
+		}
+	}
+}
+
+static int cmp_item_path(const void *a, const void *b)
+{
+	return strcmp((*(struct mod_item *const *)a)->path, (*(struct mod_item *const *)b)->path);
+}
+
+/* Read every module below dir in parallel, sorted by path; failures go to diag. */
+static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned flags,
+                             struct kexport_module ***out, size_t *n_out, size_t *n_found,
+                             size_t *n_bad)
+{
+	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR };
+	pthread_mutex_init(&st.mu, NULL);
+	pthread_cond_init(&st.cv, NULL);
+	struct kx_team team;
+	kx_team_start(ctx, &team, stream_worker, &st);
+	int r = kx_walk_modules_each(ctx, dir, stream_add, &st);
+	pthread_mutex_lock(&st.mu);
+	st.done = true;
+	if (r < 0)
+		st.next = st.n; /* stop: nothing more is read */
+	pthread_cond_broadcast(&st.cv);
+	pthread_mutex_unlock(&st.mu);
+	kx_team_finish(&team);
+	pthread_cond_destroy(&st.cv);
+	pthread_mutex_destroy(&st.mu);
+
+	struct kexport_module **mods = NULL;
+	if (r == 0 && !(mods = malloc((st.n ? st.n : 1) * sizeof(*mods))))
+		r = -ENOMEM;
+	if (r == 0 && st.n > 1)
+		qsort(st.items, st.n, sizeof(*st.items), cmp_item_path);
+	size_t k = 0;
+	for (size_t i = 0; i < st.n; i++) {
+		struct mod_item *it = st.items[i];
+		if (r < 0) {
+			kexport_module_free(it->mod);
+		} else if (it->mod) {
+			mods[k++] = it->mod;
+		} else {
+			kx_diag(ctx, it->path, it->err, it->msg ? it->msg : strerror(-it->err));
+			(*n_bad)++;
+		}
+		free(it->msg);
+		free(it->path);
+		free(it);
+	}
+	free(st.items);
+	if (r < 0)
+		return r;
+	*out = mods;
+	*n_out = k;
+	*n_found = st.n;
+	return 0;
+}
+
 KX_EXPORT void kexport_module_list_free(struct kexport_module **mods, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -384,16 +514,9 @@ static char *find_kernel_image(const char *dir)
 static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *table,
                              const char *dir, struct kexport_source_info *info)
 {
-	char **paths;
-	size_t n;
-	int r = kx_walk_modules(ctx, dir, &paths, &n);
-	if (r < 0)
-		return r;
 	struct kexport_module **mods;
-	size_t nm;
-	r = read_module_paths(ctx, paths, n, dir, KX_READ_EXPORTS_ONLY | KX_READ_REGULAR, &mods,
-	                      &nm, &info->n_bad);
-	kx_free_paths(paths, n);
+	size_t nm, n;
+	int r = read_tree_modules(ctx, dir, KX_READ_EXPORTS_ONLY, &mods, &nm, &n, &info->n_bad);
 	if (r < 0)
 		return r;
 	info->n_modules = nm;
@@ -490,12 +613,8 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 	*n_mods = 0;
 	int r;
 	if (is_dir(path)) {
-		char **paths;
-		size_t n;
-		if ((r = kx_walk_modules(ctx, path, &paths, &n)) < 0)
-			return r;
-		r = read_module_paths(ctx, paths, n, path, KX_READ_REGULAR, mods, n_mods, &bad);
-		kx_free_paths(paths, n);
+		size_t n = 0;
+		r = read_tree_modules(ctx, path, 0, mods, n_mods, &n, &bad);
 		if (r == 0 && n == 0) {
 			kx_diag(ctx, path, -ENOENT, "no modules (.ko, .ko.xz, .ko.zst, .ko.gz) in this directory");
 			r = -ENOENT;

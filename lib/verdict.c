@@ -133,9 +133,10 @@ static bool feature(const struct kexport_loader *l, enum kexport_feature f)
 	return l->features & (1u << f);
 }
 
+/* A configuration value; without a .config and without an override, dflt. */
 static bool config_bool(const struct kexport_kernel *k, const char *key, bool dflt)
 {
-	if (!kexport_kernel_config_known(k))
+	if (!kexport_kernel_config_has(k, key) && !kexport_kernel_config_known(k))
 		return dflt;
 	const char *v = kexport_kernel_config(k, key);
 	return v && (strcmp(v, "y") == 0 || strcmp(v, "m") == 0);

@@ -13,7 +13,8 @@
 
 struct walk {
 	struct kexport_ctx *ctx;
-	struct kx_vec paths;   /* char * */
+	int (*found)(char *path, void *arg);
+	void *arg;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
 };
@@ -23,25 +24,46 @@ struct dev_ino {
 	ino_t ino;
 };
 
-static bool is_module_name(const char *n)
+static bool is_module_name(const char *n, size_t len)
 {
-	size_t len = strlen(n);
 	static const char *const sfx[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 	for (size_t i = 0; i < KX_ARRAY_SIZE(sfx); i++) {
 		size_t sl = strlen(sfx[i]);
-		if (len > sl && strcmp(n + len - sl, sfx[i]) == 0)
+		if (len > sl && memcmp(n + len - sl, sfx[i], sl) == 0)
 			return true;
 	}
 	return false;
 }
 
-static int walk_dir(struct walk *w, const char *dir, bool top)
+static void diag_errno(struct walk *w, const char *dir, int e)
+{
+	char msg[KEXPORT_ERRMSG_MAX];
+	snprintf(msg, sizeof(msg), "cannot read directory: %s", strerror(e));
+	kx_diag(w->ctx, dir, -e, msg);
+}
+
+/* dir + "/" + name, malloc'd */
+static char *join(const char *dir, size_t dl, const char *name, size_t nl)
+{
+	char *p = malloc(dl + nl + 2);
+	if (p) {
+		memcpy(p, dir, dl);
+		p[dl] = '/';
+		memcpy(p + dl + 1, name, nl + 1);
+	}
+	return p;
+}
+
+/*
+ * Walk `dir`, which is `name` relative to the directory `at` (AT_FDCWD and
+ * the whole path at the top): lookups are relative to the parent's open
+ * descriptor, so the kernel does not resolve every path from the root.
+ */
+static int walk_dir(struct walk *w, int at, const char *name, const char *dir, bool top)
 {
 	struct stat st;
-	if (stat(dir, &st) < 0) {
-		char msg[KEXPORT_ERRMSG_MAX];
-		snprintf(msg, sizeof(msg), "cannot read directory: %s", strerror(errno));
-		kx_diag(w->ctx, dir, -errno, msg);
+	if (fstatat(at, name, &st, 0) < 0) {
+		diag_errno(w, dir, errno);
 		return 0;
 	}
 	for (size_t i = 0; i < w->seen.n; i++) {
@@ -61,57 +83,77 @@ static int walk_dir(struct walk *w, const char *dir, bool top)
 		w->depth--;
 		return 0;
 	}
-	DIR *d = opendir(dir);
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
-		char msg[KEXPORT_ERRMSG_MAX];
-		snprintf(msg, sizeof(msg), "cannot read directory: %s", strerror(errno));
-		kx_diag(w->ctx, dir, -errno, msg);
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		diag_errno(w, dir, e);
 		w->depth--;
 		return 0;
 	}
+	size_t dl = strlen(dir);
 	struct dirent *de;
 	int r = 0;
 	while ((de = readdir(d)) && r == 0) {
 		const char *n = de->d_name;
-		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+		if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
 			continue;
 		/* /lib/modules/VER/{build,source} point at whole kernel trees */
 		if (top && (strcmp(n, "build") == 0 || strcmp(n, "source") == 0))
 			continue;
-		char *p;
-		if (asprintf(&p, "%s/%s", dir, n) < 0) {
-			r = -ENOMEM;
-			break;
-		}
+		size_t nl = strlen(n);
 		bool isdir = de->d_type == DT_DIR;
 		bool isreg = de->d_type == DT_REG;
+		bool module = is_module_name(n, nl);
 		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
 			struct stat s2;
-			if (stat(p, &s2) == 0) {
+			if (fstatat(fd, n, &s2, 0) == 0) {
 				isdir = S_ISDIR(s2.st_mode);
 				isreg = S_ISREG(s2.st_mode);
-			} else if (is_module_name(n)) {
+			} else if (module) {
 				isreg = true; /* a dangling link to a module: report it when read */
 			}
 		}
+		if (!isdir && !(isreg && module))
+			continue;
+		char *p = join(dir, dl, n, nl);
+		if (!p) {
+			r = -ENOMEM;
+			break;
+		}
 		if (isdir) {
-			r = walk_dir(w, p, false);
+			r = walk_dir(w, fd, n, p, false);
 			free(p);
-		} else if (isreg && is_module_name(n)) {
-			char **slot = kx_vec_push(&w->paths);
-			if (!slot) {
-				free(p);
-				r = -ENOMEM;
-			} else {
-				*slot = p;
-			}
 		} else {
-			free(p);
+			r = w->found(p, w->arg);
 		}
 	}
 	closedir(d);
 	w->depth--;
 	return r;
+}
+
+int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
+                         int (*found)(char *path, void *arg), void *arg)
+{
+	struct walk w = { .ctx = ctx, .found = found, .arg = arg };
+	kx_vec_init(&w.seen, sizeof(struct dev_ino));
+	int r = walk_dir(&w, AT_FDCWD, dir, dir, true);
+	kx_vec_free(&w.seen);
+	return r;
+}
+
+static int collect(char *path, void *arg)
+{
+	char **slot = kx_vec_push(arg);
+	if (!slot) {
+		free(path);
+		return -ENOMEM;
+	}
+	*slot = path;
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -121,19 +163,17 @@ static int cmp_str(const void *a, const void *b)
 
 int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, size_t *n)
 {
-	struct walk w = { .ctx = ctx };
-	kx_vec_init(&w.paths, sizeof(char *));
-	kx_vec_init(&w.seen, sizeof(struct dev_ino));
-	int r = walk_dir(&w, dir, true);
-	kx_vec_free(&w.seen);
+	struct kx_vec v;
+	kx_vec_init(&v, sizeof(char *));
+	int r = kx_walk_modules_each(ctx, dir, collect, &v);
 	if (r < 0) {
-		kx_free_paths(w.paths.items, w.paths.n);
+		kx_free_paths(v.items, v.n);
 		return r;
 	}
-	if (w.paths.n > 1)
-		qsort(w.paths.items, w.paths.n, sizeof(char *), cmp_str);
-	*paths = w.paths.items;
-	*n = w.paths.n;
+	if (v.n > 1)
+		qsort(v.items, v.n, sizeof(char *), cmp_str);
+	*paths = v.items;
+	*n = v.n;
 	return 0;
 }
 

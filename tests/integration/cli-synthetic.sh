@@ -126,7 +126,7 @@ echo "ok: help and usage"
 
 # The docs and the tool agree: each man page's SYNOPSIS is the command's
 # usage line, and every long option in --help is documented.
-for cmd in exports show; do
+for cmd in $("$KEXPORT" help | sed -n "s/^  \([a-z]\+\) .*/\1/p"); do
 	page=$top/docs/kexport-$cmd.1.rst
 	usage=$("$KEXPORT" "$cmd" --help | sed -n 's/^Usage: //p')
 	grep -qxF "$usage" "$page" || fail "docs/kexport-$cmd.1.rst SYNOPSIS is not '$usage'"

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Edit a built kernel module (ELF64 little-endian) in place of kbuild.
+
+    edit-ko.py IN.ko OUT.ko EDIT...
+
+Edits, applied in the order given; each one fails loudly when its target is
+missing or ambiguous.  Every edit works on the section table (the .modinfo,
+__versions, .symtab, .rela* and .shstrtab sections), never on a blind byte
+search of the file, and never changes the file size (except
+--append-signature).
+
+  --modinfo-set KEY=VALUE        replace the value of the one KEY= entry of
+                                 .modinfo; the new entry may not be longer than
+                                 the old one and is padded with NULs
+  --modinfo-sub KEY:OLD=NEW      substitute OLD by NEW inside the value of KEY
+                                 (NEW no longer than OLD; NUL padded)
+  --rename-modinfo-key OLD=NEW   rename the key of the one OLD= entry (same length)
+  --crc SYM=0xCRC                set SYM's CRC in __versions
+  --rename-version SYM=NEW       rename SYM's __versions entry (so SYM has none)
+  --rename-section OLD=NEW       rename a section in .shstrtab (same length)
+  --order A,B                    make undefined symbol A come before B in
+                                 .symtab (swap the two entries and fix every
+                                 relocation that names them)
+  --append-signature KIND        append a fake signature trailer: "pkcs7"
+                                 (id_type 2 and 64 junk bytes), "pgp" (id_type
+                                 0), "badlen" (sig_len larger than the file)
+"""
+import struct
+import sys
+
+MAGIC = b"~Module signature appended~\n"
+
+
+class Elf:
+    def __init__(self, data):
+        self.d = bytearray(data)
+        d = self.d
+        if d[:4] != b"\x7fELF" or d[4] != 2 or d[5] != 1:
+            die("not an ELF64 little-endian file")
+        (self.shoff,) = struct.unpack_from("<Q", d, 0x28)
+        self.shentsize, self.shnum, self.shstrndx = struct.unpack_from("<HHH", d, 0x3a)
+        self.sh = []
+        for i in range(self.shnum):
+            o = self.shoff + i * self.shentsize
+            name, typ, flags, addr, off, size, link, info, align, entsize = \
+                struct.unpack_from("<IIQQQQIIQQ", d, o)
+            self.sh.append(dict(idx=i, name_off=name, type=typ, off=off, size=size,
+                                link=link, info=info, entsize=entsize))
+        strtab = self.sh[self.shstrndx]
+        for s in self.sh:
+            s["name"] = self.cstr(strtab["off"] + s["name_off"])
+
+    def cstr(self, off):
+        end = self.d.index(b"\0", off)
+        return self.d[off:end].decode("latin-1")
+
+    def section(self, name):
+        found = [s for s in self.sh if s["name"] == name]
+        if len(found) != 1:
+            die("%d sections named %s" % (len(found), name))
+        return found[0]
+
+    # .modinfo ---------------------------------------------------------------
+    def modinfo_entries(self):
+        s = self.section(".modinfo")
+        out, i, end = [], s["off"], s["off"] + s["size"]
+        while i < end:
+            if self.d[i] == 0:
+                i += 1
+                continue
+            j = self.d.index(b"\0", i)
+            if j >= end:
+                die(".modinfo entry not NUL-terminated")
+            out.append((i, j, self.d[i:j].decode("latin-1")))
+            i = j + 1
+        return out
+
+    def modinfo_one(self, key):
+        hits = [e for e in self.modinfo_entries() if e[2].split("=", 1)[0] == key]
+        if len(hits) != 1:
+            die("%d .modinfo entries with key %s" % (len(hits), key))
+        return hits[0]
+
+    def modinfo_put(self, start, end, text):
+        b = text.encode("latin-1")
+        if len(b) > end - start:
+            die("new .modinfo entry %r longer than the old one (%d > %d)" % (text, len(b), end - start))
+        self.d[start:end] = b + b"\0" * (end - start - len(b))
+
+    def modinfo_set(self, arg):
+        key, val = arg.split("=", 1)
+        s, e, _ = self.modinfo_one(key)
+        self.modinfo_put(s, e, key + "=" + val)
+
+    def modinfo_sub(self, arg):
+        key, rest = arg.split(":", 1)
+        old, new = rest.split("=", 1)
+        s, e, text = self.modinfo_one(key)
+        val = text.split("=", 1)[1]
+        if val.count(old) != 1:
+            die("%r occurs %d times in %s=%r" % (old, val.count(old), key, val))
+        self.modinfo_put(s, e, key + "=" + val.replace(old, new))
+
+    def rename_modinfo_key(self, arg):
+        old, new = arg.split("=", 1)
+        if len(old) != len(new):
+            die("--rename-modinfo-key needs names of equal length")
+        s, e, text = self.modinfo_one(old)
+        self.modinfo_put(s, e, new + text[len(old):])
+
+    # __versions ---------------------------------------------------------------
+    def version_entry(self, sym):
+        s = self.section("__versions")
+        hits = []
+        for o in range(s["off"], s["off"] + s["size"], 64):
+            if self.cstr(o + 8) == sym:
+                hits.append(o)
+        if len(hits) != 1:
+            die("%d __versions entries for %s" % (len(hits), sym))
+        return hits[0]
+
+    def set_crc(self, arg):
+        sym, crc = arg.split("=", 1)
+        struct.pack_into("<Q", self.d, self.version_entry(sym), int(crc, 0))
+
+    def rename_version(self, arg):
+        sym, new = arg.split("=", 1)
+        if len(new) > 55:
+            die("name too long")
+        o = self.version_entry(sym) + 8
+        self.d[o:o + 56] = new.encode() + b"\0" * (56 - len(new))
+
+    # sections -----------------------------------------------------------------
+    def rename_section(self, arg):
+        old, new = arg.split("=", 1)
+        if len(old) != len(new):
+            die("--rename-section needs names of equal length")
+        s = self.section(old)
+        strtab = self.sh[self.shstrndx]
+        a = strtab["off"] + s["name_off"]
+        for t in self.sh:  # no other section name may share these bytes
+            if t is not s and s["name_off"] <= t["name_off"] + len(t["name"]) and \
+                    t["name_off"] <= s["name_off"] + len(old):
+                die("section name %s shares its string with %s" % (old, t["name"]))
+        self.d[a:a + len(old)] = new.encode()
+
+    # .symtab order -------------------------------------------------------------
+    def order(self, arg):
+        a, b = arg.split(",")
+        st = self.section(".symtab")
+        strs = self.sh[st["link"]]
+        n = st["size"] // 24
+
+        def index(name):
+            hits = [i for i in range(1, n)
+                    if self.cstr(strs["off"] + struct.unpack_from("<I", self.d, st["off"] + 24 * i)[0]) == name]
+            if len(hits) != 1:
+                die("%d .symtab entries named %s" % (len(hits), name))
+            return hits[0]
+        ia, ib = index(a), index(b)
+        if ia < ib:
+            return
+        oa, ob = st["off"] + 24 * ia, st["off"] + 24 * ib
+        ea, eb = bytes(self.d[oa:oa + 24]), bytes(self.d[ob:ob + 24])
+        self.d[oa:oa + 24], self.d[ob:ob + 24] = eb, ea
+        for r in self.sh:
+            if r["type"] == 4 and r["link"] == st["idx"]:  # SHT_RELA
+                for o in range(r["off"], r["off"] + r["size"], 24):
+                    (info,) = struct.unpack_from("<Q", self.d, o + 8)
+                    sym = info >> 32
+                    if sym in (ia, ib):
+                        sym = ib if sym == ia else ia
+                        struct.pack_into("<Q", self.d, o + 8, (sym << 32) | (info & 0xffffffff))
+            elif r["type"] == 9 and r["link"] == st["idx"]:  # SHT_REL: not in x86-64 modules
+                die("SHT_REL section %s not supported" % r["name"])
+
+    def append_signature(self, kind):
+        if self.d.endswith(MAGIC):
+            die("module already has a signature trailer")
+        junk = bytes(range(0x30, 0x70))  # 64 bytes that are no DER structure
+        if kind == "pkcs7":
+            tail = junk + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, len(junk))
+        elif kind == "pgp":
+            tail = junk + struct.pack(">BBBBB3xI", 0, 0, 0, 0, 0, len(junk))
+        elif kind == "badlen":
+            tail = junk + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, 0x7fffffff)
+        else:
+            die("unknown signature kind %s" % kind)
+        self.d += tail + MAGIC
+
+
+def die(msg):
+    sys.stderr.write("edit-ko: %s: %s\n" % (CUR, msg))
+    sys.exit(1)
+
+
+CUR = "?"
+
+
+def main(argv):
+    global CUR
+    if len(argv) < 3 or len(argv) % 2 != 1:
+        sys.stderr.write(__doc__)
+        return 2
+    CUR = argv[1]
+    with open(argv[1], "rb") as f:
+        e = Elf(f.read())
+    ops = {"--modinfo-set": e.modinfo_set, "--modinfo-sub": e.modinfo_sub,
+           "--rename-modinfo-key": e.rename_modinfo_key, "--crc": e.set_crc,
+           "--rename-version": e.rename_version, "--rename-section": e.rename_section,
+           "--order": e.order, "--append-signature": e.append_signature}
+    for op, arg in zip(argv[3::2], argv[4::2]):
+        if op not in ops:
+            die("unknown edit %s" % op)
+        ops[op](arg)
+    with open(argv[2], "wb") as f:
+        f.write(e.d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
