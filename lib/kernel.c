@@ -118,12 +118,13 @@ KX_EXPORT int kexport_kernel_set_distro(struct kexport_kernel *k, const char *di
 	return 0;
 }
 
+/* The last entry for a key wins: overrides are appended after the file. */
 static struct config_entry *config_find(const struct kexport_kernel *k, const char *key)
 {
 	if (strncmp(key, "CONFIG_", 7) == 0)
 		key += 7;
 	struct config_entry *c = k->config.items;
-	for (size_t i = 0; i < k->config.n; i++)
+	for (size_t i = k->config.n; i-- > 0;)
 		if (strcmp(c[i].key, key) == 0)
 			return &c[i];
 	return NULL;
@@ -144,21 +145,15 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 		free(vc);
 		return -ENOMEM;
 	}
-	struct config_entry *e = config_find(k, kc);
-	if (e) {
+	/* Appended, not replaced: a .config has ~10000 lines and lookups are few. */
+	struct config_entry *e = kx_vec_push(&k->config);
+	if (!e) {
 		free(kc);
-		free(e->value);
-		e->value = vc;
-	} else {
-		e = kx_vec_push(&k->config);
-		if (!e) {
-			free(kc);
-			free(vc);
-			return -ENOMEM;
-		}
-		e->key = kc;
-		e->value = vc;
+		free(vc);
+		return -ENOMEM;
 	}
+	e->key = kc;
+	e->value = vc;
 	free(k->vermagic_built);
 	k->vermagic_built = NULL;
 	return 0;
