@@ -284,6 +284,14 @@ struct run {
 	struct kx_vec needs;           /* const char * (arena) */
 	struct kx_arena arena;
 	bool oom;
+	/* The owners this module imports from, looked up once each. */
+	struct owner_memo {
+		const char *owner;   /* the table's string */
+		const char *name;
+		unsigned long taint;
+		bool refused;
+	} owners[16];
+	size_t n_owners;
 };
 
 static char *run_vfmt(struct run *r, const char *fmt, va_list ap)
@@ -762,9 +770,19 @@ static bool find_symbol(struct run *r, const char *name, struct found *f)
 	if (e) {
 		f->e = e;
 		f->implicit = true;
+		for (size_t i = 0; i < r->n_owners; i++)
+			if (r->owners[i].owner == e->owner) {
+				f->owner = r->owners[i].name;
+				f->owner_taint = r->owners[i].taint;
+				f->owner_refused = r->owners[i].refused;
+				return true;
+			}
 		f->owner = owner_module_name(r, e->owner);
 		if (r->l->owner_fn && r->l->owner_fn(r->l->owner_data, e->owner, &f->owner_taint) < 0)
 			f->owner_refused = true;
+		if (r->n_owners < KX_ARRAY_SIZE(r->owners))
+			r->owners[r->n_owners++] = (struct owner_memo){ e->owner, f->owner, f->owner_taint,
+			                                                f->owner_refused };
 		return true;
 	}
 	return false;
