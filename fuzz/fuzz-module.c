@@ -69,6 +69,58 @@ static void touch_module(const struct kexport_module *m)
 	fuzz_sink += n;
 }
 
+/*
+ * The verdict engine on the module: against a 6.1 Debian kernel and a 6.16
+ * mainline one (different rules), checked and then loaded twice (the second
+ * load must find it already loaded).
+ */
+static void judge(const struct kexport_module *m, const char *release)
+{
+	struct kexport_table *t;
+	struct kexport_kernel *k;
+	struct kexport_loader *l;
+	FUZZ_CHECK(kexport_table_new(&t) == 0 && kexport_kernel_new(&k) == 0, "new failed");
+	static const char *const syms[] = { "module_layout", "printk", "dma_buf_get", "__fentry__" };
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		struct kexport_export e = { .name = syms[i], .ns = i == 2 ? "DMA_BUF" : "",
+		                            .owner = i == 3 ? "drivers/x/y-z" : "vmlinux",
+		                            .source = "fuzz", .crc = 0x1000u + (uint32_t)i,
+		                            .kind = i == 2 ? KEXPORT_KIND_GPL : KEXPORT_KIND_PLAIN,
+		                            .known = KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS | KEXPORT_KNOWN_CRC };
+		FUZZ_CHECK(kexport_table_add(t, &e) >= 0, "table add");
+	}
+	FUZZ_CHECK(kexport_kernel_set_release(k, release) == 0, "release");
+	kexport_kernel_set_config(k, "X86", "y");
+	FUZZ_CHECK(kexport_loader_new(&l, k, t) == 0, "loader");
+	struct kexport_verdict *v;
+	bool loaded = false;
+	for (int pass = 0; pass < 3; pass++) {
+		int r = pass ? kexport_loader_load(l, m, 0, &v) : kexport_loader_check(l, m, 0, &v);
+		FUZZ_CHECK(r == 0, "verdict failed: %d", r);
+		FUZZ_CHECK(v->loads == (v->err == 0) && v->err <= 0, "loads %d err %d", v->loads, v->err);
+		size_t n = fuzz_str(v->module);
+		for (size_t i = 0; i < v->n_log; i++)
+			n += fuzz_str(v->log[i]);
+		for (size_t i = 0; i < v->n_problems; i++) {
+			n += fuzz_str(v->problems[i].explanation);
+			n += fuzz_str(kexport_reason_name(v->problems[i].reason));
+			if (v->problems[i].symbol)
+				n += fuzz_str(v->problems[i].symbol);
+		}
+		for (size_t i = 0; i < v->n_needs; i++)
+			n += fuzz_str(v->needs[i]);
+		FUZZ_CHECK(v->loads || v->n_problems > 0, "refused (%d) without a reason", v->err);
+		/* Loaded once, the same name cannot load again. */
+		FUZZ_CHECK(pass < 2 || !v->loads || !loaded, "loaded twice");
+		loaded = loaded || (pass == 1 && v->loads);
+		(void)n;
+		kexport_verdict_free(v);
+	}
+	kexport_loader_free(l);
+	kexport_kernel_free(k);
+	kexport_table_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
@@ -81,6 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		FUZZ_CHECK(m != NULL, "success without a module");
 		touch_module(m);
+		judge(m, "6.1.0-54-amd64");
+		judge(m, "6.16.0");
 		for (size_t i = 0; i < m->n_exports; i++)
 			FUZZ_CHECK(kexport_table_add(t, &m->exports[i]) >= 0, "kexport_table_add failed");
 		fuzz_walk_table(t);

@@ -6,7 +6,7 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module or image (or fuzz-<name>).
+# TARGET is symvers, sysmap, vmlinux, module, image or config (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -30,7 +30,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image"
+all_targets="symvers sysmap vmlinux module image config"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -221,6 +221,10 @@ seed symvers layout-old "$tmp/t"
 printf 'ffffffff81000000 T _text\nffffffff81001000 R __start___ksymtab\nffffffff81001000 r __ksymtab_foo\nffffffff81001010 R __stop___ksymtab\nffffffffc0001000 r __ksymtab_bar\t[usb_storage]\n' >"$tmp/t"
 seed_map kallsyms "$tmp/t" 1
 seed_map map "$tmp/t" 0
+printf 'CONFIG_SMP=y\nCONFIG_X86_64=y\nCONFIG_PREEMPT_BUILD=y\n# CONFIG_MODULE_SIG_FORCE is not set\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\nCONFIG_LOCALVERSION="-x"\n' >"$tmp/t"
+seed config small "$tmp/t"
+cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
+[ -n "$cfg" ] && seed config debian "$cfg"
 
 # Real files from the test-data cache, small ones and truncated copies.
 kdir=$(ls -d "$testdata"/amd64/*/lib/modules/*/kernel 2>/dev/null | sort | tail -n 1)

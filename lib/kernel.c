@@ -204,6 +204,17 @@ static int parse_config(struct kexport_kernel *k, const char *data, size_t size)
 	return 0;
 }
 
+KX_EXPORT int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data,
+                                          size_t size, char *errmsg)
+{
+	int r = parse_config(k, data, size);
+	if (r == -EINVAL)
+		return kx_err(errmsg, r, "not a kernel .config (no CONFIG_ lines)");
+	if (r < 0)
+		return kx_err(errmsg, r, "out of memory");
+	return 0;
+}
+
 KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *path,
                                          char *errmsg)
 {

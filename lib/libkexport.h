@@ -329,6 +329,9 @@ int kexport_kernel_set_distro(struct kexport_kernel *k, const char *distro);
 int kexport_kernel_set_config(struct kexport_kernel *k, const char *key, const char *value);
 /* Read a .config file; errmsg (KEXPORT_ERRMSG_MAX) says why on failure. */
 int kexport_kernel_read_config(struct kexport_kernel *k, const char *path, char *errmsg);
+/* The same from memory (fuzzers, tests). */
+int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data, size_t size,
+                                char *errmsg);
 int kexport_kernel_set_vermagic(struct kexport_kernel *k, const char *vermagic);
 
 const char *kexport_kernel_release(const struct kexport_kernel *k); /* NULL if unknown */

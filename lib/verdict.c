@@ -294,6 +294,7 @@ struct run {
 	size_t n_owners;
 };
 
+__attribute__((format(printf, 2, 0)))
 static char *run_vfmt(struct run *r, const char *fmt, va_list ap)
 {
 	char *s = NULL;
