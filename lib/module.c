@@ -373,13 +373,28 @@ static int read_signature(struct kexport_module *m, const struct kx_src *src, ch
 	                     tail[5] == 0 && tail[6] == 0 && tail[7] == 0;
 	uint64_t body = src->size - ml;
 	m->sig_len_ok = m->sig_len > 0 && (uint64_t)m->sig_len < body - 12;
-	if (m->sig_len_ok) {
-		/* A PKCS#7 message is a DER SEQUENCE: anything else cannot parse. */
-		uint8_t first;
-		r = kx_src_read(src, body - 12 - m->sig_len, 1, &first, errmsg);
+	if (m->sig_len_ok && m->sig_len >= 15) {
+		/* A PKCS#7 message is a DER SEQUENCE exactly sig_len long whose
+		 * first element is the signedData OID 1.2.840.113549.1.7.2;
+		 * anything else fails pkcs7_parse_message() with -EBADMSG. */
+		static const uint8_t oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02 };
+		uint8_t h[16];
+		r = kx_src_read(src, body - 12 - m->sig_len, sizeof(h) < m->sig_len ? sizeof(h) : m->sig_len,
+		                h, errmsg);
 		if (r < 0)
 			return r;
-		m->sig_der = first == 0x30;
+		size_t hl = 0, len = 0;
+		if (h[0] == 0x30 && h[1] < 0x80) {
+			hl = 2;
+			len = h[1];
+		} else if (h[0] == 0x30 && h[1] >= 0x81 && h[1] <= 0x83) {
+			size_t nb = h[1] & 0x7f;
+			hl = 2 + nb;
+			for (size_t i = 0; i < nb; i++)
+				len = len << 8 | h[2 + i];
+		}
+		m->sig_der = hl && hl + len == m->sig_len &&
+		             m->sig_len >= hl + sizeof(oid) && memcmp(h + hl, oid, sizeof(oid)) == 0;
 	}
 	return 0;
 }

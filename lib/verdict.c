@@ -598,7 +598,7 @@ static void warn_retpoline(struct run *r)
 		return;
 	/* retpoline_module_ok(): only when the machine runs the retpoline
 	 * mitigation, which kexport assumes (real hardware, not "mitigations=off"). */
-	klog(r, "System may be vulnerable to spectre v2");
+	klog(r, "Spectre V2 : System may be vulnerable to spectre v2");
 	klog(r, "%s: loading module not compiled with retpoline compiler.", r->name);
 	problem(r, KEXPORT_REASON_RETPOLINE, false, NULL,
 	        "built without retpolines on a kernel that uses them: a warning, no taint");
