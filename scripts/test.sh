@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Install the test dependencies, build, and run every test:
-#   1. the unit, CLI and real-kernel suites (Debian's kernels are fetched
+#   1. the unit, CLI, real-kernel and qemu oracle suites (Debian's kernels are fetched
 #      into the cache on first use; without network or root this fails);
 #   2. the same suites built with AddressSanitizer and UBSan;
 #   3. a short, bounded run of every libFuzzer target.

@@ -18,6 +18,15 @@ cache=$1 out=$2
 for t in make gcc-12 gcc python3; do command -v $t >/dev/null || die "$t not found (apt-get install make gcc-12 gcc python3)"; done
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || die "static libc missing (apt-get install libc6-dev)"
 mkdir -p "$out/ko" "$out/src"
+# Nothing to do when the generator, the editor, this script and the ABIs are
+# unchanged since the last complete build.
+stamp=$({ cat "$here/modules/gen.py" "$here/edit-ko.py" "$here/build.sh" "$here/finit.c"
+	echo "$KEXPORT_ABI $KEXPORT_ABI_OLD $cache $(gcc-12 --version | head -n 1)"; } | sha256sum | cut -d' ' -f1)
+if [ -x "$out/finit" ] && [ "$(cat "$out/.build-stamp" 2>/dev/null)" = "$stamp" ]; then
+	echo "oracle/build: up to date ($out/ko)" >&2
+	exit 0
+fi
+rm -f "$out/.build-stamp"
 
 # A kbuild tree per ABI: the unpacked linux-headers-<abi>-amd64 Makefile
 # includes /usr/src/linux-headers-<abi>-common/Makefile by absolute path, so
@@ -64,5 +73,15 @@ build_group() {
 
 build_group new "$KEXPORT_ABI"
 build_group old "$KEXPORT_ABI_OLD"
+# edited copies of Debian's own (signed) modules
+while IFS=$'\t' read -r n src edits; do
+	var=${src%%:*} rel=${src#*:}
+	abi=${!var}
+	f=$cache/amd64/$abi/lib/modules/$abi-amd64/$rel
+	[ -f "$f" ] || die "$f missing"
+	python3 -c 'import json,sys; print("\0".join(json.loads(sys.argv[1])), end="")' "$edits" |
+		xargs -0 python3 "$here/edit-ko.py" "$f" "$out/ko/$n.ko" || die "editing $n failed"
+done < <(python3 "$here/modules/gen.py" debian)
 gcc -static -O2 -Wall -o "$out/finit" "$here/finit.c" || die "gcc -static failed (libc6-dev)"
+echo "$stamp" >"$out/.build-stamp"
 echo "oracle/build: $(ls "$out/ko" | wc -l) modules in $out/ko" >&2

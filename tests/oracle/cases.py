@@ -71,6 +71,9 @@ sc("vm_noblank", "vermagic without its trailing blank", "vm_noblank")
 # 6. other ABI
 sc("old_abi", "built against KEXPORT_ABI_OLD headers (plain, GPL-only, DMA_BUF imports)", "old_abi")
 sc("debian_signed", "Debian's signed crc-itu-t.ko of KEXPORT_ABI, no dependencies", DEB_CRC_ITU_T)
+sc("debian_unsigned", "Debian's crc-itu-t.ko with its signature stripped (intree=Y)", "deb_unsigned")
+sc("debian_sig_corrupt", "Debian's crc-itu-t.ko with the last signature byte flipped",
+   "deb_sig_corrupt")
 sc("debian_signed_old", "Debian's signed crc-itu-t.ko of KEXPORT_ABI_OLD (other build key)",
    DEB_CRC_ITU_T_OLD)
 

@@ -45,7 +45,17 @@ def main(argv):
         fail2("%s has no working 'check' command (kexport check --help exited %d: %s)" % (
             kexport, p.returncode, (p.stderr or p.stdout).strip().splitlines()[:1]))
 
-    cases = agree = 0
+    # Reviewed, expected disagreements (known-limits.txt beside this file).
+    limits = {}
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "known-limits.txt")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            scen, diff, why = line.rstrip("\n").split("\t")
+            limits[scen] = (diff, why)
+    seen_limits = set()
+
+    cases = agree = limited = 0
     for sc in scenarios:
         steps = sc["steps"]
         for i, st in enumerate(steps):
@@ -73,14 +83,25 @@ def main(argv):
             cmp("tainted", st["tainted"], m.get("kernel_taint"))
             if st["ret"] == 0:
                 cmp("module_taint", st["module_taint"], m.get("module_taint"))
+            if name in limits:
+                seen_limits.add(name)
+                if diffs == [limits[name][0]]:
+                    limited += 1
+                    print("limit %s: %s (known-limits.txt: %s)" % (name, diffs[0], limits[name][1]))
+                else:
+                    print("FAIL %s: listed in known-limits.txt as '%s', but got %s" % (
+                        name, limits[name][0], diffs or "agreement"))
+                continue
             if diffs:
                 for d in diffs:
                     print("FAIL %s: %s" % (name, d))
             else:
                 agree += 1
                 print("ok %s" % name)
-    print("%d cases, %d agree" % (cases, agree))
-    return 0 if agree == cases else 1
+    for scen in sorted(set(limits) - seen_limits):
+        print("FAIL %s: listed in known-limits.txt but not a case" % scen)
+    print("%d cases, %d agree, %d known limits (known-limits.txt)" % (cases, agree, limited))
+    return 0 if agree + limited == cases and seen_limits == set(limits) else 1
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ search of the file, and never changes the file size (except
   --append-signature KIND        append a fake signature trailer: "pkcs7"
                                  (id_type 2 and 64 junk bytes), "pgp" (id_type
                                  0), "badlen" (sig_len larger than the file)
+  --strip-signature -            remove the appended signature (file shrinks)
+  --corrupt-signature -          flip the last byte of the PKCS#7 blob (the end
+                                 of the RSA signature value)
 """
 import struct
 import sys
@@ -190,6 +193,24 @@ class Elf:
         self.d += tail + MAGIC
 
 
+    def sig_trailer(self):
+        if not self.d.endswith(MAGIC):
+            die("module has no signature trailer")
+        info = len(self.d) - len(MAGIC) - 12
+        (siglen,) = struct.unpack_from(">I", self.d, info + 8)
+        if self.d[info + 2] != 2 or siglen > info:
+            die("signature trailer is not a plausible PKCS#7 one")
+        return info, siglen
+
+    def strip_signature(self, _):
+        info, siglen = self.sig_trailer()
+        del self.d[info - siglen:]
+
+    def corrupt_signature(self, _):
+        info, siglen = self.sig_trailer()
+        self.d[info - 1] ^= 0xff
+
+
 def die(msg):
     sys.stderr.write("edit-ko: %s: %s\n" % (CUR, msg))
     sys.exit(1)
@@ -209,7 +230,8 @@ def main(argv):
     ops = {"--modinfo-set": e.modinfo_set, "--modinfo-sub": e.modinfo_sub,
            "--rename-modinfo-key": e.rename_modinfo_key, "--crc": e.set_crc,
            "--rename-version": e.rename_version, "--rename-section": e.rename_section,
-           "--order": e.order, "--append-signature": e.append_signature}
+           "--order": e.order, "--append-signature": e.append_signature,
+           "--strip-signature": e.strip_signature, "--corrupt-signature": e.corrupt_signature}
     for op, arg in zip(argv[3::2], argv[4::2]):
         if op not in ops:
             die("unknown edit %s" % op)

@@ -5,6 +5,8 @@
     gen.py DIR ABI_GROUP      write DIR/<name>.c for every module of the group
                               ("new": built against KEXPORT_ABI, "old": against
                               KEXPORT_ABI_OLD) and DIR/Kbuild
+    gen.py debian             print "name<TAB>ABIVAR:PATH<TAB>edits" for the
+                              edited copies of Debian's own modules
     gen.py edits ABI_GROUP    print "name<TAB>edit-ko.py arguments" for every
                               module that is edited after kbuild (one JSON list
                               of arguments per line)
@@ -39,12 +41,12 @@ M = {}
 
 
 def mod(name, license="GPL", imports=(PLAIN,), exports=(), import_ns=(),
-        info=(), edits=(), group="new", extra_c=""):
+        info=(), edits=(), group="new", extra_c="", source=None):
     assert name not in M, name
     M[name] = dict(name=name, license=license, imports=list(imports),
                    exports=list(exports), import_ns=list(import_ns),
                    info=list(info), edits=list(edits), group=group,
-                   extra_c=extra_c)
+                   extra_c=extra_c, source=source)
 
 
 def to_prop(lic="Proprietary"):
@@ -166,6 +168,12 @@ mod("sig_junk_pkcs7", edits=["--append-signature", "pkcs7"])
 mod("sig_junk_pgp", edits=["--append-signature", "pgp"])
 mod("sig_junk_badlen", edits=["--append-signature", "badlen"])
 
+# --- 12. Debian's own signed module, edited (group "debian": no kbuild; the
+# source is "ABIVAR:PATH" under lib/modules/<abi>-amd64 of that ABI) ----------
+DEB = "KEXPORT_ABI:kernel/lib/crc-itu-t.ko"
+mod("deb_unsigned", group="debian", source=DEB, edits=["--strip-signature", "-"])
+mod("deb_sig_corrupt", group="debian", source=DEB, edits=["--corrupt-signature", "-"])
+
 
 def csource(m):
     out = ["// SPDX-License-Identifier: GPL-2.0",
@@ -206,6 +214,11 @@ def main(argv):
         for m in M.values():
             if m["group"] == argv[2] and m["edits"]:
                 print("%s\t%s" % (m["name"], json.dumps(m["edits"])))
+        return 0
+    if len(argv) == 2 and argv[1] == "debian":
+        for m in M.values():
+            if m["group"] == "debian":
+                print("%s\t%s\t%s" % (m["name"], m["source"], json.dumps(m["edits"])))
         return 0
     if len(argv) == 3 and argv[1] == "list":
         for m in M.values():
