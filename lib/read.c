@@ -80,7 +80,9 @@ KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *dat
 	struct kx_src src;
 	kx_src_open_mem(&src, data, size, path);
 	size_t added = 0;
-	return read_vmlinux(table, &src, path, &added, errmsg);
+	int r = read_vmlinux(table, &src, path, &added, errmsg);
+	kx_src_close(&src);
+	return r;
 }
 
 /* One module's exports; `src` reads its plain (decompressed) bytes. */
