@@ -102,17 +102,24 @@ static void *team_worker(void *p)
 	return NULL;
 }
 
-void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team, void (*fn)(void *arg),
-                   void *arg)
+void kx_team_init(struct kx_team *team, void (*fn)(void *arg), void *arg)
 {
+	team->fn = fn;
+	team->arg = arg;
+	team->started = 0;
+	team->running = false;
+}
+
+void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team)
+{
+	if (team->running)
+		return;
+	team->running = true;
 	long cpus = ctx->threads ? ctx->threads : sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus < 1)
 		cpus = 1;
 	if (cpus > 64)
 		cpus = 64;
-	team->fn = fn;
-	team->arg = arg;
-	team->started = 0;
 	for (long i = 1; i < cpus; i++) {
 		if (pthread_create(&team->th[team->started], NULL, team_worker, team) != 0)
 			break; /* fewer threads is fine: the caller joins in */

@@ -143,8 +143,10 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 		copy[ss->size] = '\0';
 		names = copy;
 	}
-	for (size_t i = 0; i < shnum; i++)
+	for (size_t i = 0; i < shnum; i++) {
 		elf->sh[i].name = name_off[i] < ss->size ? names + name_off[i] : "";
+		elf->sh[i].name_hash = kx_hash(elf->sh[i].name);
+	}
 	return 0;
 fail:
 	kx_elf_close(elf);
@@ -202,8 +204,9 @@ void kx_elf_preload(struct kx_elf *elf, const bool *want)
 
 int kx_elf_find(const struct kx_elf *elf, const char *name)
 {
+	uint32_t h = kx_hash(name);
 	for (size_t i = 1; i < elf->shnum; i++)
-		if (strcmp(elf->sh[i].name, name) == 0)
+		if (elf->sh[i].name_hash == h && strcmp(elf->sh[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
 }

@@ -72,6 +72,11 @@ void kx_thread_mem_leave(void);
 void *kx_scratch_alloc(const void *owner, size_t size);
 void kx_scratch_release(const void *owner);
 
+/* size bytes on 2 MiB-aligned huge pages where the system has them; NULL on failure. */
+void *kx_map_huge(size_t size);
+/* Fault in a big buffer that is about to be filled, in one go (best effort). */
+void kx_prefault(void *p, size_t len);
+
 /* Read a whole (small, text) file into memory; *data is malloc'd, NUL-terminated. */
 int kx_read_file(const char *path, char **data, size_t *size, char *errmsg);
 
@@ -156,6 +161,7 @@ int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
 
 struct kx_shdr {
 	const char *name;
+	uint32_t name_hash;     /* kx_hash(name), for kx_elf_find() */
 	uint32_t type;
 	uint64_t flags, addr, offset, size, entsize;
 	uint32_t link, info;
@@ -291,17 +297,19 @@ void kx_parallel_for(const struct kexport_ctx *ctx, size_t n,
 
 /*
  * A team of the context's threads minus one, all running fn(arg) while the
- * caller does something else; kx_team_finish() runs fn(arg) on the calling
- * thread too and waits for all.
+ * caller does something else: kx_team_init(), then kx_team_start() when
+ * there is work for them (once; later calls do nothing);
+ * kx_team_finish() runs fn(arg) on the calling thread too and waits for all.
  */
 struct kx_team {
 	void (*fn)(void *arg);
 	void *arg;
 	int started;
+	bool running;
 	pthread_t th[64];
 };
-void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team, void (*fn)(void *arg),
-                   void *arg);
+void kx_team_init(struct kx_team *team, void (*fn)(void *arg), void *arg);
+void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team);
 void kx_team_finish(struct kx_team *team);
 
 /* walk.c ------------------------------------------------------------------ */

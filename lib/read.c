@@ -192,6 +192,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 			r = kx_err(errmsg, -ENOMEM, "out of memory");
 			goto out;
 		}
+		kx_prefault(all, src.size);
 		if ((r = kx_src_read(&src, 0, src.size, all, errmsg)) < 0) {
 			free(all);
 			goto out;
@@ -320,6 +321,9 @@ struct mod_stream {
 	bool done;
 	const char *tree;
 	unsigned flags;
+	/* helpers start with the second module: a one-module tree needs none */
+	struct kexport_ctx *ctx;
+	struct kx_team team;
 };
 
 static int stream_add(char *path, void *arg)
@@ -347,6 +351,8 @@ static int stream_add(char *path, void *arg)
 	st->items[st->n++] = it;
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
+	if (st->n == 2)
+		kx_team_start(st->ctx, &st->team);
 	return 0;
 }
 
@@ -384,11 +390,10 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
                              struct kexport_module ***out, size_t *n_out, size_t *n_found,
                              size_t *n_bad)
 {
-	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR };
+	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR, .ctx = ctx };
 	pthread_mutex_init(&st.mu, NULL);
 	pthread_cond_init(&st.cv, NULL);
-	struct kx_team team;
-	kx_team_start(ctx, &team, stream_worker, &st);
+	kx_team_init(&st.team, stream_worker, &st);
 	int r = kx_walk_modules_each(ctx, dir, stream_add, &st);
 	pthread_mutex_lock(&st.mu);
 	st.done = true;
@@ -396,7 +401,7 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 		st.next = st.n; /* stop: nothing more is read */
 	pthread_cond_broadcast(&st.cv);
 	pthread_mutex_unlock(&st.mu);
-	kx_team_finish(&team);
+	kx_team_finish(&st.team);
 	pthread_cond_destroy(&st.cv);
 	pthread_mutex_destroy(&st.mu);
 

@@ -17,6 +17,7 @@ struct walk {
 	void *arg;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
+	char *bufs[66];        /* getdents64() buffer of each depth, kept: no re-faulting */
 };
 
 struct dev_ino {
@@ -84,9 +85,13 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		return 0;
 	}
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int e = errno;
+	/* getdents64() directly: readdir() would add an fstat() and an fcntl() */
+	const size_t bufsize = 32768;
+	if (fd >= 0 && !w->bufs[w->depth])
+		w->bufs[w->depth] = malloc(bufsize);
+	char *buf = fd >= 0 ? w->bufs[w->depth] : NULL;
+	if (!buf) {
+		int e = fd >= 0 ? ENOMEM : errno;
 		if (fd >= 0)
 			close(fd);
 		diag_errno(w, dir, e);
@@ -94,9 +99,19 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		return 0;
 	}
 	size_t dl = strlen(dir);
-	struct dirent *de;
+	ssize_t got = 0, pos = 0;
 	int r = 0;
-	while ((de = readdir(d)) && r == 0) {
+	while (r == 0) {
+		if (pos >= got) {
+			got = getdents64(fd, buf, bufsize);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			pos = 0;
+		}
+		const struct dirent64 *de = (const struct dirent64 *)(buf + pos);
+		pos += de->d_reclen;
 		const char *n = de->d_name;
 		if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
 			continue;
@@ -130,7 +145,7 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 			r = w->found(p, w->arg);
 		}
 	}
-	closedir(d);
+	close(fd);
 	w->depth--;
 	return r;
 }
@@ -142,6 +157,8 @@ int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
 	kx_vec_init(&w.seen, sizeof(struct dev_ino));
 	int r = walk_dir(&w, AT_FDCWD, dir, dir, true);
 	kx_vec_free(&w.seen);
+	for (size_t i = 0; i < KX_ARRAY_SIZE(w.bufs); i++)
+		free(w.bufs[i]);
 	return r;
 }
 
