@@ -358,21 +358,9 @@ static bool path3(char *out, const char *a, const char *b, const char *c)
 	return true;
 }
 
-static bool is_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void probe_config(struct kexport_kernel *k, const char *path)
 {
-	if (k->config_known || !is_file(path))
+	if (k->config_known || !kx_is_file(path))
 		return;
 	char err[KEXPORT_ERRMSG_MAX];
 	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
@@ -398,7 +386,7 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 	char *data;
 	size_t size;
 	char err[KEXPORT_ERRMSG_MAX];
-	if (is_file(p) && kx_read_file(p, &data, &size, err) == 0) {
+	if (kx_is_file(p) && kx_read_file(p, &data, &size, err) == 0) {
 		const char *q = strstr(data, "UTS_RELEASE \"");
 		if (q) {
 			q += 13;
@@ -439,9 +427,9 @@ static void probe_bzimage(struct kexport_kernel *k, const char *path)
 KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 {
 	char p[PATH_MAX];
-	if (is_dir(path)) {
+	if (kx_is_dir(path)) {
 		path3(p, path, "/include/generated/utsrelease.h", "");
-		if (is_file(p)) {
+		if (kx_is_file(p)) {
 			probe_build_dir(k, path);
 			return 0;
 		}
@@ -453,23 +441,24 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		const char *base = strrchr(real, '/');
 		base = base ? base + 1 : real;
 		path3(p, real, "/modules.order", "");
-		bool modules_dir = is_file(p);
+		bool modules_dir = kx_is_file(p);
 		path3(p, real, "/kernel", "");
-		modules_dir = modules_dir || is_dir(p);
+		modules_dir = modules_dir || kx_is_dir(p);
 		if (modules_dir && kexport_kernel_set_release(k, base) == 0) {
 			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
-			path3(p, real, "/../../../boot/vmlinuz-", base);
-			if (is_file(p))
-				probe_bzimage(k, p);
+			char *img = kexport_kernel_image(real);
+			if (img)
+				probe_bzimage(k, img); /* only a bzImage has a version string there */
+			free(img);
 			path3(p, real, "/../../../boot/config-", base);
 			probe_config(k, p);
 			path3(p, real, "/build", "");
-			if (is_dir(p))
+			if (kx_is_dir(p))
 				probe_build_dir(k, p);
 		}
 		return 0;
 	}
-	if (!is_file(path))
+	if (!kx_is_file(path))
 		return 0;
 	/* A file: a bzImage names its release; a Module.symvers or vmlinux in a
 	 * build directory has the directory's facts beside it. */
@@ -483,7 +472,7 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 	}
 	char q[PATH_MAX];
 	path3(q, dir, "/include/generated/utsrelease.h", "");
-	if (is_file(q))
+	if (kx_is_file(q))
 		probe_build_dir(k, dir);
 	if (k->release) {
 		path3(q, dir, "/config-", k->release);

@@ -77,6 +77,10 @@ void *kx_map_huge(size_t size);
 /* Fault in a big buffer that is about to be filled, in one go (best effort). */
 void kx_prefault(void *p, size_t len);
 
+/* stat() says a regular file / a directory (following links). */
+bool kx_is_file(const char *path);
+bool kx_is_dir(const char *path);
+
 /* Read a whole (small, text) file into memory; *data is malloc'd, NUL-terminated. */
 int kx_read_file(const char *path, char **data, size_t *size, char *errmsg);
 

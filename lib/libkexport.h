@@ -260,6 +260,14 @@ int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table *table,
                          const char *path, struct kexport_source_info *info);
 
 /*
+ * The kernel image that goes with a /lib/modules/VERSION directory:
+ * ../../../boot/{vmlinuz,vmlinux,Image,bzImage}-VERSION of the same root,
+ * else build/vmlinux (an absolute build link is taken inside that root).
+ * A malloc'd path, or NULL when there is none.
+ */
+char *kexport_kernel_image(const char *modules_dir);
+
+/*
  * Read one module.  `tree` is the directory its owner name is relative to
  * (NULL: the owner is the file name without .ko).  On failure, errmsg (if
  * not NULL, KEXPORT_ERRMSG_MAX bytes) says why, without the path.

@@ -441,18 +441,6 @@ KX_EXPORT void kexport_module_list_free(struct kexport_module **mods, size_t n)
 	free(mods);
 }
 
-static bool is_file(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /*
  * /lib/modules/VER/build is usually an absolute link into /usr/src; inside an
  * unpacked package (ROOT/lib/modules/VER) it means ROOT/usr/src/...
@@ -462,7 +450,7 @@ static char *resolve_in_root(const char *dir, const char *rel)
 	char *p, link[PATH_MAX];
 	if (asprintf(&p, "%s/%s", dir, rel) < 0)
 		return NULL;
-	if (is_dir(p) || is_file(p))
+	if (kx_is_dir(p) || kx_is_file(p))
 		return p;
 	ssize_t n = readlink(p, link, sizeof(link) - 1);
 	free(p);
@@ -471,14 +459,13 @@ static char *resolve_in_root(const char *dir, const char *rel)
 	link[n] = '\0';
 	if (asprintf(&p, "%s/../../..%s", dir, link) < 0)
 		return NULL;
-	if (is_dir(p) || is_file(p))
+	if (kx_is_dir(p) || kx_is_file(p))
 		return p;
 	free(p);
 	return NULL;
 }
 
-/* The kernel image that goes with /lib/modules/VER, or NULL. */
-static char *find_kernel_image(const char *dir)
+KX_EXPORT char *kexport_kernel_image(const char *dir)
 {
 	char *real = realpath(dir, NULL);
 	if (!real)
@@ -492,7 +479,7 @@ static char *find_kernel_image(const char *dir)
 			p = NULL;
 			break;
 		}
-		if (!is_file(p)) {
+		if (!kx_is_file(p)) {
 			free(p);
 			p = NULL;
 		}
@@ -500,7 +487,7 @@ static char *find_kernel_image(const char *dir)
 	if (!p) {
 		char *b = resolve_in_root(real, "build");
 		if (b) {
-			if (asprintf(&p, "%s/vmlinux", b) < 0 || !is_file(p)) {
+			if (asprintf(&p, "%s/vmlinux", b) < 0 || !kx_is_file(p)) {
 				free(p);
 				p = NULL;
 			}
@@ -539,7 +526,7 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 	char *p;
 	if (asprintf(&p, "%s/Module.symvers", path) < 0)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
-	if (is_file(p)) {
+	if (kx_is_file(p)) {
 		info->type = KEXPORT_SOURCE_BUILD_DIR;
 		struct kexport_source_info sub = { 0 };
 		int r = read_file_source(ctx, table, p, &sub, errmsg);
@@ -554,13 +541,13 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 	for (size_t i = 0; i < KX_ARRAY_SIZE(markers) && !modules_dir; i++) {
 		if (asprintf(&p, "%s/%s", path, markers[i]) < 0)
 			return kx_err(errmsg, -ENOMEM, "out of memory");
-		modules_dir = is_file(p);
+		modules_dir = kx_is_file(p);
 		free(p);
 	}
 	int r;
 	if (modules_dir) {
 		info->type = KEXPORT_SOURCE_MODULES_DIR;
-		char *img = find_kernel_image(path);
+		char *img = kexport_kernel_image(path);
 		struct kexport_source_info sub = { 0 };
 		const char *vm = "no kernel image found: vmlinux exports missing";
 		if (img) {
@@ -603,7 +590,7 @@ KX_EXPORT int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table
 	memset(info, 0, sizeof(*info));
 	char errmsg[KEXPORT_ERRMSG_MAX] = "";
 	int r;
-	if (is_dir(path))
+	if (kx_is_dir(path))
 		r = read_dir_source(ctx, table, path, info, errmsg);
 	else
 		r = read_file_source(ctx, table, path, info, errmsg);
@@ -619,7 +606,7 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 	*mods = NULL;
 	*n_mods = 0;
 	int r;
-	if (is_dir(path)) {
+	if (kx_is_dir(path)) {
 		size_t n = 0;
 		r = read_tree_modules(ctx, path, 0, mods, n_mods, &n, &bad);
 		if (r == 0 && n == 0) {

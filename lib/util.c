@@ -417,3 +417,15 @@ int kx_read_file(const char *path, char **data, size_t *size, char *errmsg)
 	*size = len;
 	return 0;
 }
+
+bool kx_is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool kx_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

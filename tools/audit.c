@@ -160,41 +160,27 @@ static void *progress_thread(void *arg)
 	(void)arg;
 	struct timespec ts = { 1, 0 };
 	nanosleep(&ts, NULL);
-	for (int shown = 0; !progress_done; shown = 1) {
+	while (!progress_done) {
 		fprintf(stderr, "\rkexport: audit: %s...   ", progress_phase);
-		(void)shown;
 		ts = (struct timespec){ 0, 250 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
 }
 
-/* The kernel image of a /lib/modules/RELEASE tree, or its build tree's. */
+/* The kernel of a /lib/modules/RELEASE tree: its image, else build/Module.symvers. */
 static char *tree_kernel(const char *dir)
 {
-	char real[PATH_MAX];
-	if (!realpath(dir, real))
+	char *p = kexport_kernel_image(dir);
+	if (p)
+		return p;
+	struct stat st;
+	if (asprintf(&p, "%s/build/Module.symvers", dir) < 0)
 		return NULL;
-	const char *base = strrchr(real, '/');
-	base = base ? base + 1 : real;
-	/* /boot/vmlinuz-RELEASE of the same root, else the build tree's. */
-	char *cands[3] = { NULL, NULL, NULL };
-	if (asprintf(&cands[0], "%s/../../../boot/vmlinuz-%s", real, base) < 0 ||
-	    asprintf(&cands[1], "%s/build/vmlinux", real) < 0 ||
-	    asprintf(&cands[2], "%s/build/Module.symvers", real) < 0) {
-		for (size_t i = 0; i < 3; i++)
-			free(cands[i]);
-		return NULL;
-	}
-	char *found = NULL;
-	for (size_t i = 0; i < 3; i++) {
-		struct stat st;
-		if (!found && stat(cands[i], &st) == 0 && S_ISREG(st.st_mode))
-			found = cands[i];
-		else
-			free(cands[i]);
-	}
-	return found;
+	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+		return p;
+	free(p);
+	return NULL;
 }
 
 static void print_summary(const struct audit *a, bool all)
@@ -297,7 +283,7 @@ static int cmd_audit(int argc, char **argv)
 	char *own_kernel = NULL;
 	if (t.n_sources == 0) {
 		own_kernel = tree_kernel(dir);
-		push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
+		kx_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
 	}
 
 	pthread_t progress;

@@ -103,7 +103,7 @@ static int cmd_check(int argc, char **argv)
 			char *s = optarg, *tok;
 			while ((tok = strsep(&s, ",")))
 				if (*tok)
-					push_str(&loaded_paths, &n_loaded_paths, tok);
+					kx_push_str(&loaded_paths, &n_loaded_paths, tok);
 			break;
 		}
 		case OPT_FORMAT:

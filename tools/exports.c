@@ -17,16 +17,6 @@ struct filter {
 	size_t n_ns, n_owner, n_match;
 };
 
-static bool push(const char ***arr, size_t *n, const char *s)
-{
-	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
-	if (!p)
-		return false;
-	p[(*n)++] = s;
-	*arr = p;
-	return true;
-}
-
 /* An owner matches by full name, glob, or module name ('-' and '_' alike). */
 static bool owner_matches(const char *pat, const char *owner)
 {
@@ -245,9 +235,9 @@ static int cmd_exports(int argc, char **argv)
 			break;
 		case 'g': f.gpl_only = true; break;
 		case 'G': f.non_gpl = true; break;
-		case 'n': if (!push(&f.ns, &f.n_ns, optarg)) return KX_EXIT_BAD_INPUT; break;
-		case 'o': if (!push(&f.owner, &f.n_owner, optarg)) return KX_EXIT_BAD_INPUT; break;
-		case 'm': if (!push(&f.match, &f.n_match, optarg)) return KX_EXIT_BAD_INPUT; break;
+		case 'n': if (!kx_push_str(&f.ns, &f.n_ns, optarg)) return KX_EXIT_BAD_INPUT; break;
+		case 'o': if (!kx_push_str(&f.owner, &f.n_owner, optarg)) return KX_EXIT_BAD_INPUT; break;
+		case 'm': if (!kx_push_str(&f.match, &f.n_match, optarg)) return KX_EXIT_BAD_INPUT; break;
 		case 'u': sorted = false; break;
 		default:
 			return kx_usage_error(&kexport_cmd_exports, "bad option");

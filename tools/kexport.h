@@ -75,5 +75,7 @@ void kx_print_help(const struct kexport_cmd *cmd);
 void kx_diag_cb(void *data, const char *path, int err, const char *msg);
 /* A context with the global options applied; exits on ENOMEM. */
 struct kexport_ctx *kx_ctx_new(void);
+/* Append s to a growable array of strings; false on ENOMEM. */
+bool kx_push_str(const char ***arr, size_t *n, const char *s);
 /* In JSON mode: write the "errors" array member (call inside the top object). */
 void kx_json_errors(void);

@@ -136,3 +136,13 @@ int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nUsage: %s\nTry 'kexport %s --help'.\n", cmd->usage, cmd->name);
 	return KX_EXIT_BAD_INPUT;
 }
+
+bool kx_push_str(const char ***arr, size_t *n, const char *s)
+{
+	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
+	if (!p)
+		return false;
+	p[(*n)++] = s;
+	*arr = p;
+	return true;
+}

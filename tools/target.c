@@ -16,12 +16,12 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 	char *end;
 	switch (opt) {
 	case KX_OPT_KERNEL:
-		return push_str(&t->sources, &t->n_sources, arg) ? 1 : -1;
+		return kx_push_str(&t->sources, &t->n_sources, arg) ? 1 : -1;
 	case KX_OPT_KERNEL_VERSION:
 		t->release = arg;
 		return 1;
 	case KX_OPT_CONFIG:
-		return push_str(&t->configs, &t->n_configs, arg) ? 1 : -1;
+		return kx_push_str(&t->configs, &t->n_configs, arg) ? 1 : -1;
 	case KX_OPT_DISTRO:
 		if (strcmp(arg, "debian") != 0 && strcmp(arg, "mainline") != 0) {
 			fprintf(stderr, "kexport: --distro takes debian or mainline\n");
@@ -62,16 +62,6 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 	return 0;
 }
 
-bool push_str(const char ***arr, size_t *n, const char *s)
-{
-	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
-	if (!p)
-		return false;
-	p[(*n)++] = s;
-	*arr = p;
-	return true;
-}
-
 /* The running kernel's modules directory. */
 static char *running_kernel(void)
 {
@@ -90,7 +80,7 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 		return -ENOMEM;
 	if (t->n_sources == 0) {
 		t->default_source = running_kernel();
-		if (!t->default_source || !push_str(&t->sources, &t->n_sources, t->default_source))
+		if (!t->default_source || !kx_push_str(&t->sources, &t->n_sources, t->default_source))
 			return -ENOMEM;
 	}
 	int bad = 0;

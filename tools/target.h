@@ -65,7 +65,6 @@ struct kx_target {
 
 enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
 
-bool push_str(const char ***arr, size_t *n, const char *s);
 /* 1 handled, 0 not a target option, -1 bad value. */
 int kx_target_option(struct kx_target *t, int opt, const char *arg);
 /* Read the kernel; < 0 when something could not be read (already reported). */
