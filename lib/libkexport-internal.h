@@ -58,6 +58,9 @@ void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
 
+/* Room for n exports in the table without growing it again. */
+int kx_table_reserve(struct kexport_table *t, size_t n);
+
 /*
  * Per-thread memory for bulk work (kx_parallel_for() workers enter it): a
  * reusable scratch region and the slab for kx_arena.slab.  Nests.

@@ -74,7 +74,7 @@ static char *running_kernel(void)
 	return p;
 }
 
-int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 {
 	if (kexport_kernel_new(&t->kernel) < 0 || kexport_table_new(&t->table) < 0)
 		return -ENOMEM;
@@ -118,6 +118,12 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
+	return bad;
+}
+
+int kx_target_finish(struct kx_target *t, const char *fallback_release)
+{
+	int bad = 0;
 	if (t->release && kexport_kernel_set_release(t->kernel, t->release) < 0) {
 		kx_bad_input(t->release, "not a kernel release (expected e.g. 6.1.0-54-amd64)");
 		bad = -EINVAL;
@@ -142,6 +148,15 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	kexport_loader_set_taint(t->loader, t->taint);
 	kexport_loader_set_sig_trust(t->loader, t->trust);
 	return bad;
+}
+
+int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+{
+	int bad = kx_target_read(t, ctx);
+	if (bad == -ENOMEM)
+		return bad;
+	int fin = kx_target_finish(t, fallback_release);
+	return fin == -ENOMEM ? fin : bad ? bad : fin;
 }
 
 void kx_target_close(struct kx_target *t)

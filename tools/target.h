@@ -69,6 +69,10 @@ enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
 int kx_target_option(struct kx_target *t, int opt, const char *arg);
 /* Read the kernel; < 0 when something could not be read (already reported). */
 int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
+/* kx_target_open() in two steps: reading the sources (which needs no module,
+ * so audit runs it while the modules are read), then the release and the loader. */
+int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx);
+int kx_target_finish(struct kx_target *t, const char *fallback_release);
 void kx_target_close(struct kx_target *t);
 /* "# kernel: ..." or, in JSON, the "kernel" member. */
 void kx_target_describe(const struct kx_target *t);
