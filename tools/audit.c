@@ -40,7 +40,35 @@ struct audit {
 	unsigned char *state;       /* 0 not yet, 1 in progress, 2 done */
 	unsigned flags;
 	bool oom;
+	bool speculate;             /* first pass: every owner loads, untainted */
 };
+
+/* Which module's owners a first-pass check asked about: module -> owner. */
+struct edge {
+	size_t from, to;
+};
+struct edges {
+	struct edge *items;
+	size_t n, cap;
+	bool oom;
+};
+static _Thread_local size_t cur_module;
+static _Thread_local struct edges *cur_edges;
+
+static void edge_add(struct edges *e, size_t from, size_t to)
+{
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 256;
+		void *p = realloc(e->items, cap * sizeof(*e->items));
+		if (!p) {
+			e->oom = true;
+			return;
+		}
+		e->items = p;
+		e->cap = cap;
+	}
+	e->items[e->n++] = (struct edge){ from, to };
+}
 
 static struct audit *cmp_ctx;
 static int cmp_owner(const void *a, const void *b)
@@ -82,6 +110,10 @@ static int owner_taint(void *data, const char *owner, unsigned long *taint)
 	*taint = 0;
 	if (i < 0)
 		return 0; /* from the kernel's table only: an in-tree module, untainted */
+	if (a->speculate) {
+		edge_add(cur_edges, cur_module, (size_t)i);
+		return 0;
+	}
 	if (a->state[i] == 1)
 		return 0; /* a dependency cycle: modprobe would fail earlier; do not recurse */
 	verdict_of(a, (size_t)i);
@@ -102,55 +134,141 @@ static void verdict_of(struct audit *a, size_t i)
 }
 
 /*
- * Exporting modules first, one at a time (their verdicts feed their
- * importers through owner_taint(), recursively); then the rest, which only
- * read those, on every CPU.  The loader is not changed by a check.
+ * Owners' verdicts feed their importers (owner_taint()), which would make
+ * the exporting modules a serial chain.  Instead every module is checked
+ * at once on every CPU assuming each owner loads untainted, as nearly all
+ * do, and the checks say which owners they asked about.  Then the modules
+ * that asked about an owner that is refused or tainted, and whoever asked
+ * about those, are checked again one at a time, owners first, with the
+ * owners' real verdicts.  The loader is not changed by a check.
  */
 struct worker {
 	struct audit *a;
 	size_t *next;
 	pthread_mutex_t *lock;
+	struct edges edges;
 };
 
 static void *verdict_worker(void *arg)
 {
 	struct worker *w = arg;
+	cur_edges = &w->edges;
 	for (;;) {
 		pthread_mutex_lock(w->lock);
 		size_t i = (*w->next)++;
 		pthread_mutex_unlock(w->lock);
 		if (i >= w->a->n)
 			return NULL;
-		if (!w->a->state[i]) {
-			struct kexport_verdict *v = NULL;
-			if (kexport_loader_check(w->a->loader, w->a->mods[i], w->a->flags, &v) < 0)
-				w->a->oom = true; /* only ever set to true */
-			w->a->verdicts[i] = v;
-		}
+		struct kexport_verdict *v = NULL;
+		cur_module = i;
+		if (kexport_loader_check(w->a->loader, w->a->mods[i], w->a->flags, &v) < 0)
+			w->a->oom = true; /* only ever set to true */
+		w->a->verdicts[i] = v;
+		w->a->state[i] = 2;
 	}
+}
+
+static void *verdict_thread(void *arg)
+{
+	return verdict_worker(arg);
+}
+
+static int cmp_edge_to(const void *x, const void *y)
+{
+	const struct edge *a = x, *b = y;
+	return a->to < b->to ? -1 : a->to > b->to ? 1 : a->from < b->from ? -1 : a->from > b->from;
+}
+
+/* The second pass: modules whose first-pass assumption may not hold. */
+static void recheck(struct audit *a, struct edge *e, size_t n_edges)
+{
+	qsort(e, n_edges, sizeof(*e), cmp_edge_to);
+	/* Start from the owners that are refused or tainted; whoever asked
+	 * about one is rechecked, and counts as changed itself (transitively). */
+	unsigned char *mark = calloc(a->n, 1);
+	size_t *queue = malloc(a->n * sizeof(*queue)), head = 0, tail = 0;
+	if (!mark || !queue) {
+		a->oom = true;
+		free(mark);
+		free(queue);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (a->verdicts[i] && (!a->verdicts[i]->loads || a->verdicts[i]->module_taint)) {
+			mark[i] = 1;
+			queue[tail++] = i;
+		}
+	while (head < tail) {
+		size_t owner = queue[head++];
+		size_t lo = 0, hi = n_edges;
+		while (lo < hi) { /* the first edge to this owner */
+			size_t mid = (lo + hi) / 2;
+			if (e[mid].to < owner)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < n_edges && e[k].to == owner; k++)
+			if (mark[e[k].from] != 2) {
+				if (!mark[e[k].from])
+					queue[tail++] = e[k].from;
+				mark[e[k].from] = 2;
+			}
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (mark[i] == 2) {
+			kexport_verdict_free(a->verdicts[i]);
+			a->verdicts[i] = NULL;
+			a->state[i] = 0;
+		}
+	for (size_t i = 0; i < a->n; i++)
+		if (mark[i] == 2)
+			verdict_of(a, i);
+	free(mark);
+	free(queue);
 }
 
 static void all_verdicts(struct audit *a)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (a->mods[i]->n_exports)
-			verdict_of(a, i);
 	long cpus = kx_opt.threads ? kx_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus < 1)
 		cpus = 1;
 	if (cpus > 64)
 		cpus = 64;
 	pthread_t th[64];
+	struct worker w[64];
 	size_t next = 0;
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct worker w = { a, &next, &lock };
 	long started = 0;
+	a->speculate = true;
+	for (long t = 0; t < cpus; t++)
+		w[t] = (struct worker){ a, &next, &lock, { NULL, 0, 0, false } };
 	for (long t = 1; t < cpus; t++, started++)
-		if (pthread_create(&th[started], NULL, verdict_worker, &w) != 0)
+		if (pthread_create(&th[started], NULL, verdict_thread, &w[t]) != 0)
 			break;
-	verdict_worker(&w);
+	verdict_worker(&w[0]);
 	for (long t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
+	a->speculate = false;
+	/* One list of every worker's edges. */
+	size_t n_edges = 0;
+	for (long t = 0; t < cpus; t++) {
+		n_edges += w[t].edges.n;
+		if (w[t].edges.oom)
+			a->oom = true;
+	}
+	struct edge *all = malloc((n_edges ? n_edges : 1) * sizeof(*all));
+	if (!all)
+		a->oom = true;
+	for (long t = 0, at = 0; t < cpus; t++) {
+		if (all && w[t].edges.n)
+			memcpy(all + at, w[t].edges.items, w[t].edges.n * sizeof(*all));
+		at += (long)w[t].edges.n;
+		free(w[t].edges.items);
+	}
+	if (all && !a->oom)
+		recheck(a, all, n_edges);
+	free(all);
 }
 
 /* Progress on a terminal, when the run takes more than a second. */
