@@ -24,6 +24,8 @@ struct kexport_kernel {
 	char *vermagic_set;       /* given or probed */
 	char *vermagic_built;     /* from release and configuration */
 	struct kx_vec config;     /* struct config_entry */
+	uint32_t *config_slots;   /* key hash -> index + 1 of the key's last entry */
+	size_t config_n_slots;
 	bool config_known;
 	bool banner_debian;
 	char origin_release[PATH_MAX + 32];
@@ -51,6 +53,7 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 		free(c[i].value);
 	}
 	kx_vec_free(&k->config);
+	free(k->config_slots);
 	free(k->release);
 	free(k->distro);
 	free(k->vermagic_set);
@@ -118,16 +121,47 @@ KX_EXPORT int kexport_kernel_set_distro(struct kexport_kernel *k, const char *di
 	return 0;
 }
 
+/* The slot of key: the one holding its last entry, or the empty one it would take. */
+static uint32_t *config_slot(const struct kexport_kernel *k, const char *key)
+{
+	const struct config_entry *c = k->config.items;
+	size_t mask = k->config_n_slots - 1;
+	for (size_t i = kx_hash(key) & mask;; i = (i + 1) & mask) {
+		uint32_t *s = &k->config_slots[i];
+		if (*s == 0 || strcmp(c[*s - 1].key, key) == 0)
+			return s;
+	}
+}
+
 /* The last entry for a key wins: overrides are appended after the file. */
 static struct config_entry *config_find(const struct kexport_kernel *k, const char *key)
 {
 	if (strncmp(key, "CONFIG_", 7) == 0)
 		key += 7;
-	struct config_entry *c = k->config.items;
-	for (size_t i = k->config.n; i-- > 0;)
-		if (strcmp(c[i].key, key) == 0)
-			return &c[i];
-	return NULL;
+	if (!k->config_n_slots)
+		return NULL;
+	uint32_t *s = config_slot(k, key);
+	return *s ? (struct config_entry *)k->config.items + (*s - 1) : NULL;
+}
+
+/* Index the entry just appended (a .config has ~10000 lines, the loader
+ * asks for a dozen keys, and the vermagic for a few more). */
+static int config_index_last(struct kexport_kernel *k)
+{
+	size_t n = k->config.n;
+	if (n * 2 > k->config_n_slots) {
+		size_t want = k->config_n_slots ? k->config_n_slots * 2 : 1024;
+		uint32_t *slots = calloc(want, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		free(k->config_slots);
+		k->config_slots = slots;
+		k->config_n_slots = want;
+		for (size_t i = 0; i + 1 < n; i++) /* every earlier entry, in order: the last wins */
+			*config_slot(k, ((struct config_entry *)k->config.items)[i].key) = (uint32_t)(i + 1);
+	}
+	*config_slot(k, ((struct config_entry *)k->config.items)[n - 1].key) = (uint32_t)n;
+	return 0;
 }
 
 /* value NULL: "is not set". */
@@ -145,7 +179,7 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 		free(vc);
 		return -ENOMEM;
 	}
-	/* Appended, not replaced: a .config has ~10000 lines and lookups are few. */
+	/* Appended, not replaced, so that the order of sources stays visible. */
 	struct config_entry *e = kx_vec_push(&k->config);
 	if (!e) {
 		free(kc);
@@ -154,6 +188,8 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 	}
 	e->key = kc;
 	e->value = vc;
+	if (config_index_last(k) < 0)
+		return -ENOMEM;
 	free(k->vermagic_built);
 	k->vermagic_built = NULL;
 	return 0;

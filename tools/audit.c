@@ -180,8 +180,18 @@ static int cmp_edge_to(const void *x, const void *y)
 }
 
 /* The second pass: modules whose first-pass assumption may not hold. */
+static bool first_pass_wrong(const struct audit *a, size_t i)
+{
+	return a->verdicts[i] && (!a->verdicts[i]->loads || a->verdicts[i]->module_taint);
+}
+
 static void recheck(struct audit *a, struct edge *e, size_t n_edges)
 {
+	size_t first;
+	for (first = 0; first < n_edges && !first_pass_wrong(a, e[first].to); first++)
+		;
+	if (first == n_edges)
+		return; /* nobody asked about an owner that is refused or tainted */
 	qsort(e, n_edges, sizeof(*e), cmp_edge_to);
 	/* Start from the owners that are refused or tainted; whoever asked
 	 * about one is rechecked, and counts as changed itself (transitively). */
@@ -194,7 +204,7 @@ static void recheck(struct audit *a, struct edge *e, size_t n_edges)
 		return;
 	}
 	for (size_t i = 0; i < a->n; i++)
-		if (a->verdicts[i] && (!a->verdicts[i]->loads || a->verdicts[i]->module_taint)) {
+		if (first_pass_wrong(a, i)) {
 			mark[i] = 1;
 			queue[tail++] = i;
 		}
