@@ -118,6 +118,7 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
+	t->n_exports = kexport_table_count(t->table);
 	return bad;
 }
 
@@ -182,7 +183,7 @@ void kx_target_describe(const struct kx_target *t)
 		for (size_t i = 0; i < t->n_sources; i++)
 			json_str(kx_json, t->sources[i]);
 		json_arr_end(kx_json);
-		json_kuint(kx_json, "exports", kexport_table_count(t->table));
+		json_kuint(kx_json, "exports", t->n_exports);
 		json_kstr(kx_json, "release", rel);
 		json_kstr(kx_json, "release_from", t->release_from_module ? "module vermagic"
 		                                                          : kexport_kernel_origin(k, "release"));
@@ -196,7 +197,7 @@ void kx_target_describe(const struct kx_target *t)
 	printf("# kernel: %s (%s)", rel ? rel : "version unknown", kexport_kernel_distro(k));
 	if (t->release_from_module)
 		printf(", version from the module's vermagic");
-	printf("; %zu exports from", kexport_table_count(t->table));
+	printf("; %zu exports from", t->n_exports);
 	for (size_t i = 0; i < t->n_sources; i++)
 		printf(" %s", t->sources[i]);
 	const char *cfg = kexport_kernel_origin(k, "config");

@@ -58,6 +58,7 @@ struct kx_target {
 	const char *probe;      /* also probed for the release and configuration */
 	bool release_from_module;
 	struct kexport_source_info *infos;
+	size_t n_exports;       /* the kernel's own, before a command adds a tree's */
 	struct kexport_kernel *kernel;
 	struct kexport_table *table;
 	struct kexport_loader *loader;
