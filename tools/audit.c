@@ -392,22 +392,11 @@ static int cmd_audit(int argc, char **argv)
 	};
 	struct kx_target t = { 0 };
 	bool all = false;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			kx_print_help(&kexport_cmd_audit);
-			return KX_EXIT_OK;
-		}
-		if ((r = kx_common_option(opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
-		if ((r = kx_target_option(&t, opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
+	int opt, st;
+	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_audit, &t,
+	                        &st)) != -1) {
+		if (opt == KX_GETOPT_EXIT)
+			return st;
 		if (opt == OPT_ALL)
 			all = true;
 		else

@@ -4,6 +4,7 @@
  * target kernel's options, reading it, and printing verdicts.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -72,6 +73,28 @@ static char *running_kernel(void)
 	if (asprintf(&p, "/lib/modules/%s", u.release) < 0)
 		return NULL;
 	return p;
+}
+
+int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct kx_target *t, int *status)
+{
+	int opt, r;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			kx_print_help(cmd);
+			*status = KX_EXIT_OK;
+			return KX_GETOPT_EXIT;
+		}
+		if ((r = kx_common_option(opt, optarg)) == 0 && t)
+			r = kx_target_option(t, opt, optarg);
+		if (r < 0) {
+			*status = KX_EXIT_BAD_INPUT;
+			return KX_GETOPT_EXIT;
+		}
+		if (r == 0)
+			return opt;
+	}
+	return -1;
 }
 
 int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)

@@ -68,6 +68,15 @@ enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
 
 /* 1 handled, 0 not a target option, -1 bad value. */
 int kx_target_option(struct kx_target *t, int opt, const char *arg);
+
+/* getopt_long() for a command: -h, the common options and, when t is given,
+ * the target options are handled here; returns the command's next option,
+ * -1 after the last, or KX_GETOPT_EXIT: return *status (help printed: 0, a
+ * bad value reported: 2). */
+#define KX_GETOPT_EXIT (-2)
+struct option;
+int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct kx_target *t, int *status);
 /* Read the kernel; < 0 when something could not be read (already reported). */
 int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
 /* kx_target_open() in two steps: reading the sources (which needs no module,
