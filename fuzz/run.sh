@@ -223,6 +223,8 @@ seed_map kallsyms "$tmp/t" 1
 seed_map map "$tmp/t" 0
 printf 'CONFIG_SMP=y\nCONFIG_X86_64=y\nCONFIG_PREEMPT_BUILD=y\n# CONFIG_MODULE_SIG_FORCE is not set\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\nCONFIG_LOCALVERSION="-x"\n' >"$tmp/t"
 seed config small "$tmp/t"
+{ printf 'ELF-ish prefix IKCFG_ST'; gzip -9n <"$tmp/t"; printf 'IKCFG_ED'; } >"$tmp/t2"
+seed config ikconfig "$tmp/t2"
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
 

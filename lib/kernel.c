@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "libkexport-internal.h"
@@ -259,6 +260,18 @@ KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *p
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
+	/* config.gz, as /proc/config.gz and some distributions' /boot have it */
+	if (kx_detect_compression((const uint8_t *)data, size) == KEXPORT_COMP_GZIP) {
+		uint8_t *text;
+		size_t n;
+		r = kx_decompress(KEXPORT_COMP_GZIP, (const uint8_t *)data, size, 16u << 20, &text, &n,
+		                  errmsg);
+		free(data);
+		if (r < 0)
+			return r;
+		data = (char *)text;
+		size = n;
+	}
 	r = parse_config(k, data, size);
 	free(data);
 	if (r == -EINVAL)
@@ -402,6 +415,38 @@ static void probe_config(struct kexport_kernel *k, const char *path)
 	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
 }
 
+/* The configuration an image embeds (CONFIG_IKCONFIG), when nothing beside it
+ * had one: an image is decompressed for it only then. */
+static void probe_ikconfig(struct kexport_kernel *k, const char *path)
+{
+	if (k->config_known)
+		return;
+	uint8_t head[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n < 4 || (memcmp(head, "\177ELF", 4) != 0 && !kx_is_kernel_image(head, (size_t)n)))
+		return;
+	char *text, err[KEXPORT_ERRMSG_MAX];
+	size_t len;
+	if (kx_ikconfig_read(path, &text, &len, err) < 0)
+		return; /* none embedded, or unreadable: a guess, not an error */
+	if (parse_config(k, text, len) == 0)
+		snprintf(k->origin_config, sizeof(k->origin_config), "%s (IKCONFIG)", path);
+	free(text);
+}
+
+/* The running kernel's own: /proc/config.gz (CONFIG_IKCONFIG_PROC). */
+static void probe_running_config(struct kexport_kernel *k, const char *release)
+{
+	struct utsname u;
+	if (k->config_known || uname(&u) < 0 || strcmp(u.release, release) != 0)
+		return;
+	probe_config(k, "/proc/config.gz");
+}
+
 static void set_probed_release(struct kexport_kernel *k, const char *rel, size_t len,
                                const char *origin)
 {
@@ -485,12 +530,15 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 			char *img = kexport_kernel_image(real);
 			if (img)
 				probe_bzimage(k, img); /* only a bzImage has a version string there */
-			free(img);
 			path3(p, real, "/../../../boot/config-", base);
 			probe_config(k, p);
 			path3(p, real, "/build", "");
 			if (kx_is_dir(p))
 				probe_build_dir(k, p);
+			probe_running_config(k, base);
+			if (img)
+				probe_ikconfig(k, img);
+			free(img);
 		}
 		return 0;
 	}
@@ -514,5 +562,6 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		path3(q, dir, "/config-", k->release);
 		probe_config(k, q);
 	}
+	probe_ikconfig(k, path);
 	return 0;
 }

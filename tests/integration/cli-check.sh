@@ -122,3 +122,23 @@ for threads in 1 2; do
 done
 cmp -s audit-1.json audit-2.json || fail "audit: one thread and two disagree"
 echo "ok: audit through chains of owners, one thread and two"
+
+# The configuration embedded in an image (CONFIG_IKCONFIG), when no .config
+# is beside it: the markers and a gzip stream, here appended to a vmlinux.
+"$MKELF" --type vmlinux --export module_layout:crc=0xbce1a965 --export printk:crc=0x11111111 \
+	--export gpl_sym:gpl:crc=0x22222222 ikvmlinux
+printf 'CONFIG_X86_64=y\nCONFIG_SMP=y\nCONFIG_PREEMPT_BUILD=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\n# CONFIG_MODULE_SIG is not set\n' > ik.config
+mkdir -p ikdir
+{ cat ikvmlinux; printf 'IKCFG_ST'; gzip -9n < ik.config; printf 'IKCFG_ED'; } > ikdir/vmlinux
+[ "$(st "$KEXPORT" check -j --kernel ikdir/vmlinux --kernel-version 6.1.0-54-amd64 clean.ko)" = 0 ] ||
+	fail "IKCONFIG: exit $(cat rc.txt): $(cat err.txt)"
+want "d['kernel']['config_from']" "ikdir/vmlinux (IKCONFIG)" "IKCONFIG origin"
+want "d['kernel']['vermagic']" "$VM" "vermagic from the embedded configuration"
+[ "$(st "$KEXPORT" check -j --kernel ikvmlinux --kernel-version 6.1.0-54-amd64 clean.ko)" = 3 ] ||
+	fail "no IKCONFIG: exit $(cat rc.txt), want 3 (unsigned: the signature default applies)"
+want "d['kernel']['config_from']" "None" "no IKCONFIG, no configuration"
+# A .config given gzip-compressed, as /proc/config.gz is.
+gzip -9n < ik.config > config.gz
+[ "$(st "$KEXPORT" check -j --kernel ikvmlinux --kernel-version 6.1.0-54-amd64 --config config.gz clean.ko)" = 0 ] ||
+	fail "config.gz: exit $(cat rc.txt): $(cat err.txt)"
+echo "ok: IKCONFIG in an image, a gzip-compressed .config"
