@@ -35,7 +35,8 @@ enum {
 	"      --kernel-version R  its release, e.g. 6.1.0-54-amd64 (default: probed from\n"      \
 	"                          the source, else the module's vermagic)\n"                     \
 	"      --config KEY=VALUE  a configuration value (CONFIG_ optional); or a .config file\n" \
-	"                          (default: the source's .config or /boot/config-RELEASE)\n"     \
+	"                          (default: the source's .config, /boot/config-RELEASE,\n"      \
+	"                          /proc/config.gz, or the image's own: CONFIG_IKCONFIG)\n"     \
 	"      --distro NAME       debian or mainline loader rules (default: from the release)\n" \
 	"      --vermagic STRING   the kernel's vermagic (default: built from release+config)\n"  \
 	"      --kernel-taint N    the kernel's taint before the first load (default 0)\n"        \
