@@ -141,7 +141,7 @@ static int add_conflict(struct kexport_table *t, const struct kexport_export *ke
  * base name (kallsyms knows "usb_storage", Module.symvers
  * "drivers/usb/storage/usb-storage"): compare base names with '-' as '_'.
  */
-static bool same_owner(const char *a, const char *b)
+bool kx_same_owner(const char *a, const char *b)
 {
 	if (strcmp(a, b) == 0)
 		return true;
@@ -168,7 +168,7 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 	if (*slot) {
 		struct kexport_export *old = t->items[*slot - 1];
 		const char *owner = e->owner ? e->owner : "";
-		if (!same_owner(old->owner, owner))
+		if (!kx_same_owner(old->owner, owner))
 			return add_conflict(t, old, e, "owner");
 		if ((e->known & old->known & KEXPORT_KNOWN_KIND) && e->kind != old->kind)
 			return add_conflict(t, old, e, "kind");
