@@ -126,7 +126,7 @@ static void print_entry_plain(const struct kexport_diff_entry *e, unsigned cls)
 static void describe_source(const char *label, const struct kx_target *t)
 {
 	const struct kexport_source_info *in = &t->infos[0];
-	const char *rel = kexport_kernel_release(t->kernel);
+	const char *rel = t->kernel ? kexport_kernel_release(t->kernel) : NULL;
 	if (kx_json) {
 		json_key(kx_json, label);
 		json_obj_start(kx_json);
@@ -138,12 +138,14 @@ static void describe_source(const char *label, const struct kx_target *t)
 		json_obj_end(kx_json);
 		return;
 	}
-	printf("# %s: %s: %s (%s): %zu exports%s%s\n", label, t->sources[0],
-	       kexport_source_type_name(in->type), in->detail, kexport_table_count(t->table),
-	       rel ? ", release " : "", rel ? rel : "");
+	printf("# %s: %s: %s%s%s%s: %zu exports%s%s\n", label, t->sources[0],
+	       kexport_source_type_name(in->type), in->detail[0] ? " (" : "", in->detail,
+	       in->detail[0] ? ")" : "", kexport_table_count(t->table), rel ? ", release " : "",
+	       rel ? rel : "");
 }
 
-static void print_counts(const struct kexport_diff *d, size_t failing, size_t stops)
+static void print_counts(const struct kexport_diff *d, size_t failing, size_t stops,
+                         bool with_modules)
 {
 	if (kx_json) {
 		json_key(kx_json, "counts");
@@ -163,6 +165,8 @@ static void print_counts(const struct kexport_diff *d, size_t failing, size_t st
 		json_obj_end(kx_json);
 	} else {
 		printf("%-16s %zu\n", "failing", failing);
+		if (with_modules)
+			printf("%-16s %zu\n", "stop_loading", stops);
 	}
 }
 
@@ -330,6 +334,11 @@ static bool read_modules(struct kexport_ctx *ctx, const char **paths, size_t n_p
 			for (size_t j = 0; j < m[i]->n_imports; j++)
 				if (kexport_symlist_add(*imports, m[i]->imports[j].name) < 0)
 					return false;
+			/* __versions also names module_layout, which is no import but
+			 * is checked first: its CRC change refuses every module. */
+			for (size_t j = 0; j < m[i]->n_versions; j++)
+				if (kexport_symlist_add(*imports, m[i]->versions[j].name) < 0)
+					return false;
 		}
 		free(m);
 	}
@@ -356,6 +365,26 @@ static int compare_module_lists(struct kexport_ctx *ctx, struct kx_target *old_t
 		                             (const char *const *)names[1], n[1]);
 	for (int k = 0; k < 2; k++)
 		kexport_strings_free(names[k], n[k]);
+	return r;
+}
+
+/*
+ * Read one side.  The verdict engine needs the whole target kernel (release,
+ * configuration, loader); a plain diff only the export table.
+ */
+static int open_side(struct kx_target *t, struct kexport_ctx *ctx, bool verdicts,
+                     const char *fallback)
+{
+	if (verdicts)
+		return kx_target_open(t, ctx, fallback);
+	t->infos = calloc(1, sizeof(*t->infos));
+	if (!t->infos || kexport_table_new(&t->table) < 0)
+		return -1;
+	int r = kexport_read_exports(ctx, t->table, t->sources[0], &t->infos[0]);
+	if (r == 0 && kx_opt.verbose)
+		fprintf(stderr, "kexport: %s: %s (%s): %zu exports\n", t->sources[0],
+		        kexport_source_type_name(t->infos[0].type), t->infos[0].detail,
+		        t->infos[0].n_exports);
 	return r;
 }
 
@@ -434,19 +463,20 @@ static int cmd_diff(int argc, char **argv)
 	kx_push_str(&new_t.sources, &new_t.n_sources, argv[optind + 1]);
 	/* A module given with --modules is built for OLD: its vermagic names OLD's
 	 * release when OLD itself does not tell. */
-	if (kx_target_open(&old_t, ctx, fallback) < 0)
+	if (open_side(&old_t, ctx, with_modules, fallback) < 0)
 		bad = true;
-	if (kx_target_open(&new_t, ctx, NULL) < 0)
+	if (open_side(&new_t, ctx, with_modules, NULL) < 0)
 		bad = true;
 
 	int status = KX_EXIT_OK;
 	struct kexport_diff *d = NULL;
 	struct impact *im = NULL;
 	size_t stops = 0;
-	if (old_t.loader && new_t.loader && kexport_table_count(old_t.table) &&
-	    kexport_table_count(new_t.table)) {
+	if (old_t.table && new_t.table && kexport_table_count(old_t.table) &&
+	    kexport_table_count(new_t.table) && (!with_modules || (old_t.loader && new_t.loader))) {
+		/* Module lists only for a whole diff: --modules asks about its modules. */
 		if (kexport_diff_new(old_t.table, new_t.table, with_modules ? imports : NULL, &d) < 0 ||
-		    compare_module_lists(ctx, &old_t, &new_t, d) < 0) {
+		    (!with_modules && compare_module_lists(ctx, &old_t, &new_t, d) < 0)) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return KX_EXIT_BAD_INPUT;
 		}
@@ -474,7 +504,7 @@ static int cmd_diff(int argc, char **argv)
 			json_obj_start(kx_json);
 			describe_source("old", &old_t);
 			describe_source("new", &new_t);
-			print_counts(d, failing, stops);
+			print_counts(d, failing, stops, with_modules);
 			print_symbols_json(d);
 			if (with_modules)
 				print_impact(im, n_mods);
@@ -483,7 +513,7 @@ static int cmd_diff(int argc, char **argv)
 		} else {
 			describe_source("old", &old_t);
 			describe_source("new", &new_t);
-			print_counts(d, failing, stops);
+			print_counts(d, failing, stops, with_modules);
 			print_symbols_plain(d);
 			if (with_modules)
 				print_impact(im, n_mods);
