@@ -337,6 +337,8 @@ int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
 /* Two owner names mean the same module (a base name matches its path,
  * '-' and '_' alike), as the table merges them. */
 bool kx_same_owner(const char *a, const char *b);
+/* Room for n more entries without rehashing (a reader that knows its count). */
+int kx_table_reserve(struct kexport_table *t, size_t n);
 
 /* rules.c ----------------------------------------------------------------- */
 

@@ -14,6 +14,9 @@ struct kexport_table {
 	size_t n_slots;
 	struct kexport_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
+	/* The last source path copied: readers add thousands of exports from
+	 * one file, which then share one copy. */
+	const char *last_source_copy;
 };
 
 static const char *const kind_names[KEXPORT_KIND_COUNT] = {
@@ -114,7 +117,11 @@ static struct kexport_export *copy_export(struct kexport_table *t, const struct 
 	c->name = kx_arena_strdup(&t->arena, e->name);
 	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
 	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
-	c->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
+	const char *src = e->source ? e->source : "";
+	if (!t->last_source_copy || strcmp(src, t->last_source_copy) != 0) {
+		t->last_source_copy = kx_arena_strdup(&t->arena, src);
+	}
+	c->source = t->last_source_copy;
 	return c->name && c->ns && c->owner && c->source ? c : NULL;
 }
 
@@ -156,6 +163,23 @@ bool kx_same_owner(const char *a, const char *b)
 			return false;
 	}
 	return *a == *b;
+}
+
+int kx_table_reserve(struct kexport_table *t, size_t n)
+{
+	size_t want = t->n + n, slots = t->n_slots ? t->n_slots : 1024;
+	while (want * 2 > slots)
+		slots *= 2;
+	if (slots != t->n_slots && rehash(t, slots) < 0)
+		return -ENOMEM;
+	if (want > t->cap) {
+		void *p = realloc(t->items, want * sizeof(*t->items));
+		if (!p)
+			return -ENOMEM;
+		t->items = p;
+		t->cap = want;
+	}
+	return 0;
 }
 
 KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_export *e)

@@ -83,6 +83,12 @@ KX_EXPORT int kexport_parse_symvers(struct kexport_table *table, const char *dat
 		return kx_err(errmsg, -EINVAL, "empty file");
 	if (memchr(data, '\0', size))
 		return kx_err(errmsg, -EINVAL, "binary data in a text file");
+	/* One export a line: size the table once instead of rehashing as it grows. */
+	size_t n_nl = 1;
+	for (const char *p = data; (p = memchr(p, '\n', size - (size_t)(p - data))); p++)
+		n_nl++;
+	if (kx_table_reserve(table, n_nl) < 0)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
 	struct lines l = { data, data + size, 0 };
 	const char *line;
 	size_t len;

@@ -67,12 +67,19 @@ static const char *impact_change(const struct impact *im)
 	return "unchanged";
 }
 
+/* "0x%08x" or "-"; by hand: tens of thousands of CRC lines are printed. */
 static void crc_text(const struct kexport_export *e, char *buf, size_t n)
 {
-	if (e->known & KEXPORT_KNOWN_CRC)
-		snprintf(buf, n, "0x%08x", e->crc);
-	else
+	static const char hex[] = "0123456789abcdef";
+	if (n < 11 || !(e->known & KEXPORT_KNOWN_CRC)) {
 		snprintf(buf, n, "-");
+		return;
+	}
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (int i = 0; i < 8; i++)
+		buf[2 + i] = hex[(e->crc >> (28 - 4 * i)) & 0xf];
+	buf[10] = '\0';
 }
 
 static void print_judgement(const struct kexport_diff_entry *e)
@@ -90,7 +97,8 @@ static void print_entry_plain(const struct kexport_diff_entry *e, unsigned cls)
 {
 	const struct kexport_export *a = e->before, *b = e->after;
 	char c1[16], c2[16];
-	printf("  %s", e->name);
+	fputs("  ", stdout);
+	fputs(e->name, stdout);
 	switch (cls) {
 	case KEXPORT_CHANGE_ADDED:
 	case KEXPORT_CHANGE_REMOVED: {
@@ -113,14 +121,17 @@ static void print_entry_plain(const struct kexport_diff_entry *e, unsigned cls)
 	case KEXPORT_CHANGE_CRC_CHANGED:
 		crc_text(a, c1, sizeof(c1));
 		crc_text(b, c2, sizeof(c2));
-		printf("  %s -> %s", c1, c2);
+		fputs("  ", stdout);
+		fputs(c1, stdout);
+		fputs(" -> ", stdout);
+		fputs(c2, stdout);
 		break;
 	case KEXPORT_CHANGE_OWNER_MOVED:
 		printf("  %s -> %s", a->owner, b->owner);
 		break;
 	}
 	print_judgement(e);
-	printf("\n");
+	putchar('\n');
 }
 
 static void describe_source(const char *label, const struct kx_target *t)
