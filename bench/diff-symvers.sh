@@ -14,7 +14,8 @@
 #
 # Environment: KEXPORT (default ./build/kexport), RUNS (default 9).
 # Prints each tool's median process time (user+sys CPU, and wall), kexport's
-# against the 50 ms target, and the ratios.  Exits 0 whenever every tool ran.
+# against the 50 ms target, the ratios, and the start-up floor with the load
+# average (a loaded machine inflates all of them).  Exits 0 whenever every tool ran.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,9 +98,12 @@ run() {
 }
 median() { sort -n -k"$2" "$tmp/$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
 
-tools=(kexport python awk)
+tools=(kexport python awk floor)
 for i in $(seq 0 "$runs"); do
 	run kexport "$kexport" diff "$old" "$new"
+	# The cost of starting the process at all on this machine right now
+	# (a loaded machine inflates every number here alike).
+	run floor "$kexport" --version
 	run python python3 "$tmp/peer.py" "$old" "$new"
 	run awk awk -f "$tmp/peer.awk" "$old" "$new"
 	if [ "$i" = 0 ]; then # warm-up run: discard the times
@@ -111,8 +115,10 @@ changes=$(grep -c ": " "$tmp/python.out" || true)
 k_cpu=$(median kexport 1)
 echo "kexport diff of two Module.symvers ($lines lines, $KEXPORT_ABI_OLD vs $KEXPORT_ABI), median of $runs runs:"
 for t in "${tools[@]}"; do
-	printf '  %-8s %7.1f ms CPU (user+sys)  %7.1f ms wall\n' "$t" "$(median "$t" 1)" "$(median "$t" 2)"
+	printf '  %-8s %7.1f ms CPU (user+sys)  %7.1f ms wall%s\n' "$t" "$(median "$t" 1)" "$(median "$t" 2)" \
+		"$([ "$t" = floor ] && echo '  (kexport --version: process start-up)')"
 done
+echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 printf 'kexport: %.1f ms process CPU time (target < 50 ms): %s\n' "$k_cpu" \
 	"$(awk -v k="$k_cpu" 'BEGIN { print (k < 50 ? "met" : "NOT met") }')"
 for t in python awk; do
