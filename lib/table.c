@@ -14,9 +14,10 @@ struct kexport_table {
 	size_t n_slots;
 	struct kexport_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
-	/* The last source path copied: readers add thousands of exports from
-	 * one file, which then share one copy. */
-	const char *last_source_copy;
+	/* The last source, owner and namespace copied: readers add thousands
+	 * of exports from one file, module by module, and runs of equal strings
+	 * share one copy. */
+	const char *last_source, *last_owner, *last_ns;
 };
 
 static const char *const kind_names[KEXPORT_KIND_COUNT] = {
@@ -107,6 +108,14 @@ static int rehash(struct kexport_table *t, size_t n_slots)
 	return 0;
 }
 
+/* s in the arena: the previous copy when it is the same string. */
+static const char *copy_run(struct kexport_table *t, const char **last, const char *s)
+{
+	if (!*last || strcmp(s, *last) != 0)
+		*last = kx_arena_strdup(&t->arena, s);
+	return *last;
+}
+
 /* A copy of e whose strings live in the table's arena; NULL on ENOMEM. */
 static struct kexport_export *copy_export(struct kexport_table *t, const struct kexport_export *e)
 {
@@ -115,13 +124,9 @@ static struct kexport_export *copy_export(struct kexport_table *t, const struct 
 		return NULL;
 	*c = *e;
 	c->name = kx_arena_strdup(&t->arena, e->name);
-	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
-	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
-	const char *src = e->source ? e->source : "";
-	if (!t->last_source_copy || strcmp(src, t->last_source_copy) != 0) {
-		t->last_source_copy = kx_arena_strdup(&t->arena, src);
-	}
-	c->source = t->last_source_copy;
+	c->ns = copy_run(t, &t->last_ns, e->ns ? e->ns : "");
+	c->owner = copy_run(t, &t->last_owner, e->owner ? e->owner : "");
+	c->source = copy_run(t, &t->last_source, e->source ? e->source : "");
 	return c->name && c->ns && c->owner && c->source ? c : NULL;
 }
 

@@ -457,6 +457,9 @@ static int cmd_diff(int argc, char **argv)
 		if (!kx_push_str(&mod_paths, &n_mod_paths, argv[i]))
 			return KX_EXIT_BAD_INPUT;
 
+	/* Tens of thousands of lines for a kernel update: write them in big blocks. */
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	bool bad = false;
 	struct kexport_symlist *stable = NULL, *imports = NULL;
 	struct kexport_severity *rules = NULL;
