@@ -6,7 +6,8 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module, image or config (or fuzz-<name>).
+# TARGET is symvers, sysmap, vmlinux, module, image, config or kabilist (or
+# fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -30,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config"
+all_targets="symvers sysmap vmlinux module image config kabilist"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -225,6 +226,13 @@ printf 'CONFIG_SMP=y\nCONFIG_X86_64=y\nCONFIG_PREEMPT_BUILD=y\n# CONFIG_MODULE_S
 seed config small "$tmp/t"
 { printf 'ELF-ish prefix IKCFG_ST'; gzip -9n <"$tmp/t"; printf 'IKCFG_ED'; } >"$tmp/t2"
 seed config ikconfig "$tmp/t2"
+# kABI policy files: the first byte picks stablelist (0) or severity rules (1).
+printf '\000[rhel9_x86_64_stablelist]\n\tfoo\n\tbar_baz # c\n' >"$tmp/t"
+seed kabilist stablelist "$tmp/t"
+printf '\000# plain\nfoo\nQUX\n\n' >"$tmp/t"
+seed kabilist plainlist "$tmp/t"
+printf '\001drivers/scsi/* PASS\nNS_A FAIL # ns\nba?_* PASS\nvmlinux FAIL\n*\tFAIL\n' >"$tmp/t"
+seed kabilist rules "$tmp/t"
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
 
@@ -271,7 +279,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap) dict=fuzz/text.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist) dict=fuzz/text.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

@@ -339,6 +339,12 @@ void kx_free_paths(char **paths, size_t n);
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
                          int (*found)(char *path, void *arg), void *arg);
 
+/* table.c --------------------------------------------------------------- */
+
+/* Two owner names mean the same module (a base name matches its path,
+ * '-' and '_' alike), as the table merges them. */
+bool kx_same_owner(const char *a, const char *b);
+
 /* rules.c ----------------------------------------------------------------- */
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */

@@ -517,6 +517,142 @@ int kexport_loader_check(struct kexport_loader *l, const struct kexport_module *
 int kexport_loader_load(struct kexport_loader *l, const struct kexport_module *m,
                         unsigned flags, struct kexport_verdict **v);
 
+/* ------------------------------------------------------------------------ */
+/* Symbol lists and severity rules (kABI policy files)                      */
+
+/*
+ * A set of symbol names: a kABI stablelist.  Read from Red Hat's
+ * kabi_stablelist_ARCH format ("[rhel9_x86_64_stablelist]" section headers,
+ * then one symbol per line indented with a tab) or a plain list (one symbol
+ * per line); '#' starts a comment in both.  Since: 3
+ */
+struct kexport_symlist;
+
+int kexport_symlist_new(struct kexport_symlist **l);
+void kexport_symlist_free(struct kexport_symlist *l);
+/* Add one name (copied); returns 0, or -ENOMEM. */
+int kexport_symlist_add(struct kexport_symlist *l, const char *name);
+/* Parse a stablelist from memory into l; -EINVAL with errmsg ("line N: ...") on garbage. */
+int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size, char *errmsg);
+/* The same from a file. */
+int kexport_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg);
+bool kexport_symlist_has(const struct kexport_symlist *l, const char *name);
+size_t kexport_symlist_count(const struct kexport_symlist *l);
+
+/*
+ * Severity rules in the format of SUSE's kabi/severities (kabi.pl,
+ * ksymvers): one "PATTERN PASS|FAIL" per line, '#' comments.  A pattern with
+ * a '/' or equal to "vmlinux" matches the export's owner (module path), one
+ * without lower-case letters its namespace (only exports that have one),
+ * anything else its name; '*' and '?' are wildcards.  Rules are ordered:
+ * the first that matches decides.  Since: 3
+ */
+struct kexport_severity;
+
+/* -EINVAL with errmsg ("line N: ...") on a malformed line. */
+int kexport_severity_parse(const char *data, size_t size, struct kexport_severity **s,
+                           char *errmsg);
+int kexport_severity_read(const char *path, struct kexport_severity **s, char *errmsg);
+void kexport_severity_free(struct kexport_severity *s);
+size_t kexport_severity_count(const struct kexport_severity *s);
+/*
+ * The first rule matching an export: 1 FAIL, 0 PASS, -ENOENT when none
+ * matches.  *rule (may be NULL) gets the rule's text ("drivers/scsi/... FAIL",
+ * owned by s) and *line its line number.
+ */
+int kexport_severity_match(const struct kexport_severity *s, const struct kexport_export *e,
+                           const char **rule, size_t *line);
+
+/* ------------------------------------------------------------------------ */
+/* Comparing two export tables (kABI diff)                                  */
+
+/* The classes of a difference; one symbol can be in several (bits). */
+enum kexport_change {
+	KEXPORT_CHANGE_ADDED = 1u << 0,
+	KEXPORT_CHANGE_REMOVED = 1u << 1,
+	KEXPORT_CHANGE_KIND_TIGHTENED = 1u << 2, /* became GPL-only: breaks non-GPL users */
+	KEXPORT_CHANGE_KIND_LOOSENED = 1u << 3,  /* no longer GPL-only */
+	KEXPORT_CHANGE_KIND_CHANGED = 1u << 4,   /* another kind, same GPL-ness (UNUSED, GPL_FUTURE) */
+	KEXPORT_CHANGE_NS_ADDED = 1u << 5,
+	KEXPORT_CHANGE_NS_REMOVED = 1u << 6,
+	KEXPORT_CHANGE_NS_CHANGED = 1u << 7,
+	KEXPORT_CHANGE_CRC_CHANGED = 1u << 8,
+	KEXPORT_CHANGE_OWNER_MOVED = 1u << 9,    /* vmlinux <-> module, module <-> module */
+	KEXPORT_CHANGE_MODULE_ADDED = 1u << 10,  /* module lists only */
+	KEXPORT_CHANGE_MODULE_REMOVED = 1u << 11,
+};
+#define KEXPORT_CHANGE_CLASSES 12
+/* The changes that can stop a module built against the old table from
+ * loading: removed, kind tightened, namespace added or changed, CRC changed. */
+#define KEXPORT_CHANGE_BREAKING                                                    \
+	(KEXPORT_CHANGE_REMOVED | KEXPORT_CHANGE_KIND_TIGHTENED | KEXPORT_CHANGE_NS_ADDED | \
+	 KEXPORT_CHANGE_NS_CHANGED | KEXPORT_CHANGE_CRC_CHANGED)
+/* "added", "removed", "kind_tightened", ... for one bit; NULL otherwise. */
+const char *kexport_change_name(unsigned change);
+
+/* Who decided that a change fails (kexport_diff_judge). */
+enum kexport_judged_by {
+	KEXPORT_JUDGED_NONE = 0,   /* not a breaking change, or out of the list's scope */
+	KEXPORT_JUDGED_DEFAULT,    /* no list or rule said otherwise: breaking changes fail */
+	KEXPORT_JUDGED_STABLELIST, /* the symbol is on the stablelist */
+	KEXPORT_JUDGED_RULE,       /* a severity rule matched */
+};
+
+struct kexport_diff_entry {
+	const char *name;
+	const struct kexport_export *before; /* NULL when added */
+	const struct kexport_export *after;  /* NULL when removed */
+	unsigned changes;                    /* KEXPORT_CHANGE_* bits */
+	bool failing;
+	enum kexport_judged_by judged_by;
+	const char *rule;                    /* the matching rule's text, owned by the rules */
+	size_t rule_line;
+};
+
+struct kexport_diff_module {
+	const char *owner;                   /* as Module.symvers names it */
+	unsigned changes;                    /* KEXPORT_CHANGE_MODULE_ADDED or _REMOVED */
+};
+
+struct kexport_diff;
+
+/*
+ * Compare two tables; every symbol that differs gets one entry, sorted by
+ * name.  Fields count only where both sources know them (a System.map has
+ * no namespaces or CRCs); owners compare as the table merges them (a base
+ * name matches a path).  `only` (NULL: every symbol) limits the diff to the
+ * names it holds.  The tables must outlive the diff.  Since: 3
+ */
+int kexport_diff_new(const struct kexport_table *before, const struct kexport_table *after,
+                     const struct kexport_symlist *only, struct kexport_diff **d);
+void kexport_diff_free(struct kexport_diff *d);
+size_t kexport_diff_count(const struct kexport_diff *d);
+const struct kexport_diff_entry *kexport_diff_get(const struct kexport_diff *d, size_t i);
+/* Entries (or modules) in one class (one KEXPORT_CHANGE_* bit). */
+size_t kexport_diff_class_count(const struct kexport_diff *d, unsigned change);
+/* Compare two module lists (owner names, any order); copies them. */
+int kexport_diff_set_modules(struct kexport_diff *d, const char *const *before, size_t n_before,
+                             const char *const *after, size_t n_after);
+size_t kexport_diff_module_count(const struct kexport_diff *d);
+const struct kexport_diff_module *kexport_diff_module_get(const struct kexport_diff *d, size_t i);
+/*
+ * Decide which entries fail.  A breaking change (KEXPORT_CHANGE_BREAKING)
+ * of a symbol on `stable` fails; otherwise the first matching rule of
+ * `rules` decides; with no match it fails unless a stablelist was given
+ * (the list is then the scope); with neither list nor rules every breaking
+ * change fails.  Other changes never fail.  Returns the failing entries.
+ */
+size_t kexport_diff_judge(struct kexport_diff *d, const struct kexport_symlist *stable,
+                          const struct kexport_severity *rules);
+
+/*
+ * The Module.symvers owner names of every module file below a directory
+ * (a /lib/modules/VERSION tree's "kernel/" prefix dropped), sorted.  Free
+ * with kexport_strings_free().  Since: 3
+ */
+int kexport_list_modules(struct kexport_ctx *ctx, const char *dir, char ***owners, size_t *n);
+void kexport_strings_free(char **s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

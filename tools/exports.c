@@ -135,25 +135,6 @@ static void print_symvers(const struct kexport_table *t, const struct filter *f)
 	}
 }
 
-static void json_export(const struct kexport_export *e)
-{
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", e->name);
-	json_kstr(kx_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
-	json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
-	json_kstr(kx_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
-	if (e->known & KEXPORT_KNOWN_CRC) {
-		char crc[16];
-		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
-		json_kstr(kx_json, "crc", crc);
-	} else {
-		json_kstr(kx_json, "crc", NULL);
-	}
-	json_kstr(kx_json, "owner", e->owner);
-	json_kstr(kx_json, "source", e->source);
-	json_obj_end(kx_json);
-}
-
 static void print_json(const struct kexport_table *t, const struct filter *f,
                        const struct kexport_source_info *infos, char **sources, size_t n_src)
 {
@@ -176,7 +157,7 @@ static void print_json(const struct kexport_table *t, const struct filter *f,
 	for (size_t i = 0; i < kexport_table_count(t); i++) {
 		const struct kexport_export *e = kexport_table_get(t, i);
 		if (keep(f, e))
-			json_export(e);
+			kx_json_export(e);
 	}
 	json_arr_end(kx_json);
 	json_key(kx_json, "conflicts");
@@ -186,9 +167,9 @@ static void print_json(const struct kexport_table *t, const struct filter *f,
 		json_obj_start(kx_json);
 		json_kstr(kx_json, "what", c->what);
 		json_key(kx_json, "kept");
-		json_export(c->kept);
+		kx_json_export(c->kept);
 		json_key(kx_json, "other");
-		json_export(c->other);
+		kx_json_export(c->other);
 		json_obj_end(kx_json);
 	}
 	json_arr_end(kx_json);
