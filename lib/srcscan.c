@@ -53,6 +53,8 @@ static const struct src_macro macros[] = {
 	{ "EXPORT_GPL_DEV_SLEEP_PM_OPS", KEXPORT_KIND_GPL, M_PM_OPS, NULL, NULL },
 	{ "EXPORT_GPL_RUNTIME_DEV_PM_OPS", KEXPORT_KIND_GPL, M_PM_OPS, NULL, NULL },
 	{ "EXPORT_GPL_SIMPLE_DEV_PM_OPS", KEXPORT_KIND_GPL, M_PM_OPS, NULL, NULL },
+	/* include/linux/indirect_call_wrapper.h: only with CONFIG_RETPOLINE */
+	{ "EXPORT_INDIRECT_CALLABLE", KEXPORT_KIND_PLAIN, 0, NULL, NULL },
 	{ "EXPORT_NS_DEV_PM_OPS", KEXPORT_KIND_PLAIN, M_PM_OPS | M_NS_LAST, NULL, NULL },
 	{ "EXPORT_NS_DEV_SLEEP_PM_OPS", KEXPORT_KIND_PLAIN, M_PM_OPS | M_NS_LAST, NULL, NULL },
 	{ "EXPORT_NS_GPL_DEV_PM_OPS", KEXPORT_KIND_GPL, M_PM_OPS | M_NS_LAST, NULL, NULL },
@@ -70,7 +72,11 @@ static const struct src_macro macros[] = {
 	{ "EXPORT_STATIC_CALL_TRAMP", KEXPORT_KIND_PLAIN, M_STATIC_TRAMP, NULL, NULL },
 	{ "EXPORT_STATIC_CALL_TRAMP_GPL", KEXPORT_KIND_GPL, M_STATIC_TRAMP, NULL, NULL },
 	{ "EXPORT_SYMBOL", KEXPORT_KIND_PLAIN, 0, NULL, NULL },
+	/* include/linux/acpi.h */
+	{ "EXPORT_SYMBOL_ACPI_LIB", KEXPORT_KIND_GPL, M_FIXED_NS, "ACPI", NULL },
 	{ "EXPORT_SYMBOL_FOR_MODULES", KEXPORT_KIND_GPL, M_FOR_MODULES, NULL, NULL },
+	/* include/drm/drm_util.h: only with CONFIG_DRM_EXPORT_FOR_TESTS */
+	{ "EXPORT_SYMBOL_FOR_TESTS_ONLY", KEXPORT_KIND_PLAIN, 0, NULL, NULL },
 	{ "EXPORT_SYMBOL_GPL", KEXPORT_KIND_GPL, 0, NULL, NULL },
 	{ "EXPORT_SYMBOL_GPL_FOR_MODULES", KEXPORT_KIND_GPL, M_FOR_MODULES, NULL, NULL },
 	{ "EXPORT_SYMBOL_GPL_FUTURE", KEXPORT_KIND_GPL_FUTURE, 0, NULL, NULL },
@@ -1081,6 +1087,7 @@ KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
 			snprintf(errmsg, 256, "binary file (NUL bytes), not a source file");
 		return -1;
 	}
+	/* every macro of the table has "EXPORT" in its name */
 	if (!memmem(buf, len, "EXPORT", 6))
 		return 0;
 	size_t pl = path ? strlen(path) : 0;

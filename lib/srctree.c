@@ -133,6 +133,7 @@ struct mk {
 	const char *dir;       /* relative, "" or "drivers/usb/" (with the slash) */
 	struct var *vars;
 	size_t n_vars, cap_vars;
+	int includes;
 };
 
 static struct var *mk_var(struct mk *m, const char *name)
@@ -189,6 +190,28 @@ static const char *cfg(const struct tree *t, const char *name)
 	return v ? v : "";
 }
 
+/* text with every FROM replaced by TO (make's $(subst)) */
+static char *subst(const char *from, const char *to, const char *text)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0;
+	for (const char *p = text; fl && (p = strstr(p, from)); p += fl)
+		n++;
+	char *o = malloc(strlen(text) + n * tl + 1), *w = o;
+	if (!o)
+		return NULL;
+	for (const char *p = text; *p;) {
+		if (fl && strncmp(p, from, fl) == 0) {
+			memcpy(w, to, tl);
+			w += tl;
+			p += fl;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	*w = '\0';
+	return o;
+}
+
 /*
  * Expand $(VAR) references: CONFIG_ values, the Makefile's own variables
  * and a few globals.  *unknown is set when a reference could not be
@@ -240,13 +263,34 @@ static char *expand(struct mk *m, const char *s, bool *unknown, int depth)
 			const char *val = NULL;
 			char *tmp = NULL;
 			struct var *v;
-			if (strncmp(name, "CONFIG_", 7) == 0) {
+			if (strncmp(name, "subst ", 6) == 0 && depth < 8) {
+				/* $(subst FROM,TO,TEXT): obj-$(subst m,y,$(CONFIG_X)) */
+				char *args = expand(m, name + 6, unknown, depth + 1);
+				char *c1 = args ? strchr(args, ',') : NULL;
+				char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+				if (c2) {
+					*c1 = *c2 = '\0';
+					tmp = subst(args, c1 + 1, c2 + 1);
+					val = tmp;
+				} else if (unknown) {
+					*unknown = true;
+				}
+				free(args);
+				if (!val)
+					val = "";
+			} else if (strncmp(name, "CONFIG_", 7) == 0) {
 				val = cfg(m->t, name);
 				if (!m->t->k && unknown)
 					*unknown = true;
 			} else if (strcmp(name, "SRCARCH") == 0 || strcmp(name, "ARCH") == 0 ||
 			           strcmp(name, "SUBARCH") == 0) {
 				val = m->t->srcarch ? m->t->srcarch : "";
+			} else if (strcmp(name, "srctree") == 0) {
+				val = m->t->dir;
+			} else if (strcmp(name, "src") == 0 || strcmp(name, "obj") == 0) {
+				if (asprintf(&tmp, "%s/%.*s", m->t->dir, (int)(strlen(m->dir) ? strlen(m->dir) - 1 : 0), m->dir) < 0)
+					tmp = NULL;
+				val = tmp ? tmp : "";
 			} else if (strcmp(name, "BITS") == 0) {
 				val = cfg(m->t, "CONFIG_64BIT")[0] == 'y' ? "64" : "32";
 			} else if ((v = mk_var(m, name)) && depth < 8) {
@@ -369,6 +413,7 @@ static int mk_cond(struct mk *m, const char *kw, char *rest)
  * whose variable name contains $(CONFIG_X) are stored under the expanded
  * name ("obj-y", "obj-m", "obj-", "foo-y"...).
  */
+static int mk_parse(struct mk *m, const char *path);
 static int mk_parse(struct mk *m, const char *path)
 {
 	char *data;
@@ -450,6 +495,21 @@ static int mk_parse(struct mk *m, const char *path)
 		}
 		if (!on)
 			continue;
+		if ((strcmp(kw, "include") == 0 || strcmp(kw, "-include") == 0) && m->includes < 8) {
+			/* virt/kvm/Makefile.kvm from arch/x86/kvm/Makefile */
+			char *inc = expand(m, trim(l + kl), NULL, 0);
+			if (inc && !strchr(inc, ' ') && kx_is_file(inc)) {
+				m->includes++;
+				int r = mk_parse(m, inc);
+				if (r == -ENOMEM) {
+					free(inc);
+					free(data);
+					return r;
+				}
+			}
+			free(inc);
+			continue;
+		}
 		/* NAME op VALUE */
 		char *op = NULL;
 		int kind = 0; /* 1 +=, 2 :=/=/?= */
@@ -477,12 +537,14 @@ static int mk_parse(struct mk *m, const char *path)
 		char *value = trim(op + (kind == 3 ? 1 : 2));
 		*op = '\0';
 		char *name = trim(l);
-		if (strchr(name, ' '))
-			continue; /* "export X", "override X": not ours */
 		char *ename = expand(m, name, NULL, 0);
 		if (!ename) {
 			free(data);
 			return -ENOMEM;
+		}
+		if (strchr(ename, ' ')) { /* "export X", "override X": not ours */
+			free(ename);
+			continue;
 		}
 		int r = mk_set(m, ename, value, kind == 1);
 		free(ename);
@@ -513,13 +575,14 @@ static const char *ns_from_flags(struct tree *t, const char *flags)
 	return n ? kx_arena_strdup(&t->arena, buf) : NULL;
 }
 
-static int mk_load(struct tree *t, struct mk *m, const char *reldir)
+/* The directory's Kbuild, else its Makefile (arch_makefile: the Makefile). */
+static int mk_load(struct tree *t, struct mk *m, const char *reldir, bool arch_makefile)
 {
 	memset(m, 0, sizeof(*m));
 	m->t = t;
 	m->dir = reldir;
 	char *p;
-	for (int i = 0; i < 2; i++) {
+	for (int i = arch_makefile ? 1 : 0; i < 2; i++) {
 		if (asprintf(&p, "%s/%s%s", t->dir, reldir, i == 0 ? "Kbuild" : "Makefile") < 0)
 			return -ENOMEM;
 		int r = kx_is_file(p) ? mk_parse(m, p) : -ENOENT;
@@ -571,7 +634,7 @@ static int apply_ns(struct tree *t)
 		if (!reldir)
 			return -ENOMEM;
 		struct mk m;
-		int r = mk_load(t, &m, reldir);
+		int r = mk_load(t, &m, reldir, false);
 		if (r == -ENOMEM) {
 			free(reldir);
 			mk_free(&m);
@@ -612,6 +675,32 @@ static int apply_ns(struct tree *t)
 /* ---------------------------------------------------------------------- */
 /* What a configuration builds                                            */
 
+/* "arch/x86/kvm/../../../virt/kvm/x.c" -> "virt/kvm/x.c", in place */
+static void normalise(char *p)
+{
+	char *out = p;
+	const char *r = p;
+	while (*r) {
+		const char *e = strchr(r, '/');
+		size_t l = e ? (size_t)(e - r) : strlen(r);
+		if (l == 2 && r[0] == '.' && r[1] == '.') {
+			/* drop the last component written */
+			if (out > p) {
+				out--;
+				while (out > p && out[-1] != '/')
+					out--;
+			}
+		} else if (!(l == 1 && r[0] == '.') && l > 0) {
+			memmove(out, r, l);
+			out += l;
+			if (e)
+				*out++ = '/';
+		}
+		r += l + (e ? 1 : 0);
+	}
+	*out = '\0';
+}
+
 static void mark_source(struct tree *t, const char *reldir, const char *obj, int mode,
                         const char *owner)
 {
@@ -622,6 +711,7 @@ static void mark_source(struct tree *t, const char *reldir, const char *obj, int
 	static const char *const exts[] = { "c", "S" };
 	for (size_t i = 0; i < KX_ARRAY_SIZE(exts); i++) {
 		snprintf(rel, sizeof(rel), "%s%.*s.%s", reldir, (int)(ol - 2), obj, exts[i]);
+		normalise(rel);
 		struct tree_file *f = find_file(t, rel);
 		if (f) {
 			/* built in wins over module when two rules name a file */
@@ -703,7 +793,7 @@ static int enter_dir(struct tree *t, const char *reldir, int dir_mode, const cha
 		return 0;
 	}
 	struct mk m;
-	int r = mk_load(t, &m, reldir);
+	int r = mk_load(t, &m, reldir, false);
 	if (r == 0) {
 		struct var *v;
 		if ((v = mk_var(&m, "obj-y")))
@@ -742,7 +832,7 @@ static int build_config(struct tree *t)
 	snprintf(archdir, sizeof(archdir), "arch/%s/", t->srcarch ? t->srcarch : "x86");
 	struct mk am;
 	char *extra = NULL;
-	int r = mk_load(t, &am, archdir);
+	int r = mk_load(t, &am, archdir, true);
 	if (r == 0) {
 		struct sbuf_l {
 			char *s;
