@@ -16,6 +16,10 @@
  * that export several symbols, and the wrappers of include/ and drivers/
  * that the 6.1 tree relies on.
  */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "libkexport-internal.h"
 
 /* Bigger files are not kernel sources (the largest 6.1 header is ~14 MiB). */
@@ -127,6 +131,16 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
 	memcpy(b->s + b->n, s, n);
 	b->n += n;
 	b->s[b->n] = '\0';
+}
+
+static inline void sb_putc(struct sbuf *b, char c)
+{
+	if (b->n + 2 <= b->cap) {
+		b->s[b->n++] = c;
+		b->s[b->n] = '\0';
+	} else {
+		sb_add(b, &c, 1);
+	}
 }
 
 static void sb_str(struct sbuf *b, const char *s)
@@ -266,10 +280,10 @@ static ssize_t read_directive(struct scan *s, size_t i, struct sbuf *out)
 		}
 		if (is_space(c)) {
 			if (!blank)
-				sb_add(out, " ", 1);
+				sb_putc(out, ' ');
 			blank = true;
 		} else {
-			sb_add(out, &c, 1);
+			sb_putc(out, c);
 			blank = false;
 		}
 	}
@@ -975,13 +989,34 @@ static void scan_free(struct scan *s)
 	free(s->local);
 }
 
+/* Just past the last "EXPORT" of the file. */
+static size_t last_export_end(const char *b, size_t len)
+{
+	for (size_t n = len; n >= 6;) {
+		const char *x = memrchr(b + 1, 'X', n - 1);
+		if (!x)
+			break;
+		size_t at = (size_t)(x - b) - 1; /* the 'E' */
+		if (at + 6 <= len && memcmp(b + at, "EXPORT", 6) == 0)
+			return at + 6;
+		n = (size_t)(x - b);
+	}
+	return len;
+}
+
 static int scan_body(struct scan *s)
 {
 	struct sbuf dir = { 0 };
 	bool bol = true;
 	size_t i = 0;
 	const char *b = s->b;
-	while (i < s->len && !s->stop) {
+	/*
+	 * No export can start after the last "EXPORT" unless a local wrapper
+	 * (defined before it) is called later: lexing stops there, or goes on
+	 * to the end once the file has a wrapper.
+	 */
+	size_t limit = last_export_end(b, s->len);
+	while ((i < limit || (s->n_local && i < s->len)) && !s->stop) {
 		char c = b[i];
 		if (c == '\n') {
 			bol = true;
@@ -1029,13 +1064,14 @@ static int scan_body(struct scan *s)
 			continue;
 		}
 		size_t st = i;
+		bool x = false; /* an 'X': maybe "EXPORT" (no call per identifier) */
 		while (i < s->len && is_ident(b[i]))
-			i++;
+			x |= b[i++] == 'X';
 		size_t nl = i - st;
 		/* every macro of the table has "EXPORT" in its name */
 		if (nl > 63)
 			continue;
-		bool table = nl >= 6 && memmem(b + st, nl, "EXPORT", 6);
+		bool table = x && nl >= 6 && memmem(b + st, nl, "EXPORT", 6);
 		if (!table && !(s->n_local && find_local(s, b + st, nl)))
 			continue;
 		char name[64];
@@ -1071,6 +1107,44 @@ err:
 	return -1;
 }
 
+/*
+ * The one pass over every file: does it contain "EXPORT" (every macro of the
+ * table has it in its name)?  1 yes (stops there), 0 no, -1 a NUL byte came
+ * first (binary).  Most files have no export: with SSE2, 16 positions at a
+ * time are tested for 'E' and, 5 bytes on, 'T', and for NUL.
+ */
+static int prefilter(const char *buf, size_t len)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i ve = _mm_set1_epi8('E'), vt = _mm_set1_epi8('T'), vz = _mm_setzero_si128();
+	for (; i + 5 + 16 <= len; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+		__m128i t = _mm_loadu_si128((const __m128i *)(const void *)(buf + i + 5));
+		unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, vz));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, ve),
+		                                                       _mm_cmpeq_epi8(t, vt)));
+		while (m) {
+			unsigned bit = (unsigned)__builtin_ctz(m);
+			if (z & ((1u << bit) - 1))
+				return -1;
+			if (memcmp(buf + i + bit + 1, "XPOR", 4) == 0)
+				return 1;
+			m &= m - 1;
+		}
+		if (z)
+			return -1;
+	}
+#endif
+	for (; i < len; i++) {
+		if (buf[i] == '\0')
+			return -1;
+		if (buf[i] == 'E' && len - i >= 6 && memcmp(buf + i, "EXPORT", 6) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
                                const char *default_ns, kexport_src_export_fn fn, void *arg,
                                char errmsg[256])
@@ -1082,13 +1156,15 @@ KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
 			         SRC_MAX_SIZE);
 		return -1;
 	}
-	if (memchr(buf, '\0', len)) {
+	int pf = prefilter(buf, len);
+	if (pf == 1 && memchr(buf, '\0', len))
+		pf = -1;
+	if (pf < 0) {
 		if (errmsg)
 			snprintf(errmsg, 256, "binary file (NUL bytes), not a source file");
 		return -1;
 	}
-	/* every macro of the table has "EXPORT" in its name */
-	if (!memmem(buf, len, "EXPORT", 6))
+	if (pf == 0)
 		return 0;
 	size_t pl = path ? strlen(path) : 0;
 	struct scan s = {

@@ -12,7 +12,6 @@
  * are followed; anything the model cannot evaluate counts as on.
  */
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +33,8 @@ struct tree_file {
 	char *msg;             /* why it could not be scanned */
 	int err;
 	signed char built;     /* -1 not decided, 0 no, 1 built in, 2 module */
+	bool makefile;         /* a Makefile or Kbuild */
+	bool mentions_ns;      /* ... that mentions DEFAULT_SYMBOL_NAMESPACE */
 	const char *owner;     /* "vmlinux" or the module path, when built */
 };
 
@@ -48,12 +49,17 @@ struct tree {
 	const char *dir;
 	size_t dir_len;
 	const struct kexport_kernel *k; /* NULL: no configuration */
-	struct kx_vec files;   /* struct tree_file */
+	/* the walk appends, the workers take from `next` on */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct tree_file **files;
+	size_t n_files, cap_files, next;
+	bool done;
+	struct kx_team team;
 	/* name index of files (rel), open addressing */
 	size_t *index;
 	size_t index_cap;
 	struct kx_arena arena; /* owners, namespaces */
-	atomic_size_t next;
 	const char *srcarch;
 	int depth;
 };
@@ -71,7 +77,7 @@ static bool want_source(const char *n, size_t l)
 static int add_file(char *path, void *arg)
 {
 	struct tree *t = arg;
-	struct tree_file *f = kx_vec_push(&t->files);
+	struct tree_file *f = calloc(1, sizeof(*f));
 	if (!f) {
 		free(path);
 		return -ENOMEM;
@@ -79,24 +85,45 @@ static int add_file(char *path, void *arg)
 	f->path = path;
 	f->rel = path + t->dir_len + 1;
 	f->built = -1;
+	const char *base = strrchr(f->rel, '/');
+	base = base ? base + 1 : f->rel;
+	f->makefile = strcmp(base, "Makefile") == 0 || strcmp(base, "Kbuild") == 0;
 	kx_vec_init(&f->exps, sizeof(struct tree_exp));
+	pthread_mutex_lock(&t->mu);
+	if (t->n_files == t->cap_files) {
+		size_t cap = t->cap_files ? t->cap_files * 2 : 4096;
+		struct tree_file **nf = realloc(t->files, cap * sizeof(*nf));
+		if (!nf) {
+			pthread_mutex_unlock(&t->mu);
+			free(path);
+			free(f);
+			return -ENOMEM;
+		}
+		t->files = nf;
+		t->cap_files = cap;
+	}
+	t->files[t->n_files++] = f;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	if (t->n_files == 2)
+		kx_team_start(t->ctx, &t->team);
 	return 0;
 }
 
 static int cmp_file(const void *a, const void *b)
 {
-	return strcmp(((const struct tree_file *)a)->rel, ((const struct tree_file *)b)->rel);
+	return strcmp((*(struct tree_file *const *)a)->rel, (*(struct tree_file *const *)b)->rel);
 }
 
 static struct tree_file *file_at(struct tree *t, size_t i)
 {
-	return (struct tree_file *)t->files.items + i;
+	return t->files[i];
 }
 
 static int build_index(struct tree *t)
 {
 	size_t cap = 16;
-	while (cap < t->files.n * 2)
+	while (cap < t->n_files * 2)
 		cap *= 2;
 	t->index = malloc(cap * sizeof(size_t));
 	if (!t->index)
@@ -104,7 +131,7 @@ static int build_index(struct tree *t)
 	t->index_cap = cap;
 	for (size_t i = 0; i < cap; i++)
 		t->index[i] = SIZE_MAX;
-	for (size_t i = 0; i < t->files.n; i++) {
+	for (size_t i = 0; i < t->n_files; i++) {
 		size_t h = kx_hash(file_at(t, i)->rel) & (cap - 1);
 		while (t->index[h] != SIZE_MAX)
 			h = (h + 1) & (cap - 1);
@@ -610,25 +637,16 @@ static const char *var_ns(struct tree *t, struct mk *m, const char *name)
 /*
  * Give every source file below reldir the namespace ccflags-y, CFLAGS_x.o
  * or an ancestor's subdir-ccflags-y set for it.  Only Makefiles that
- * mention DEFAULT_SYMBOL_NAMESPACE are parsed.
+ * mention DEFAULT_SYMBOL_NAMESPACE (the workers looked) are parsed.
  */
 static int apply_ns(struct tree *t)
 {
-	for (size_t i = 0; i < t->files.n; i++) {
+	for (size_t i = 0; i < t->n_files; i++) {
 		struct tree_file *mf = file_at(t, i);
+		if (!mf->mentions_ns)
+			continue;
 		const char *base = strrchr(mf->rel, '/');
 		base = base ? base + 1 : mf->rel;
-		if (strcmp(base, "Makefile") != 0 && strcmp(base, "Kbuild") != 0)
-			continue;
-		char *data;
-		size_t size;
-		char err[KEXPORT_ERRMSG_MAX];
-		if (kx_read_file(mf->path, &data, &size, err) < 0)
-			continue;
-		bool mention = memmem(data, size, "DEFAULT_SYMBOL_NAMESPACE", 24) != NULL;
-		free(data);
-		if (!mention)
-			continue;
 		size_t dl = (size_t)(base - mf->rel);
 		char *reldir = strndup(mf->rel, dl);
 		if (!reldir)
@@ -644,7 +662,7 @@ static int apply_ns(struct tree *t)
 		if (!dir_ns)
 			dir_ns = var_ns(t, &m, "asflags-y");
 		const char *sub_ns = var_ns(t, &m, "subdir-ccflags-y");
-		for (size_t j = 0; j < t->files.n; j++) {
+		for (size_t j = 0; j < t->n_files; j++) {
 			struct tree_file *f = file_at(t, j);
 			if (strncmp(f->rel, reldir, dl) != 0)
 				continue;
@@ -926,35 +944,52 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 
 #define TREE_FILE_LIMIT ((size_t)64 << 20)
 
+/*
+ * The scanner is given this as the default namespace: the Makefiles are
+ * read after the scan, and exports that took the default get theirs then.
+ */
+static const char default_ns_mark[] = "\x01";
+
+static void scan_one(struct tree_file *f, char **buf, size_t *cap)
+{
+	ssize_t n = read_whole(f->path, buf, cap, TREE_FILE_LIMIT);
+	if (n < 0) {
+		f->err = (int)n;
+		f->msg = strdup(strerror((int)-n));
+		return;
+	}
+	if (f->makefile) {
+		f->mentions_ns = memmem(*buf, (size_t)n, "DEFAULT_SYMBOL_NAMESPACE", 24) != NULL;
+		return;
+	}
+	char msg[256];
+	struct collect c = { f, 0 };
+	int r = kexport_src_scan(f->rel, *buf, (size_t)n, default_ns_mark, collect_one, &c, msg);
+	if (c.oom) {
+		f->err = -ENOMEM;
+		f->msg = strdup("out of memory");
+	} else if (r < 0) {
+		f->err = -EINVAL;
+		f->msg = strdup(msg);
+	}
+}
+
 static void scan_worker(void *arg)
 {
 	struct tree *t = arg;
 	char *buf = NULL;
 	size_t cap = 0;
 	for (;;) {
-		size_t i = atomic_fetch_add(&t->next, 1);
-		if (i >= t->files.n)
+		pthread_mutex_lock(&t->mu);
+		while (t->next >= t->n_files && !t->done)
+			pthread_cond_wait(&t->cv, &t->mu);
+		if (t->next >= t->n_files) {
+			pthread_mutex_unlock(&t->mu);
 			break;
-		struct tree_file *f = file_at(t, i);
-		size_t rl = strlen(f->rel);
-		if (rl < 2 || f->rel[rl - 2] != '.')
-			continue; /* a Makefile */
-		ssize_t n = read_whole(f->path, &buf, &cap, TREE_FILE_LIMIT);
-		char msg[256];
-		if (n < 0) {
-			f->err = (int)n;
-			f->msg = strdup(strerror((int)-n));
-			continue;
 		}
-		struct collect c = { f, 0 };
-		int r = kexport_src_scan(f->rel, buf, (size_t)n, f->default_ns, collect_one, &c, msg);
-		if (c.oom) {
-			f->err = -ENOMEM;
-			f->msg = strdup("out of memory");
-		} else if (r < 0) {
-			f->err = -EINVAL;
-			f->msg = strdup(msg);
-		}
+		struct tree_file *f = t->files[t->next++];
+		pthread_mutex_unlock(&t->mu);
+		scan_one(f, &buf, &cap);
 	}
 	free(buf);
 }
@@ -982,36 +1017,44 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 	t.dir_len = strlen(dir);
 	while (t.dir_len > 1 && dir[t.dir_len - 1] == '/')
 		t.dir_len--;
-	kx_vec_init(&t.files, sizeof(struct tree_file));
-	atomic_init(&t.next, 0);
 	char *d = strndup(dir, t.dir_len);
 	if (!d)
 		return -ENOMEM;
 	t.dir = d;
+	/* the walk hands each file to the other threads as soon as it is found */
+	pthread_mutex_init(&t.mu, NULL);
+	pthread_cond_init(&t.cv, NULL);
+	kx_team_init(&t.team, scan_worker, &t);
 	int r = kx_walk_files_each(ctx, d, want_source, add_file, &t);
-	if (r == 0 && t.files.n > 1)
-		qsort(t.files.items, t.files.n, sizeof(struct tree_file), cmp_file);
+	pthread_mutex_lock(&t.mu);
+	t.done = true;
+	if (r < 0)
+		t.next = t.n_files;
+	pthread_cond_broadcast(&t.cv);
+	pthread_mutex_unlock(&t.mu);
+	kx_team_finish(&t.team);
+	pthread_cond_destroy(&t.cv);
+	pthread_mutex_destroy(&t.mu);
+	if (r == 0 && t.n_files > 1)
+		qsort(t.files, t.n_files, sizeof(*t.files), cmp_file);
 	if (r == 0)
 		r = build_index(&t);
 	if (r == 0)
 		r = apply_ns(&t);
 	if (r == 0 && config)
 		r = build_config(&t);
-	if (r == 0) {
-		struct kx_team team;
-		kx_team_init(&team, scan_worker, &t);
-		kx_team_start(ctx, &team);
-		kx_team_finish(&team);
-	}
 	bool stop = false;
-	for (size_t i = 0; i < t.files.n; i++) {
+	for (size_t i = 0; i < t.n_files; i++) {
 		struct tree_file *f = file_at(&t, i);
 		if (r == 0 && f->err)
 			kx_diag(ctx, f->path, f->err, f->msg ? f->msg : strerror(-f->err));
 		for (size_t j = 0; r == 0 && !stop && j < f->exps.n; j++) {
 			struct tree_exp *x = (struct tree_exp *)f->exps.items + j;
+			const char *ns = x->ns;
+			if (ns && strcmp(ns, default_ns_mark) == 0)
+				ns = f->default_ns;
 			struct kexport_src_export e = {
-				.name = x->name, .macro = x->macro, .kind = x->kind, .ns = x->ns,
+				.name = x->name, .macro = x->macro, .kind = x->kind, .ns = ns,
 				.line = x->line, .cond = x->cond,
 			};
 			struct kexport_src_tree_export te = { .e = &e, .file = f->rel, .built = -1 };
@@ -1036,8 +1079,9 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 		kx_arena_free(&f->arena);
 		free(f->msg);
 		free(f->path);
+		free(f);
 	}
-	kx_vec_free(&t.files);
+	free(t.files);
 	free(t.index);
 	kx_arena_free(&t.arena);
 	free(d);
