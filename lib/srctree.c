@@ -917,7 +917,10 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 		if (n == *cap) {
 			if (*cap > limit)
 				break;
+			/* past the limit by one byte at most: enough to say "too big" */
 			size_t nc = *cap ? *cap * 2 : 1 << 20;
+			if (nc > limit + 1)
+				nc = limit + 1;
 			char *nb = realloc(*buf, nc);
 			if (!nb) {
 				close(fd);
@@ -937,6 +940,9 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		/* a short read of a regular file is its end: no second pread for EOF */
+		if (n < *cap)
+			break;
 	}
 	close(fd);
 	return (ssize_t)n;
