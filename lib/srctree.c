@@ -34,7 +34,7 @@ struct tree_file {
 	int err;
 	signed char built;     /* -1 not decided, 0 no, 1 built in, 2 module */
 	bool makefile;         /* a Makefile or Kbuild */
-	char **c_includes;     /* #include "x.c": built with this file (kernel/sched) */
+	char **c_includes;     /* #include "x.c" or "x.h": built with this file */
 	size_t n_c_includes;
 	bool mentions_ns;      /* ... that mentions DEFAULT_SYMBOL_NAMESPACE */
 	const char *owner;     /* "vmlinux" or the module path, when built */
@@ -972,9 +972,10 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 static const char default_ns_mark[] = "\x01";
 
 /*
- * #include "name.c" (kernel/sched/build_utility.c includes wait.c, ...):
- * such a file is compiled as part of the including one.  Names are kept
- * relative to the tree.
+ * #include "name.c" (kernel/sched/build_utility.c includes wait.c, ...) or
+ * "name.h" (kernel/rcu/tree.c includes tree_plugin.h): such a file is
+ * compiled as part of the including one.  Names are kept relative to the
+ * tree.
  */
 static void find_c_includes(struct tree_file *f, const char *b, size_t n)
 {
@@ -983,7 +984,7 @@ static void find_c_includes(struct tree_file *f, const char *b, size_t n)
 		const char *q = p + 9, *e = q;
 		while (e < end && *e != '"' && *e != '\n')
 			e++;
-		if (e >= end || *e != '"' || e - q < 3 || e[-2] != '.' || e[-1] != 'c')
+		if (e >= end || *e != '"' || e - q < 3 || e[-2] != '.' || (e[-1] != 'c' && e[-1] != 'h'))
 			continue;
 		/* only as a directive: '#' and blanks before it on the line */
 		const char *h = p;
@@ -1101,7 +1102,7 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 		r = apply_ns(&t);
 	if (r == 0 && config) {
 		r = build_config(&t);
-		/* what built files #include is built with them, as they are */
+		/* what built files #include "..." is built with them, as they are */
 		for (bool changed = true; changed && r == 0;) {
 			changed = false;
 			for (size_t i = 0; i < t.n_files; i++) {
