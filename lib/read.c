@@ -504,6 +504,9 @@ static int add_tree_export(const struct kexport_src_tree_export *x, void *arg)
 		tr->unknown++;
 		snprintf(src, sizeof(src), "%s:%u (unsure: %s)", x->file, x->e->line,
 		         x->e->cond && x->cond_value < 0 ? x->e->cond : "header");
+	} else if (x->e->cond && !tr->config) {
+		/* the #if conditions it sits under, for every configuration */
+		snprintf(src, sizeof(src), "%s:%u if %s", x->file, x->e->line, x->e->cond);
 	} else {
 		snprintf(src, sizeof(src), "%s:%u", x->file, x->e->line);
 	}
