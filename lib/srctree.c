@@ -992,7 +992,7 @@ static void find_c_includes(struct tree_file *f, const char *b, size_t n)
 	}
 }
 
-static void scan_one(struct tree_file *f, char **buf, size_t *cap)
+static void scan_one(struct tree_file *f, char **buf, size_t *cap, bool with_includes)
 {
 	ssize_t n = read_whole(f->path, buf, cap, TREE_FILE_LIMIT);
 	if (n < 0) {
@@ -1004,7 +1004,8 @@ static void scan_one(struct tree_file *f, char **buf, size_t *cap)
 		f->mentions_ns = memmem(*buf, (size_t)n, "DEFAULT_SYMBOL_NAMESPACE", 24) != NULL;
 		return;
 	}
-	find_c_includes(f, *buf, (size_t)n);
+	if (with_includes) /* only a configuration needs them */
+		find_c_includes(f, *buf, (size_t)n);
 	char msg[256];
 	struct collect c = { f, 0 };
 	int r = kexport_src_scan(f->rel, *buf, (size_t)n, default_ns_mark, collect_one, &c, msg);
@@ -1024,7 +1025,7 @@ static void scan_worker(void *arg)
 	size_t cap = 0;
 	struct tree_file *f;
 	while ((f = kx_stream_pop(&t->q)))
-		scan_one(f, &buf, &cap);
+		scan_one(f, &buf, &cap, t->k != NULL);
 	free(buf);
 }
 
