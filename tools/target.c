@@ -40,15 +40,20 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 			return -1;
 		}
 		return 1;
+	case KX_OPT_SIGNING_KEYS:
+		return kx_push_str(&t->keys, &t->n_keys, arg) ? 1 : -1;
 	case KX_OPT_TRUST:
-		if (strcmp(arg, "same-build") == 0)
+		t->trust_set = true;
+		if (strcmp(arg, "verify") == 0)
+			t->trust = KEXPORT_SIG_TRUST_VERIFY;
+		else if (strcmp(arg, "same-build") == 0)
 			t->trust = KEXPORT_SIG_TRUST_SAME_BUILD;
 		else if (strcmp(arg, "all") == 0)
 			t->trust = KEXPORT_SIG_TRUST_ALL;
 		else if (strcmp(arg, "none") == 0)
 			t->trust = KEXPORT_SIG_TRUST_NONE;
 		else {
-			fprintf(stderr, "kexport: --trust-signatures takes same-build, all or none\n");
+			fprintf(stderr, "kexport: --trust-signatures takes verify, same-build, all or none\n");
 			return -1;
 		}
 		return 1;
@@ -116,6 +121,13 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 		}
 		free(key);
 	}
+	for (size_t i = 0; i < t->n_keys; i++) {
+		char err[KEXPORT_ERRMSG_MAX];
+		if (kexport_kernel_add_signing_keys(t->kernel, t->keys[i], err) < 0) {
+			kx_bad_input(t->keys[i], err);
+			bad = -EINVAL;
+		}
+	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
 	if (t->release && kexport_kernel_set_release(t->kernel, t->release) < 0) {
@@ -140,7 +152,8 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	if (kexport_loader_new(&t->loader, t->kernel, t->table) < 0)
 		return -ENOMEM;
 	kexport_loader_set_taint(t->loader, t->taint);
-	kexport_loader_set_sig_trust(t->loader, t->trust);
+	if (t->trust_set)
+		kexport_loader_set_sig_trust(t->loader, t->trust);
 	return bad;
 }
 
@@ -152,6 +165,7 @@ void kx_target_close(struct kx_target *t)
 	free(t->infos);
 	free(t->sources);
 	free(t->configs);
+	free(t->keys);
 	free(t->default_source);
 }
 
@@ -249,6 +263,7 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 			json_obj_end(kx_json);
 		}
 		json_arr_end(kx_json);
+		json_kstr(kx_json, "signature", v->signature);
 		json_key(kx_json, "needs");
 		json_arr_start(kx_json);
 		for (size_t i = 0; i < v->n_needs; i++)
@@ -281,6 +296,8 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 		       kx_errno_name(v->err));
 	printf("  kernel taint: %s -> %s (%lu)\n", kb[0] ? kb : "none", ka[0] ? ka : "none",
 	       v->kernel_taint_after);
+	if (v->signature && v->loads && !v->n_problems)
+		printf("  signature: %s\n", v->signature);
 	if (v->n_needs) {
 		printf("  needs:");
 		for (size_t i = 0; i < v->n_needs; i++)
