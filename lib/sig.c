@@ -244,6 +244,8 @@ static int read_der(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 		n++;
 		off += len;
 	}
+	if (n == 0)
+		return kx_err(errmsg, -EBADMSG, "empty: no certificates");
 	return n;
 }
 
@@ -466,6 +468,7 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	int best = -ENOKEY;
 	struct kexport_sig_result one, keep = { 0 };
 	for (int i = 0; i < n; i++) {
+		memset(&one, 0, sizeof(one));
 		int r = verify_one(kr, sk_CMS_SignerInfo_value(sis, i), module, content_len, &one);
 		int rank = r == -EKEYREJECTED ? 3 : r == 0 ? 2 : r == -ENOPKG ? 1 : 0;
 		int best_rank = best == -EKEYREJECTED ? 3 : best == 0 ? 2 : best == -ENOPKG ? 1 : 0;

@@ -304,6 +304,16 @@ static int cmd_audit(int argc, char **argv)
 	for (size_t i = 0; i < a.n && !fallback; i++)
 		fallback = a.mods[i]->vermagic;
 	t.probe = dir;
+	/* A distribution tree is signed module by module: verifying every
+	 * signature hashes the whole tree (390 MB for Debian 6.1, ~1.5 s CPU
+	 * with the image's decompression) where the rest of the audit reads
+	 * 0.1 s worth.  The tree's own modules carry the build's vermagic, so
+	 * the same-build policy is the default here; check verifies. */
+	bool sig_verified = t.trust_set && t.trust == KEXPORT_SIG_TRUST_VERIFY;
+	if (!t.trust_set) {
+		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		t.trust_set = true;
+	}
 	if (kx_target_open(&t, ctx, fallback) < 0)
 		bad = true;
 	if (kx_json)
@@ -346,10 +356,18 @@ static int cmd_audit(int argc, char **argv)
 			fprintf(stderr, "\r%40s\r", "");
 		}
 		kx_target_describe(&t);
-		if (kx_json)
+		if (kx_json) {
 			json_kstr(kx_json, "tree", dir);
-		else
+			json_kstr(kx_json, "signatures", sig_verified ? "verified" : "policy");
+		} else {
 			printf("# tree: %s\n", dir);
+			if (!sig_verified)
+				printf("# signatures: not verified (--trust-signatures %s); "
+				       "--trust-signatures verify checks each against the kernel's keys\n",
+				       t.trust == KEXPORT_SIG_TRUST_ALL    ? "all"
+				       : t.trust == KEXPORT_SIG_TRUST_NONE ? "none"
+				                                           : "same-build");
+		}
 		print_summary(&a, all);
 		for (size_t i = 0; i < a.n; i++)
 			if (a.verdicts[i] && !a.verdicts[i]->loads)
