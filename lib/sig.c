@@ -441,10 +441,10 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 		err = result(res, -EBADMSG, "the signature carries its own content");
 		goto out;
 	}
-	/* ... pkcs7_verify(VERIFYING_MODULE_SIGNATURE): of type data, and
+	/* ... pkcs7_verify(VERIFYING_MODULE_SIGNATURE) (pr_fmt "PKCS7: "): of type data, and
 	 * without signed attributes. */
 	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
-		snprintf(res->kernel_msg, sizeof(res->kernel_msg), "Invalid module sig (not pkcs7-data)");
+		snprintf(res->kernel_msg, sizeof(res->kernel_msg), "PKCS7: Invalid module sig (not pkcs7-data)");
 		res->kernel_msg_level = 4;
 		err = result(res, -EKEYREJECTED, "the signed content is not of type pkcs7-data");
 		goto out;
@@ -453,7 +453,7 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	int n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	for (int i = 0; i < n; i++)
 		if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, i)) >= 0) {
-			snprintf(res->kernel_msg, sizeof(res->kernel_msg), "Invalid module sig (has authattrs)");
+			snprintf(res->kernel_msg, sizeof(res->kernel_msg), "PKCS7: Invalid module sig (has authattrs)");
 			res->kernel_msg_level = 4;
 			err = result(res, -EKEYREJECTED, "the signature has signed attributes, which the "
 			             "kernel refuses for modules");
