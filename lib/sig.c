@@ -99,7 +99,8 @@ static int keyring_add(struct kx_keyring **krp, X509 *x)
 	if (!X509_get0_pubkey(x)) {
 		free(name);
 		X509_free(x);
-		return -EBADMSG;
+		ERR_clear_error();
+		return -EINVAL;
 	}
 	kr->certs[kr->n] = x;
 	kr->names[kr->n++] = name;
@@ -211,7 +212,7 @@ static int read_pem(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 			bool end = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
 			ERR_clear_error();
 			if (!end)
-				r = kx_err(errmsg, -EBADMSG, "certificate %d: not a valid PEM X.509 certificate", n + 1);
+				r = kx_err(errmsg, -EINVAL, "certificate %d: not a valid PEM X.509 certificate", n + 1);
 			break;
 		}
 		if ((r = keyring_add(kr, x)) < 0) {
@@ -223,7 +224,7 @@ static int read_pem(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 	}
 	BIO_free(b);
 	if (r == 0 && n == 0)
-		r = kx_err(errmsg, -EBADMSG, "no CERTIFICATE block in this PEM file");
+		r = kx_err(errmsg, -EINVAL, "no CERTIFICATE block in this PEM file");
 	return r < 0 ? r : n;
 }
 
@@ -235,7 +236,7 @@ static int read_der(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 		size_t len = der_seq_len(d + off, size - off);
 		X509 *x = len && len <= size - off ? der_cert(d + off, len) : NULL;
 		if (!x)
-			return kx_err(errmsg, -EBADMSG, "certificate %d at offset %zu: not a DER X.509 certificate",
+			return kx_err(errmsg, -EINVAL, "certificate %d at offset %zu: not a DER X.509 certificate",
 			              n + 1, off);
 		int r = keyring_add(kr, x);
 		if (r < 0)
@@ -245,7 +246,7 @@ static int read_der(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 		off += len;
 	}
 	if (n == 0)
-		return kx_err(errmsg, -EBADMSG, "empty: no certificates");
+		return kx_err(errmsg, -EINVAL, "empty: no certificates");
 	return n;
 }
 
@@ -271,7 +272,7 @@ int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char
 	else
 		return read_der(kr, d, size, errmsg);
 	if (r == 0)
-		r = kx_err(errmsg, -ENOKEY, "no X.509 certificates in this kernel image");
+		r = kx_err(errmsg, -ENOENT, "no X.509 certificates in this kernel image");
 	else if (r == -ENOMEM)
 		kx_err(errmsg, r, "out of memory");
 	return r;
