@@ -173,8 +173,10 @@ static int scan_vmlinux(struct kx_keyring **kr, const uint8_t *d, size_t size, c
 	struct kx_elf elf;
 	kx_src_open_mem(&src, d, size, "vmlinux");
 	int r = kx_elf_open(&elf, &src, errmsg);
-	if (r < 0)
+	if (r < 0) {
+		kx_src_close(&src);
 		return r;
+	}
 	int idx = kx_elf_find(&elf, ".init.data");
 	const uint8_t *sec = NULL;
 	if (idx > 0 && elf.sh[idx].type != KX_SHT_NOBITS &&
@@ -183,6 +185,7 @@ static int scan_vmlinux(struct kx_keyring **kr, const uint8_t *d, size_t size, c
 	else if (idx <= 0) /* no section headers worth trusting: the whole file */
 		r = kx_keyring_scan(kr, d, size);
 	kx_elf_close(&elf);
+	kx_src_close(&src);
 	return r;
 }
 
