@@ -367,18 +367,28 @@ static void keys_origin(struct kexport_kernel *k, const char *path)
 	         n == 1 ? "" : "s", path);
 }
 
+/* A kernel image, or a vmlinux (any ELF for a file the user named). */
+static bool is_key_image(const char *path, bool any_elf)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	uint8_t h[0x210];
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 20)
+		return false;
+	bool elf = memcmp(h, "\177ELF", 4) == 0;
+	bool exec = elf && kx_get16(h + 16, h[5] == 2 /* ELFDATA2MSB */) == 2 /* ET_EXEC */;
+	return (any_elf ? elf : exec) || kx_is_kernel_image(h, (size_t)n);
+}
+
 KX_EXPORT int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path,
                                               char *errmsg)
 {
 	/* An image is only checked for its kind now: decompressing it costs
 	 * ~0.5 s and only a signed module needs its certificates. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kx_err(errmsg, -errno, "%s", strerror(errno));
-	uint8_t h[0x210];
-	ssize_t n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n > 0 && (kx_is_kernel_image(h, (size_t)n) || (n >= 4 && memcmp(h, "\177ELF", 4) == 0))) {
+	if (is_key_image(path, true)) {
 		pthread_mutex_lock(&k->keys_lock);
 		char *copy = strdup(path);
 		if (copy) {
@@ -525,17 +535,7 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 /* A kernel image or a vmlinux ELF executable carries the builtin keys. */
 static void probe_key_image(struct kexport_kernel *k, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	uint8_t h[0x210];
-	ssize_t n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n < 20)
-		return;
-	bool vmlinux = memcmp(h, "\177ELF", 4) == 0 &&
-	               kx_get16(h + 16, h[5] == 2 /* ELFDATA2MSB */) == 2 /* ET_EXEC */;
-	if (vmlinux || kx_is_kernel_image(h, (size_t)n))
+	if (is_key_image(path, false))
 		set_key_image(k, path);
 }
 
