@@ -436,21 +436,23 @@ static int verify_signature(struct run *r)
 	const struct kexport_kernel *k = r->l->kernel;
 	if (r->l->trust != KEXPORT_SIG_TRUST_VERIFY)
 		return sig_trusted(r, "--trust-signatures given") ? 0 : -E_NOKEY;
-	/* Only now, with a signature to check, is the kernel image read for its keys. */
-	if (!kexport_kernel_signing_key_count(k)) {
-		const char *o = kexport_kernel_origin(k, "signing-keys");
-		return sig_trusted(r, o ? o : "no kernel image or --signing-keys: no trusted certificates")
-		               ? 0
-		               : -E_NOKEY;
-	}
 	uint8_t *d;
 	size_t n;
 	char err[KEXPORT_ERRMSG_MAX];
 	if (kx_read_plain(r->m->path, &d, &n, err) < 0)
 		return sig_trusted(r, err) ? 0 : -E_NOKEY;
+	/* Only now, with a signature to check, is the kernel image read for its
+	 * keys.  Without any, the message is still checked (the kernel refuses
+	 * some before it looks for a key); then the policy decides. */
 	struct kexport_sig_result res;
 	int v = kexport_kernel_verify_module(k, d, n, &res);
 	free(d);
+	if (v == -ENOKEY && !kexport_kernel_signing_key_count(k)) {
+		const char *o = kexport_kernel_origin(k, "signing-keys");
+		if (!o || !o[0])
+			o = "no kernel image or --signing-keys: no trusted certificates";
+		return sig_trusted(r, o) ? 0 : -E_NOKEY;
+	}
 	if (res.kernel_msg[0])
 		klog(r, "%s", res.kernel_msg);
 	sig_note(r, "%s", res.detail);
@@ -471,10 +473,15 @@ static int verify_signature(struct run *r)
 		r->oom = true;
 		return -E_NOMEM;
 	default:
-		problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
-		        "%s: the module was changed after it was signed, or signed with another key "
-		        "of the same name; the kernel refuses a signature that fails to verify even "
-		        "when signatures are not required", res.detail);
+		if (res.kernel_msg[0]) /* a message-level refusal, before any key */
+			problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
+			        "%s; the kernel refuses such a signature even when signatures are not "
+			        "required", res.detail);
+		else
+			problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
+			        "%s: the module was changed after it was signed, or signed with another "
+			        "key of the same name; the kernel refuses a signature that fails to "
+			        "verify even when signatures are not required", res.detail);
 		return -E_KEYREJECTED;
 	}
 }

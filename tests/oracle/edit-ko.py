@@ -238,6 +238,18 @@ class Elf:
         if p.returncode != 0 or not p.stdout:
             die("openssl cms -sign failed: %s" % p.stderr.decode(errors="replace").strip())
         sig = p.stdout
+        if attrs:
+            # openssl puts the time of signing among the signed attributes:
+            # pin it, and the RSA value (the last element) that depends on it,
+            # so that the module (and its cached boot) is the same on every
+            # build.  The kernel never checks either: it refuses signed
+            # attributes in a module signature first.
+            oid = bytes.fromhex("06092a864886f70d010905") + bytes.fromhex("310f170d")
+            at = sig.find(oid)
+            if at < 0 or sig[-260:-256] != bytes.fromhex("04820100"):
+                die("unexpected signature layout (signingTime, 2048-bit RSA value)")
+            at += len(oid)
+            sig = sig[:at] + b"260101000000Z" + sig[at + 13:-256] + bytes(range(256))
         self.d += sig + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, len(sig)) + MAGIC
 
     def sign_attrs(self, key):
