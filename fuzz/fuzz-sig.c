@@ -6,9 +6,11 @@
  * (kexport_kernel_verify_module).
  *
  * Input: a 2-byte little-endian length n, n bytes of certificates, then the
- * module (trailer included).
+ * module (trailer included).  The certificate bytes also go through the scan
+ * for certificates by shape that an image's .init.data gets.
  */
 #include "fuzz-common.h"
+#include "libkexport-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		FUZZ_CHECK((size_t)r == kexport_kernel_signing_key_count(k),
 		           "returned %d, count %zu", r, kexport_kernel_signing_key_count(k));
+	struct kx_keyring *kr = NULL;
+	int found = kx_keyring_scan(&kr, keys, n);
+	FUZZ_CHECK(found >= 0 && (size_t)found == kx_keyring_count(kr), "scan: %d", found);
+	kx_keyring_free(kr);
 	for (size_t i = 0; i < kexport_kernel_signing_key_count(k); i++)
 		fuzz_sink += fuzz_str(kexport_kernel_signing_key_name(k, i));
 
