@@ -347,10 +347,9 @@ KX_EXPORT const char *kexport_kernel_origin(const struct kexport_kernel *k, cons
 		o = k->origin_release;
 	else if (strcmp(fact, "config") == 0)
 		o = k->origin_config;
-	else if (strcmp(fact, "signing-keys") == 0) {
-		kexport_kernel_signing_key_count(k);
-		o = k->origin_keys;
-	} else if (strcmp(fact, "vermagic") == 0) {
+	else if (strcmp(fact, "signing-keys") == 0)
+		o = k->origin_keys; /* what is known so far: an image is read on first use */
+	else if (strcmp(fact, "vermagic") == 0) {
 		kexport_kernel_vermagic(k);
 		o = k->origin_vermagic;
 	}

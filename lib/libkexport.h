@@ -354,7 +354,9 @@ bool kexport_kernel_config_known(const struct kexport_kernel *k);
 /* The kernel's VERMAGIC_STRING: as set or probed, else built from release
  * and configuration; NULL when the release is unknown. */
 const char *kexport_kernel_vermagic(const struct kexport_kernel *k);
-/* Where each fact came from, for -v and JSON: "release", "config", "vermagic". */
+/* Where each fact came from, for -v and JSON: "release", "config", "vermagic",
+ * "signing-keys" ("N certificates from PATH", or "none: PATH: why" when an
+ * image could not be read; empty until the keys were first needed). */
 const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fact);
 
 /*

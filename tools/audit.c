@@ -340,6 +340,7 @@ static int cmd_audit(int argc, char **argv)
 		qsort(a.owner_idx, a.n, sizeof(*a.owner_idx), cmp_owner);
 		kexport_loader_set_owner_fn(t.loader, owner_taint, &a);
 		all_verdicts(&a);
+		kx_target_report_keys(&t);
 		t_verdicts = now();
 		if (kx_opt.verbose)
 			fprintf(stderr, "kexport: audit: modules read in %.3f s, kernel in %.3f s, "

@@ -157,6 +157,22 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	return bad;
 }
 
+void kx_target_report_keys(const struct kx_target *t)
+{
+	/* A --signing-keys image is read when the first signed module needs
+	 * it; if it could not be, that is bad input, reported once, now. */
+	const char *o = kexport_kernel_origin(t->kernel, "signing-keys");
+	if (!o || strncmp(o, "none: ", 6) != 0)
+		return;
+	for (size_t i = 0; i < t->n_keys; i++) {
+		size_t n = strlen(t->keys[i]);
+		if (strncmp(o + 6, t->keys[i], n) == 0 && strncmp(o + 6 + n, ": ", 2) == 0) {
+			kx_bad_input(t->keys[i], o + 6 + n + 2);
+			return;
+		}
+	}
+}
+
 void kx_target_close(struct kx_target *t)
 {
 	kexport_loader_free(t->loader);

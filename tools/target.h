@@ -78,6 +78,8 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg);
 /* Read the kernel; < 0 when something could not be read (already reported). */
 int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
 void kx_target_close(struct kx_target *t);
+/* After the verdicts: a --signing-keys image that could not be read. */
+void kx_target_report_keys(const struct kx_target *t);
 /* "# kernel: ..." or, in JSON, the "kernel" member. */
 void kx_target_describe(const struct kx_target *t);
 const char *kx_errno_name(int err);
