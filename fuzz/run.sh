@@ -6,8 +6,8 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, srcscan
-# or srccond (or fuzz-<name>).
+# TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, srcscan,
+# srccond or sig (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -31,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -281,6 +281,38 @@ for arch in amd64 arm64; do
 	img=$(ls "$testdata"/$arch/*/boot/vmlinuz-* 2>/dev/null | sort | tail -n 1)
 	[ -n "$img" ] && head -c 65536 "$img" >"$tmp/img" && seed image "real-$arch-64k" "$tmp/img"
 done
+
+# Signatures: 2-byte key length, keys, module.  The oracle's test key (PEM,
+# and DER) with a real module re-signed by it (the RSA check runs, passes and,
+# altered, fails), and with Debian's module as shipped (no key).
+pem=tests/oracle/keys/own.pem
+mod=$(ls "$testdata"/amd64/*/lib/modules/*/kernel/lib/crc7.ko 2>/dev/null | sort | tail -n 1)
+if [ -n "$mod" ] && command -v openssl >/dev/null; then
+	openssl x509 -in "$pem" -outform DER -out "$tmp/own.der" 2>/dev/null
+	python3 - "$mod" "$pem" "$tmp" <<'PY'
+import struct, subprocess, sys
+mod, pem, tmp = sys.argv[1:]
+MAGIC = b"~Module signature appended~\n"
+d = open(mod, "rb").read()
+if d.endswith(MAGIC):
+    (n,) = struct.unpack_from(">I", d, len(d) - len(MAGIC) - 4)
+    d = d[:len(d) - len(MAGIC) - 12 - n]
+sig = subprocess.run(["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
+                      "-signer", pem, "-inkey", pem, "-nocerts", "-noattr", "-nosmimecap"],
+                     input=d, capture_output=True, check=True).stdout
+signed = d + sig + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, len(sig)) + MAGIC
+der = open(tmp + "/own.der", "rb").read()
+pemb = open(pem, "rb").read()
+pemb = pemb[:pemb.index(b"-----BEGIN PRIVATE KEY")]
+shipped = open(mod, "rb").read()
+bad = bytearray(signed)
+bad[100] ^= 1
+for name, keys, m in [("der-own", der, signed), ("pem-own", pemb, signed), ("der-bad", der, bytes(bad)),
+                      ("pem-shipped", pemb, shipped), ("none-shipped", b"", shipped)]:
+    open("%s/sig-%s" % (tmp, name), "wb").write(struct.pack("<H", len(keys)) + keys + m)
+PY
+	for f in "$tmp"/sig-*; do seed sig "real-${f##*/sig-}" "$f"; done
+fi
 
 # --- run ------------------------------------------------------------------
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1:allocator_may_return_null=1}

@@ -387,3 +387,22 @@ int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_ker
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */
 unsigned kx_features(unsigned version, const char *distro);
+
+/* sig.c ------------------------------------------------------------------- */
+
+/* X.509 certificates a kernel trusts (its builtin keyring). */
+struct kx_keyring;
+void kx_keyring_free(struct kx_keyring *kr);
+size_t kx_keyring_count(const struct kx_keyring *kr);
+const char *kx_keyring_name(const struct kx_keyring *kr, size_t i);
+/* DER certificates found by their shape in raw bytes; returns how many. */
+int kx_keyring_scan(struct kx_keyring **kr, const uint8_t *d, size_t size);
+/* PEM, DER (one or more), a kernel image or a vmlinux; returns how many
+ * certificates were added, or < 0 with errmsg. *kr is created on demand. */
+int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char *errmsg);
+int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg);
+/* A whole file, decompressed if it is; *data is malloc'd. */
+int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
+/* A whole (decompressed) module file against the keys; returns res->err. */
+int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
+                  struct kexport_sig_result *res);

@@ -429,8 +429,40 @@ bool kexport_kernel_config_known(const struct kexport_kernel *k);
 /* The kernel's VERMAGIC_STRING: as set or probed, else built from release
  * and configuration; NULL when the release is unknown. */
 const char *kexport_kernel_vermagic(const struct kexport_kernel *k);
-/* Where each fact came from, for -v and JSON: "release", "config", "vermagic". */
+/* Where each fact came from, for -v and JSON: "release", "config", "vermagic",
+ * "signing-keys" ("N certificates from PATH", or "none: PATH: why" when an
+ * image could not be read; empty until the keys were first needed). */
 const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fact);
+
+/*
+ * The kernel's builtin trusted keys, which module signatures are verified
+ * against.  A probed kernel image or vmlinux (a /lib/modules/RELEASE tree's
+ * /boot/vmlinuz-RELEASE, an image given as the source, a build tree's
+ * certs/x509_certificate_list) is read for them on first use only.
+ * add_signing_keys() reads a PEM or DER file of one or more certificates, or
+ * a kernel image, now; it returns how many certificates it added, or a
+ * negative errno with errmsg set.
+ */
+int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path, char *errmsg);
+int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size,
+                                      char *errmsg);
+size_t kexport_kernel_signing_key_count(const struct kexport_kernel *k);
+/* "CN=Debian Secure Boot CA,O=Debian" */
+const char *kexport_kernel_signing_key_name(const struct kexport_kernel *k, size_t i);
+
+/* What the kernel's verify_pkcs7_signature() makes of a module's signature. */
+struct kexport_sig_result {
+	int err;               /* 0 verified, -ENODATA unsigned, -ENOKEY no trusted key,
+	                        * -EKEYREJECTED bad signature, -ENOPKG unsupported
+	                        * algorithm, -EBADMSG malformed */
+	char signer[256];      /* the trusted certificate that matched, "" if none */
+	char kernel_msg[64];   /* a line the kernel's PKCS#7 code prints, "" if none */
+	int kernel_msg_level;  /* its printk level */
+	char detail[384];      /* why, in words */
+};
+/* `data`: the whole module file (decompressed).  Returns res->err. */
+int kexport_kernel_verify_module(const struct kexport_kernel *k, const void *data, size_t size,
+                                 struct kexport_sig_result *res);
 
 /* ------------------------------------------------------------------------ */
 /* The loader's rules across versions                                       */
@@ -547,6 +579,9 @@ struct kexport_verdict {
 	size_t n_problems;
 	const char **needs;              /* modules modprobe loads first for its imports */
 	size_t n_needs;
+	/* How the signature was judged: "verified against the kernel's builtin
+	 * key CN=...", "assumed valid: ...", or NULL for an unsigned module. */
+	const char *signature;
 };
 void kexport_verdict_free(struct kexport_verdict *v);
 
@@ -556,11 +591,17 @@ enum {
 	KEXPORT_LOAD_IGNORE_VERMAGIC = 2,    /* MODULE_INIT_IGNORE_VERMAGIC */
 };
 
-/* Which appended signatures the kernel's keyring accepts (kexport does no crypto). */
+/*
+ * Which appended signatures the kernel's keyring accepts.  VERIFY (the
+ * loader's default) checks each signature against the kernel's trusted
+ * certificates when they are known and falls back to SAME_BUILD when not;
+ * the others are policies that do no cryptography.
+ */
 enum kexport_sig_trust {
 	KEXPORT_SIG_TRUST_SAME_BUILD = 0, /* signed, and vermagic names the kernel's release */
 	KEXPORT_SIG_TRUST_ALL,
 	KEXPORT_SIG_TRUST_NONE,           /* every signature's key is unavailable */
+	KEXPORT_SIG_TRUST_VERIFY,
 };
 
 /*
