@@ -308,6 +308,30 @@ int kexport_image_extract(const void *data, size_t size, void **out, size_t *out
 int kexport_format_symvers(const struct kexport_export *e, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
+/* Kernel source trees                                                      */
+
+/* One export macro found in a source file. */
+struct kexport_src_export {
+	const char *name;               /* the symbol */
+	const char *macro;              /* the macro as written, e.g. "EXPORT_SYMBOL_NS_GPL" */
+	enum kexport_kind kind;         /* the library's kind (GPL-only or not, old kinds) */
+	const char *ns;                 /* namespace ("module:..." for EXPORT_SYMBOL_FOR_MODULES), or NULL */
+	unsigned line;                  /* 1-based line where the macro starts */
+	const char *cond;               /* the enclosing preprocessor conditions, e.g.
+	                                   "defined(CONFIG_LOCKDEP) && !defined(CONFIG_X)", or NULL */
+};
+/* Called for each export found; strings valid only during the call. Return nonzero to stop. */
+typedef int (*kexport_src_export_fn)(const struct kexport_src_export *e, void *arg);
+/*
+ * Scan one source file's bytes.  path: for messages and to choose C vs
+ * assembler rules (.S); default_ns: the DEFAULT_SYMBOL_NAMESPACE a Makefile's
+ * ccflags give this file, or NULL.  Returns the number of exports, or -1
+ * with errmsg set (binary file, unterminated comment/macro...).
+ */
+int kexport_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
+                     kexport_src_export_fn fn, void *arg, char errmsg[256]);
+
+/* ------------------------------------------------------------------------ */
 /* The target kernel                                                        */
 
 /* A kernel version as one number, comparable with <, like KERNEL_VERSION(). */
