@@ -25,6 +25,11 @@ KX_EXPORT void kexport_ctx_free(struct kexport_ctx *ctx)
 	free(ctx);
 }
 
+KX_EXPORT void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel *config)
+{
+	ctx->config = config;
+}
+
 KX_EXPORT void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *data)
 {
 	ctx->diag = fn;

@@ -292,6 +292,7 @@ struct kexport_ctx {
 	void *diag_data;
 	int threads;
 	unsigned bad_inputs;
+	const struct kexport_kernel *config; /* for source trees */
 };
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
 
@@ -331,6 +332,15 @@ void kx_free_paths(char **paths, size_t n);
  */
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
                          int (*found)(char *path, void *arg), void *arg);
+
+/*
+ * Any files below dir whose name want() accepts, unsorted, as
+ * kx_walk_modules_each() hands them out; symlinked directories are not
+ * entered (source trees link into themselves).
+ */
+int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
+                       bool (*want)(const char *name, size_t len),
+                       int (*found)(char *path, void *arg), void *arg);
 
 /* rules.c ----------------------------------------------------------------- */
 

@@ -235,6 +235,7 @@ enum kexport_source_type {
 	KEXPORT_SOURCE_BUILD_DIR,    /* a kernel build or headers directory */
 	KEXPORT_SOURCE_MODULES_DIR,  /* /lib/modules/VERSION */
 	KEXPORT_SOURCE_MODULE_TREE,  /* any directory of modules */
+	KEXPORT_SOURCE_SOURCE_TREE,  /* a kernel source tree (export macros) */
 	KEXPORT_SOURCE_COUNT
 };
 const char *kexport_source_type_name(enum kexport_source_type t);
@@ -330,6 +331,56 @@ typedef int (*kexport_src_export_fn)(const struct kexport_src_export *e, void *a
  */
 int kexport_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
                      kexport_src_export_fn fn, void *arg, char errmsg[256]);
+
+struct kexport_kernel;
+
+/* Is dir a kernel source tree (Kbuild, Makefile, include/linux/export.h)? */
+bool kexport_is_source_tree(const char *dir);
+
+/*
+ * Evaluate a condition as kexport_src_export.cond writes it against a
+ * configuration (a whole .config: absent symbols are off).  module: the file
+ * is compiled as part of a module (MODULE defined, IS_REACHABLE of =m).
+ * Understands defined(), IS_ENABLED(), IS_BUILTIN(), IS_MODULE(),
+ * IS_REACHABLE() of CONFIG_ symbols, CONFIG_ values, integers, !, &&, ||,
+ * comparisons and parentheses.  Returns 1 true, 0 false, -1 unknown
+ * (something else decides; false && unknown is still false).
+ */
+int kexport_src_cond_eval(const char *cond, const struct kexport_kernel *config, bool module);
+
+/* One export of a source tree. */
+struct kexport_src_tree_export {
+	const struct kexport_src_export *e;
+	const char *file;   /* below the tree, e.g. "kernel/fork.c" */
+	int built;          /* with a configuration: 1 built in, 2 in a module, 0 not built,
+	                       -1 unknown (a header, or a condition that cannot be evaluated);
+	                       without one: -1 */
+	int cond_value;     /* kexport_src_cond_eval() of e->cond; -1 without a configuration */
+	const char *owner;  /* with a configuration and a built file: "vmlinux" or the module
+	                       as Module.symvers names it ("drivers/usb/storage/usb-storage") */
+};
+typedef int (*kexport_src_tree_fn)(const struct kexport_src_tree_export *x, void *arg);
+
+/*
+ * Scan every .c, .h and .S file below a kernel source tree with the
+ * context's threads, with the DEFAULT_SYMBOL_NAMESPACE its Makefiles set
+ * (ccflags-y, subdir-ccflags-y, CFLAGS_obj.o).  With `config`, also follow
+ * the Makefiles from the top Kbuild (obj-y, obj-m, obj-$(CONFIG_X), NAME-y,
+ * NAME-objs, ifeq/ifdef) to decide which files are built and as what.
+ * fn() is called for every export in path order, then line order; nonzero
+ * stops.  Files that cannot be read or scanned go to the diagnostic
+ * callback; the scan goes on.  Returns 0 or a negative errno.
+ */
+int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
+                          const struct kexport_kernel *config,
+                          kexport_src_tree_fn fn, void *arg);
+
+/*
+ * The configuration kexport_read_exports() evaluates source trees against
+ * (not copied; NULL: none, every export is read).  With one, only the
+ * exports it builds (or may build) are read, owned by vmlinux or their module.
+ */
+void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel *config);
 
 /* ------------------------------------------------------------------------ */
 /* The target kernel                                                        */

@@ -23,6 +23,7 @@ static const char *const source_type_names[KEXPORT_SOURCE_COUNT] = {
 	[KEXPORT_SOURCE_BUILD_DIR] = "kernel build directory",
 	[KEXPORT_SOURCE_MODULES_DIR] = "modules directory",
 	[KEXPORT_SOURCE_MODULE_TREE] = "module tree",
+	[KEXPORT_SOURCE_SOURCE_TREE] = "kernel source tree",
 };
 
 KX_EXPORT const char *kexport_source_type_name(enum kexport_source_type t)
@@ -520,6 +521,65 @@ static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *tabl
 	return r;
 }
 
+/* A kernel source tree: its export macros (with ctx->config, those it builds). */
+struct tree_read {
+	struct kexport_table *table;
+	struct kexport_source_info *info;
+	size_t unknown, not_built;
+	bool config;
+	int err;
+};
+
+static int add_tree_export(const struct kexport_src_tree_export *x, void *arg)
+{
+	struct tree_read *tr = arg;
+	if (tr->config && x->built == 0) {
+		tr->not_built++;
+		return 0;
+	}
+	char src[4200];
+	if (tr->config && x->built < 0) {
+		tr->unknown++;
+		snprintf(src, sizeof(src), "%s:%u (unsure: %s)", x->file, x->e->line,
+		         x->e->cond && x->cond_value < 0 ? x->e->cond : "header");
+	} else {
+		snprintf(src, sizeof(src), "%s:%u", x->file, x->e->line);
+	}
+	struct kexport_export e = {
+		.name = x->e->name, .ns = x->e->ns ? x->e->ns : "", .kind = x->e->kind,
+		.owner = x->owner ? x->owner : tr->config ? "?" : "-", .source = src,
+		.known = KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS,
+	};
+	int r = kexport_table_add(tr->table, &e);
+	if (r < 0) {
+		tr->err = r;
+		return 1;
+	}
+	tr->info->n_exports++;
+	return 0;
+}
+
+static int read_source_tree(struct kexport_ctx *ctx, struct kexport_table *table,
+                            const char *path, struct kexport_source_info *info, char *errmsg)
+{
+	info->type = KEXPORT_SOURCE_SOURCE_TREE;
+	unsigned bad = ctx->bad_inputs;
+	struct tree_read tr = { table, info, 0, 0, ctx->config != NULL, 0 };
+	int r = kexport_src_tree_scan(ctx, path, ctx->config, add_tree_export, &tr);
+	info->n_bad = ctx->bad_inputs - bad;
+	if (r == 0 && tr.err)
+		r = tr.err;
+	if (tr.config)
+		snprintf(info->detail, sizeof(info->detail),
+		         "export macros built by the configuration; %zu unsure (counted), %zu not built",
+		         tr.unknown, tr.not_built);
+	else
+		snprintf(info->detail, sizeof(info->detail), "export macros, every configuration");
+	if (r < 0)
+		return kx_err(errmsg, r, "%s", strerror(-r));
+	return 0;
+}
+
 static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
                            const char *path, struct kexport_source_info *info, char *errmsg)
 {
@@ -536,6 +596,8 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 		return r;
 	}
 	free(p);
+	if (kexport_is_source_tree(path))
+		return read_source_tree(ctx, table, path, info, errmsg);
 	bool modules_dir = false;
 	static const char *const markers[] = { "modules.builtin", "modules.order", "modules.dep" };
 	for (size_t i = 0; i < KX_ARRAY_SIZE(markers) && !modules_dir; i++) {

@@ -206,11 +206,13 @@ static int cmd_exports(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "match", required_argument, NULL, 'm' },
 		{ "unsorted", no_argument, NULL, 'u' },
+		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct filter f = { 0 };
 	enum format fmt = FMT_TABLE;
 	bool sorted = true;
+	const char *config = NULL;
 	int c, ret = KX_EXIT_OK;
 	while ((c = getopt_long(argc, argv, KX_COMMON_SHORTOPTS "f:n:o:m:", opts, NULL)) != -1) {
 		int r = kx_common_option(c, optarg);
@@ -239,6 +241,7 @@ static int cmd_exports(int argc, char **argv)
 		case 'o': if (!kx_push_str(&f.owner, &f.n_owner, optarg)) return KX_EXIT_BAD_INPUT; break;
 		case 'm': if (!kx_push_str(&f.match, &f.n_match, optarg)) return KX_EXIT_BAD_INPUT; break;
 		case 'u': sorted = false; break;
+		case 'C': config = optarg; break;
 		default:
 			return kx_usage_error(&kexport_cmd_exports, "bad option");
 		}
@@ -249,6 +252,17 @@ static int cmd_exports(int argc, char **argv)
 		return kx_usage_error(&kexport_cmd_exports, "--gpl-only and --non-gpl exclude each other");
 
 	struct kexport_ctx *ctx = kx_ctx_new();
+	struct kexport_kernel *k = NULL;
+	if (config) { /* for source trees: which exports this configuration builds */
+		char err[KEXPORT_ERRMSG_MAX];
+		if (kexport_kernel_new(&k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
+			kx_bad_input(config, k ? err : "out of memory");
+			kexport_kernel_free(k);
+			kexport_ctx_free(ctx);
+			return KX_EXIT_BAD_INPUT;
+		}
+		kexport_ctx_set_config(ctx, k);
+	}
 	struct kexport_table *t;
 	if (kexport_table_new(&t) < 0) {
 		fprintf(stderr, "kexport: out of memory\n");
@@ -285,6 +299,7 @@ static int cmd_exports(int argc, char **argv)
 	free(f.match);
 	kexport_table_free(t);
 	kexport_ctx_free(ctx);
+	kexport_kernel_free(k);
 	return ret;
 }
 
@@ -296,7 +311,8 @@ const struct kexport_cmd kexport_cmd_exports = {
 	.options =
 	        "  SOURCE is Module.symvers, vmlinux, a bzImage or arm64 Image, System.map,\n"
 	        "  /proc/kallsyms, a module (.ko, .ko.xz, .ko.zst, .ko.gz), a kernel build or\n"
-	        "  headers directory, /lib/modules/VERSION, or any directory of modules.\n"
+	        "  headers directory, /lib/modules/VERSION, any directory of modules, or a\n"
+	        "  kernel source tree (its EXPORT_SYMBOL* macros, with file:line).\n"
 	        "  -f, --format FMT    table (default), symvers (the kernel's Module.symvers\n"
 	        "                      layout), json\n"
 	        "      --gpl-only      only EXPORT_SYMBOL_GPL (and UNUSED_GPL) exports\n"
@@ -305,5 +321,7 @@ const struct kexport_cmd kexport_cmd_exports = {
 	        "  -o, --owner MOD     only exports of a matching owner (vmlinux, a module\n"
 	        "                      name or path, a glob)\n"
 	        "  -m, --match GLOB    only symbols whose name matches\n"
-	        "      --unsorted      keep the order the sources gave\n",
+	        "      --unsorted      keep the order the sources gave\n"
+	        "      --config FILE   for source trees: only the exports this .config builds,\n"
+	        "                      owned by vmlinux or their module\n",
 };
