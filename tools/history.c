@@ -343,10 +343,12 @@ static int cmd_history(int argc, char **argv)
 		stats_json(&st, secs);
 	} else if (!n_syms && !changes && !flips) {
 		size_t nt = kexport_history_tag_count(h);
-		printf("# %s: %zu tags indexed%s%s%s in %s\n", repo, nt, nt ? " (" : "",
-		       nt ? kexport_history_tag(h, 0) : "", nt ? ".." : "", kexport_history_db_path(h));
 		if (nt)
-			printf("# last tag: %s\n", kexport_history_tag(h, nt - 1));
+			printf("# %s: %zu tags indexed (%s .. %s) in %s\n", repo, nt,
+			       kexport_history_tag(h, 0), kexport_history_tag(h, nt - 1),
+			       kexport_history_db_path(h));
+		else
+			printf("# %s: no tags selected\n", repo);
 	}
 	if (n_syms) {
 		if (kx_json) {
