@@ -1927,8 +1927,12 @@ KX_EXPORT int kexport_history_timeline(struct kexport_history *h, const char *na
 {
 	struct emit e;
 	int r = emit_open(h, &e, commits, fn, arg, errmsg);
-	sqlite3_stmt *q = prep(h, "SELECT name, ord, changes, commit_oid, bisected FROM events"
-	                          " WHERE name=?1 ORDER BY ord");
+	/* A glob (SQLite's GLOB is fnmatch's syntax) asks for many symbols. */
+	sqlite3_stmt *q = prep(h, strpbrk(name, "*?[")
+	                              ? "SELECT name, ord, changes, commit_oid, bisected FROM events"
+	                                " WHERE name GLOB ?1 ORDER BY name, ord"
+	                              : "SELECT name, ord, changes, commit_oid, bisected FROM events"
+	                                " WHERE name=?1 ORDER BY ord");
 	if (r == 0 && !q)
 		r = db_fail(h, errmsg, "preparing a query");
 	if (r == 0) {

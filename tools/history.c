@@ -5,6 +5,7 @@
  * blobs), then answers one query: timelines of symbols, the changes between
  * two tags grouped by class, or the symbols that became GPL-only.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,33 @@ static void event_plain(const struct kexport_history_event *ev, bool with_name)
 	putchar('\n');
 }
 
+/* Timelines: a new symbol starts when the name changes (globs give many). */
+struct timeline {
+	char *cur;
+	size_t n_events, n_syms;
+};
+
 static int print_timeline_event(const struct kexport_history_event *ev, void *arg)
 {
-	size_t *n = arg;
-	(*n)++;
+	struct timeline *t = arg;
+	if (!t->cur || strcmp(t->cur, ev->name) != 0) {
+		if (t->cur && kx_json) {
+			json_arr_end(kx_json);
+			json_obj_end(kx_json);
+		}
+		free(t->cur);
+		if (!(t->cur = strdup(ev->name)))
+			return -ENOMEM;
+		t->n_syms++;
+		if (kx_json) {
+			json_obj_start(kx_json);
+			json_kstr(kx_json, "name", ev->name);
+			json_key(kx_json, "events");
+			json_arr_start(kx_json);
+		} else
+			printf("%s\n", ev->name);
+	}
+	t->n_events++;
 	if (kx_json)
 		event_json(ev);
 	else
@@ -356,22 +380,26 @@ static int cmd_history(int argc, char **argv)
 			json_arr_start(kx_json);
 		}
 		for (size_t i = 0; i < n_syms && r >= 0; i++) {
-			size_t n = 0;
-			if (kx_json) {
-				json_obj_start(kx_json);
-				json_kstr(kx_json, "name", syms[i]);
-				json_key(kx_json, "events");
-				json_arr_start(kx_json);
-			} else
-				printf("%s\n", syms[i]);
-			r = kexport_history_timeline(h, syms[i], commits, print_timeline_event, &n, errmsg);
-			if (kx_json) {
+			struct timeline t = { 0 };
+			r = kexport_history_timeline(h, syms[i], commits, print_timeline_event, &t, errmsg);
+			if (t.cur && kx_json) {
 				json_arr_end(kx_json);
 				json_obj_end(kx_json);
-			} else if (!n)
-				printf("  never exported in the %zu indexed tags\n", kexport_history_tag_count(h));
-			if (!n)
+			}
+			free(t.cur);
+			if (!t.n_events) {
+				if (kx_json) {
+					json_obj_start(kx_json);
+					json_kstr(kx_json, "name", syms[i]);
+					json_key(kx_json, "events");
+					json_arr_start(kx_json);
+					json_arr_end(kx_json);
+					json_obj_end(kx_json);
+				} else
+					printf("%s\n  never exported in the %zu indexed tags\n", syms[i],
+					       kexport_history_tag_count(h));
 				ret = KX_EXIT_FINDING;
+			}
 		}
 		if (kx_json)
 			json_arr_end(kx_json);
