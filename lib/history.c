@@ -1556,7 +1556,7 @@ KX_EXPORT int kexport_history_index(struct kexport_history *h,
 		if ((r = exec(h, "BEGIN; DELETE FROM tags; DELETE FROM files; DELETE FROM sites;"
 		                 " DELETE FROM events; COMMIT;", errmsg)) < 0)
 			goto out;
-	} else if (keep && state_load(h, &s) < 0) {
+	} else if (keep && keep < n && state_load(h, &s) < 0) {
 		r = db_fail(h, errmsg, "loading the last tag");
 		goto out;
 	}

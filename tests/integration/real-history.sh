@@ -17,23 +17,13 @@
 #       cached scans (no blob parsed);
 #   (f) bad input: not a repository, a corrupt one, unknown revisions: one
 #       line on stderr and exit 2.
-# The repository is built once (several minutes) and cached under
-# derived/history-<hash of history-repo.py and the source version>.
+# The repository is built once (several minutes) and cached by
+# history-repo.sh.
 . "$(dirname "$0")/lib.sh"
 
-cache=$("$top/scripts/fetch-kernels.sh" source) || fail "cannot fetch $KEXPORT_SOURCE_PKG=$KEXPORT_SOURCE_VERSION (see above)"
-src=$cache/source/$KEXPORT_SOURCE_VERSION/linux-source-6.1
-[ -f "$src/include/linux/export.h" ] || fail "no unpacked source tree in $src"
-key=$( (cat "$top/tests/integration/history-repo.py"; echo "$KEXPORT_SOURCE_VERSION") | sha256sum | cut -c1-16)
-built=$cache/derived/history-$key
-if [ ! -f "$built/.complete" ]; then
-	echo "building the test repository in $built (once)..." >&2
-	rm -rf "$built.tmp"
-	python3 "$top/tests/integration/history-repo.py" "$src" "$built.tmp" >/dev/null ||
-		fail "history-repo.py could not build the repository"
-	touch "$built.tmp/.complete"
-	rm -rf "$built" && mv "$built.tmp" "$built"
-fi
+out=$("$top/tests/integration/history-repo.sh") || fail "no test repository (see above)"
+built=$(sed -n 1p <<<"$out")
+src=$(sed -n 2p <<<"$out")
 repo=$built/repo
 expected=$built/expected.json
 db=$tmp/history.sqlite
