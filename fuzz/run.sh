@@ -6,7 +6,8 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module, image or config (or fuzz-<name>).
+# TARGET is symvers, sysmap, vmlinux, module, image, config, srcscan or srccond
+# (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -30,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config histref"
+all_targets="symvers sysmap vmlinux module image config srcscan srccond histref"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -232,6 +233,27 @@ done
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
 
+# Source files: hand-written forms, and real files of the unpacked
+# linux-source (scripts/fetch-kernels.sh source) when it is there.
+printf '#ifndef _X_H\n#define _X_H\n#define DEFAULT_SYMBOL_NAMESPACE "NS"\n#ifdef CONFIG_X\nEXPORT_SYMBOL_GPL(a);\n#elif IS_ENABLED(CONFIG_Y)\nEXPORT_SYMBOL_NS(a, W);\n#else\nEXPORT_TRACEPOINT_SYMBOL(t);\n#endif\n#define W(n) EXPORT_SYMBOL(n##_x)\nW(b);\n/* EXPORT_SYMBOL(c) */ "EXPORT_SYMBOL(d)"\nEXPORT_SYMBOL_FOR_MODULES(e, "m1,m2");\n#endif\n' >"$tmp/t"
+seed srcscan forms "$tmp/t"
+printf 'defined(CONFIG_Y) && (IS_ENABLED(CONFIG_M) || !defined(MODULE)) && CONFIG_NUM >= 4' >"$tmp/t"
+seed srccond cond "$tmp/t"
+printf 'obj-$(CONFIG_Y) += a.o d/\nobj-$(subst m,y,$(CONFIG_M)) += b.o\nb-y := c.o ../e/f.o\nifeq ($(CONFIG_N),y)\nobj-y += n.o\nelse ifdef CONFIG_M\nobj-m += m.o\nendif\nccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=FOO\n' >"$tmp/t"
+seed srccond makefile "$tmp/t"
+src=$(ls -d "$testdata"/source/*/linux-source-* 2>/dev/null | sort | tail -n 1)
+if [ -n "$src" ]; then
+	for f in kernel/params.c include/linux/export.h include/linux/pm.h arch/x86/lib/memcpy_64.S \
+	         drivers/pwm/pwm-lpss.c kernel/cgroup/cgroup.c drivers/usb/storage/Makefile \
+	         drivers/cxl/core/Makefile; do
+		[ -f "$src/$f" ] || continue
+		case $f in */Makefile) seed srccond "real-$(echo "$f" | tr / -)" "$src/$f" ;;
+		*) seed srcscan "real-$(basename "$f")" "$src/$f"
+		   seed srcscan "real-$(basename "$f").trunc" "$(truncated "$src/$f" 2000)" ;;
+		esac
+	done
+fi
+
 # Real files from the test-data cache, small ones and truncated copies.
 kdir=$(ls -d "$testdata"/amd64/*/lib/modules/*/kernel 2>/dev/null | sort | tail -n 1)
 if [ -n "$kdir" ] && [ -d "$kdir" ]; then
@@ -275,7 +297,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|histref) dict=fuzz/text.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|histref) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

@@ -342,6 +342,12 @@ int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
                        bool (*want)(const char *name, size_t len),
                        int (*found)(char *path, void *arg), void *arg);
 
+/* srctree.c --------------------------------------------------------------- */
+
+/* Parse Makefile text and evaluate its obj-y/obj-m/lib-y lists (fuzzers):
+ * the number of objects named, or a negative errno. */
+int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config);
+
 /* rules.c ----------------------------------------------------------------- */
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */

@@ -34,6 +34,8 @@ struct tree_file {
 	int err;
 	signed char built;     /* -1 not decided, 0 no, 1 built in, 2 module */
 	bool makefile;         /* a Makefile or Kbuild */
+	char **c_includes;     /* #include "x.c" or "x.h": built with this file */
+	size_t n_c_includes;
 	bool mentions_ns;      /* ... that mentions DEFAULT_SYMBOL_NAMESPACE */
 	const char *owner;     /* "vmlinux" or the module path, when built */
 };
@@ -62,6 +64,7 @@ struct tree {
 	struct kx_arena arena; /* owners, namespaces */
 	const char *srcarch;
 	int depth;
+	bool no_includes;      /* fuzzing: Makefile text only, no other files */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -142,6 +145,8 @@ static int build_index(struct tree *t)
 
 static struct tree_file *find_file(struct tree *t, const char *rel)
 {
+	if (!t->index_cap)
+		return NULL;
 	size_t h = kx_hash(rel) & (t->index_cap - 1);
 	while (t->index[h] != SIZE_MAX) {
 		struct tree_file *f = file_at(t, t->index[h]);
@@ -151,6 +156,8 @@ static struct tree_file *find_file(struct tree *t, const char *rel)
 	}
 	return NULL;
 }
+
+static void normalise(char *p);
 
 /* ---------------------------------------------------------------------- */
 /* Makefiles                                                              */
@@ -440,7 +447,8 @@ static int mk_cond(struct mk *m, const char *kw, char *rest)
  * whose variable name contains $(CONFIG_X) are stored under the expanded
  * name ("obj-y", "obj-m", "obj-", "foo-y"...).
  */
-static int mk_parse(struct mk *m, const char *path);
+static int mk_parse_text(struct mk *m, char *data);
+
 static int mk_parse(struct mk *m, const char *path)
 {
 	char *data;
@@ -452,6 +460,12 @@ static int mk_parse(struct mk *m, const char *path)
 		free(data);
 		return -EINVAL;
 	}
+	return mk_parse_text(m, data);
+}
+
+/* The Makefile text in data (malloc'd, NUL-terminated; freed here). */
+static int mk_parse_text(struct mk *m, char *data)
+{
 	/* join continuation lines in place */
 	char *w = data;
 	for (char *r = data; *r; r++) {
@@ -522,7 +536,8 @@ static int mk_parse(struct mk *m, const char *path)
 		}
 		if (!on)
 			continue;
-		if ((strcmp(kw, "include") == 0 || strcmp(kw, "-include") == 0) && m->includes < 8) {
+		if ((strcmp(kw, "include") == 0 || strcmp(kw, "-include") == 0) && m->includes < 8 &&
+		    !m->t->no_includes) {
 			/* virt/kvm/Makefile.kvm from arch/x86/kvm/Makefile */
 			char *inc = expand(m, trim(l + kl), NULL, 0);
 			if (inc && !strchr(inc, ' ') && kx_is_file(inc)) {
@@ -917,7 +932,10 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 		if (n == *cap) {
 			if (*cap > limit)
 				break;
+			/* past the limit by one byte at most: enough to say "too big" */
 			size_t nc = *cap ? *cap * 2 : 1 << 20;
+			if (nc > limit + 1)
+				nc = limit + 1;
 			char *nb = realloc(*buf, nc);
 			if (!nb) {
 				close(fd);
@@ -937,6 +955,9 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
 		if (got == 0)
 			break;
 		n += (size_t)got;
+		/* a short read of a regular file is its end: no second pread for EOF */
+		if (n < *cap)
+			break;
 	}
 	close(fd);
 	return (ssize_t)n;
@@ -950,6 +971,43 @@ static ssize_t read_whole(const char *path, char **buf, size_t *cap, size_t limi
  */
 static const char default_ns_mark[] = "\x01";
 
+/*
+ * #include "name.c" (kernel/sched/build_utility.c includes wait.c, ...) or
+ * "name.h" (kernel/rcu/tree.c includes tree_plugin.h): such a file is
+ * compiled as part of the including one.  Names are kept relative to the
+ * tree.
+ */
+static void find_c_includes(struct tree_file *f, const char *b, size_t n)
+{
+	const char *end = b + n;
+	for (const char *p = b; (p = memmem(p, (size_t)(end - p), "include \"", 9)); p += 9) {
+		const char *q = p + 9, *e = q;
+		while (e < end && *e != '"' && *e != '\n')
+			e++;
+		if (e >= end || *e != '"' || e - q < 3 || e[-2] != '.' || (e[-1] != 'c' && e[-1] != 'h'))
+			continue;
+		/* only as a directive: '#' and blanks before it on the line */
+		const char *h = p;
+		while (h > b && (h[-1] == ' ' || h[-1] == '\t'))
+			h--;
+		if (h == b || h[-1] != '#')
+			continue;
+		const char *slash = strrchr(f->rel, '/');
+		int dl = slash ? (int)(slash - f->rel + 1) : 0;
+		char *rel;
+		if (asprintf(&rel, "%.*s%.*s", dl, f->rel, (int)(e - q), q) < 0)
+			return;
+		char **v = realloc(f->c_includes, (f->n_c_includes + 1) * sizeof(*v));
+		if (!v) {
+			free(rel);
+			return;
+		}
+		normalise(rel);
+		f->c_includes = v;
+		f->c_includes[f->n_c_includes++] = rel;
+	}
+}
+
 static void scan_one(struct tree_file *f, char **buf, size_t *cap)
 {
 	ssize_t n = read_whole(f->path, buf, cap, TREE_FILE_LIMIT);
@@ -962,6 +1020,7 @@ static void scan_one(struct tree_file *f, char **buf, size_t *cap)
 		f->mentions_ns = memmem(*buf, (size_t)n, "DEFAULT_SYMBOL_NAMESPACE", 24) != NULL;
 		return;
 	}
+	find_c_includes(f, *buf, (size_t)n);
 	char msg[256];
 	struct collect c = { f, 0 };
 	int r = kexport_src_scan(f->rel, *buf, (size_t)n, default_ns_mark, collect_one, &c, msg);
@@ -1041,8 +1100,24 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 		r = build_index(&t);
 	if (r == 0)
 		r = apply_ns(&t);
-	if (r == 0 && config)
+	if (r == 0 && config) {
 		r = build_config(&t);
+		/* what built files #include "..." is built with them, as they are */
+		for (bool changed = true; changed && r == 0;) {
+			changed = false;
+			for (size_t i = 0; i < t.n_files; i++) {
+				struct tree_file *f = t.files[i];
+				for (size_t j = 0; f->built > 0 && j < f->n_c_includes; j++) {
+					struct tree_file *inc = find_file(&t, f->c_includes[j]);
+					if (inc && inc->built <= 0) {
+						inc->built = f->built;
+						inc->owner = f->owner;
+						changed = true;
+					}
+				}
+			}
+		}
+	}
 	bool stop = false;
 	for (size_t i = 0; i < t.n_files; i++) {
 		struct tree_file *f = file_at(&t, i);
@@ -1079,6 +1154,9 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 		kx_arena_free(&f->arena);
 		free(f->msg);
 		free(f->path);
+		for (size_t j = 0; j < f->n_c_includes; j++)
+			free(f->c_includes[j]);
+		free(f->c_includes);
 		free(f);
 	}
 	free(t.files);
@@ -1086,4 +1164,36 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 	kx_arena_free(&t.arena);
 	free(d);
 	return r;
+}
+
+int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config)
+{
+	struct tree t = { .dir = "/nonexistent", .k = config, .no_includes = true };
+	struct mk m = { .t = &t, .dir = "" };
+	char *text = strndup(data, size);
+	if (!text)
+		return -ENOMEM;
+	int r = mk_parse_text(&m, text);
+	int n = 0;
+	static const char *const lists[] = { "obj-y", "obj-m", "lib-y" };
+	for (size_t i = 0; r == 0 && i < KX_ARRAY_SIZE(lists); i++) {
+		struct var *v = mk_var(&m, lists[i]);
+		if (!v)
+			continue;
+		char *e = expand(&m, v->value, NULL, 0);
+		if (!e) {
+			r = -ENOMEM;
+			break;
+		}
+		char *save = NULL;
+		for (char *tok = strtok_r(e, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+			build_obj(&t, &m, tok, i == 1 ? 2 : 1, "vmlinux", 0);
+			n++;
+		}
+		free(e);
+		(void)var_ns(&t, &m, "ccflags-y");
+	}
+	mk_free(&m);
+	kx_arena_free(&t.arena);
+	return r < 0 ? r : n;
 }

@@ -112,6 +112,8 @@ static void print_plain(const struct kexport_table *t, const struct filter *f,
 	}
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		printf("# conflict: %s: %s differs: %s (%s) vs %s (%s)\n", c->kept->name, c->what,
 		       c->kept->owner, c->kept->source, c->other->owner, c->other->source);
 	}
@@ -129,6 +131,8 @@ static void print_symvers(const struct kexport_table *t, const struct filter *f)
 	}
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		fprintf(stderr, "kexport: warning: %s: %s differs between %s and %s\n", c->kept->name,
 		        c->what, c->kept->source, c->other->source);
 	}
@@ -182,6 +186,8 @@ static void print_json(const struct kexport_table *t, const struct filter *f,
 	json_arr_start(kx_json);
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		json_obj_start(kx_json);
 		json_kstr(kx_json, "what", c->what);
 		json_key(kx_json, "kept");
