@@ -643,73 +643,6 @@ static int read_path(git_repository *repo, git_tree *tree, const char *path, cha
 	return 0;
 }
 
-/*
- * DEFAULT_SYMBOL_NAMESPACE from a Makefile's `ccflags-y` (or ccflags-$(...))
- * line: -DDEFAULT_SYMBOL_NAMESPACE=NS, or ='"NS"' from 6.13 on (kernel-rules
- * §3.2).  The last assignment wins, as in make.  Per-object CFLAGS_x.o lines
- * are not applied (they name one file; none in 6.1 sets a namespace).
- * Returns the length written to ns, 0 when none.
- */
-static size_t makefile_dns(const char *buf, size_t len, char *ns, size_t size)
-{
-	static const char key[] = "-DDEFAULT_SYMBOL_NAMESPACE=";
-	size_t out = 0;
-	const char *end = buf + len, *line = buf;
-	while (line < end) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *le = nl ? nl : end;
-		const char *p = line;
-		while (p < le && (*p == ' ' || *p == '\t'))
-			p++;
-		const char *k;
-		if (p < le && *p != '#' && (size_t)(le - p) > 7 && strncmp(p, "ccflags", 7) == 0 &&
-		    (k = memmem(p, (size_t)(le - p), key, sizeof(key) - 1))) {
-			k += sizeof(key) - 1;
-			while (k < le && (*k == '\'' || *k == '"'))
-				k++;
-			size_t n = 0;
-			while (k + n < le && (isalnum((unsigned char)k[n]) || k[n] == '_' || k[n] == ':' ||
-			                      k[n] == '-' || k[n] == '.' || k[n] == ',' || k[n] == '*'))
-				n++;
-			if (n && n < size) {
-				memcpy(ns, k, n);
-				ns[n] = '\0';
-				out = n;
-			}
-		}
-		line = le + 1;
-	}
-	return out;
-}
-
-/* The namespace a directory's Kbuild (else Makefile) gives file `base`. */
-static const char *dir_dns(struct kexport_history *h, git_tree *tree, struct smap *cache,
-                           const char *dir)
-{
-	const char *cached = smap_get(cache, dir);
-	if (cached)
-		return cached;
-	char mk[4096], *buf = NULL;
-	size_t len = 0;
-	const char *ns = "";
-	static const char *const names[] = { "Kbuild", "Makefile" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(mk, sizeof(mk), "%s%s%s", dir, *dir ? "/" : "", names[i]);
-		if (read_path(h->repo, tree, mk, &buf, &len, NULL) == 0)
-			break;
-	}
-	if (buf) {
-		char ns_buf[256];
-		if (makefile_dns(buf, len, ns_buf, sizeof(ns_buf)) > 0)
-			ns = intern(h, ns_buf);
-		free(buf);
-	}
-	const char *key = intern(h, dir);
-	if (ns && key)
-		smap_put(cache, key, (void *)ns);
-	return ns ? ns : "";
-}
-
 static void dir_of(const char *path, char *dir, size_t size)
 {
 	const char *s = strrchr(path, '/');
@@ -718,6 +651,48 @@ static void dir_of(const char *path, char *dir, size_t size)
 		n = size - 1;
 	memcpy(dir, path, n);
 	dir[n] = '\0';
+}
+
+/*
+ * The namespace the Kbuild (else Makefile) of a source file's directory
+ * gives it, through the source-tree reader's Makefile parser
+ * (kx_src_makefile_ns: CFLAGS_<obj>.o, ccflags-y, asflags-y; an ancestor's
+ * subdir-ccflags-y is not followed).  `cache` maps a directory to its
+ * Makefile text when that mentions DEFAULT_SYMBOL_NAMESPACE, else to "":
+ * most directories cost one blob read per tag walk and no parse.
+ */
+static const char *file_dns(struct kexport_history *h, git_tree *tree, struct smap *cache,
+                            const char *path)
+{
+	char dir[4096];
+	dir_of(path, dir, sizeof(dir));
+	const char *text = smap_get(cache, dir);
+	if (!text) {
+		char mk[4096 + 16], *buf = NULL;
+		size_t len = 0;
+		static const char *const names[] = { "Kbuild", "Makefile" };
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(mk, sizeof(mk), "%s%s%s", dir, *dir ? "/" : "", names[i]);
+			if (read_path(h->repo, tree, mk, &buf, &len, NULL) == 0)
+				break;
+		}
+		text = "";
+		if (buf && memmem(buf, len, "DEFAULT_SYMBOL_NAMESPACE", 24) && !memchr(buf, '\0', len))
+			text = kx_arena_strndup(&h->strs, buf, len);
+		free(buf);
+		const char *key = intern(h, dir);
+		if (!text || !key)
+			return "";
+		smap_put(cache, key, (void *)text);
+	}
+	if (!*text)
+		return "";
+	const char *base = strrchr(path, '/');
+	char ns[256];
+	if (kx_src_makefile_ns(text, strlen(text), base ? base + 1 : path, ns, sizeof(ns)) <= 0)
+		return "";
+	const char *r = intern(h, ns);
+	return r ? r : "";
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1441,13 +1416,11 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 			continue;
 		if (d->new_file.mode != GIT_FILEMODE_BLOB && d->new_file.mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 			continue;
-		char dir[4096];
-		dir_of(d->new_file.path, dir, sizeof(dir));
 		struct job *j = walk_job(&w);
 		if (!j)
 			goto nomem;
 		j->path = intern(h, d->new_file.path);
-		j->dns = dir_dns(h, new_tree, &w.dns, dir);
+		j->dns = file_dns(h, new_tree, &w.dns, d->new_file.path);
 		git_oid_cpy(&j->oid, &d->new_file.id);
 		if (!j->path)
 			goto nomem;
@@ -1463,7 +1436,7 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 				dir_of(f->path, dir, sizeof(dir));
 				if (!smap_get(&w.dirs, dir))
 					continue;
-				const char *dns = dir_dns(h, new_tree, &w.dns, dir);
+				const char *dns = file_dns(h, new_tree, &w.dns, f->path);
 				if (dns == f->dns)
 					continue;
 				bool changed = false;
@@ -1708,9 +1681,7 @@ static int bisect_probe(struct bisect *b, const git_oid *commit)
 		j.path = b->paths[i];
 		git_oid_cpy(&j.oid, git_tree_entry_id(e));
 		git_tree_entry_free(e);
-		char dir[4096];
-		dir_of(j.path, dir, sizeof(dir));
-		j.dns = dir_dns(b->h, tree, &dns, dir);
+		j.dns = file_dns(b->h, tree, &dns, j.path);
 		bool found;
 		if (scan_lookup(b->h, b->s, &j, &found) < 0)
 			r = -1;
