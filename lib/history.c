@@ -1452,7 +1452,8 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 				git_oid_cpy(&j->oid, &f->oid);
 			}
 	}
-	qsort(w.jobs, w.n, sizeof(*w.jobs), job_cmp);
+	if (w.n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(w.jobs, w.n, sizeof(*w.jobs), job_cmp);
 	if (run_jobs(h, s, w.jobs, w.n, st) < 0) {
 		r = db_fail(h, errmsg, "storing scans");
 		goto out;
