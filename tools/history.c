@@ -115,6 +115,14 @@ static void event_plain(const struct kexport_history_event *ev, bool with_name)
 	putchar('\n');
 }
 
+static void print_event(const struct kexport_history_event *ev, bool with_name)
+{
+	if (kx_json)
+		event_json(ev);
+	else
+		event_plain(ev, with_name);
+}
+
 /* Timelines: a new symbol starts when the name changes (globs give many). */
 struct timeline {
 	char *cur;
@@ -142,10 +150,7 @@ static int print_timeline_event(const struct kexport_history_event *ev, void *ar
 			printf("%s\n", ev->name);
 	}
 	t->n_events++;
-	if (kx_json)
-		event_json(ev);
-	else
-		event_plain(ev, false);
+	print_event(ev, false);
 	return 0;
 }
 
@@ -153,10 +158,7 @@ static int print_flip(const struct kexport_history_event *ev, void *arg)
 {
 	size_t *n = arg;
 	(*n)++;
-	if (kx_json)
-		event_json(ev);
-	else
-		event_plain(ev, true);
+	print_event(ev, true);
 	return 0;
 }
 
@@ -172,10 +174,7 @@ static int print_change(const struct kexport_history_event *ev, void *arg)
 	if (!(ev->changes & p->bit))
 		return 0;
 	p->n++;
-	if (kx_json)
-		event_json(ev);
-	else
-		event_plain(ev, true);
+	print_event(ev, true);
 	return 0;
 }
 
