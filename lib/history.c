@@ -35,8 +35,14 @@
  *     their directories' Makefiles) at that commit are read, through the same
  *     scan cache.  A symbol that changed and changed back between two tags
  *     is found at one of its transitions, not necessarily the first.
+ * (5) Inflating blobs is most of the cost of a tag.  When the repository has
+ *     a worktree, a blob that an index entry names is read from that file
+ *     instead, as git itself trusts it: only when the file's size, mtime
+ *     and inode still match the entry and the entry is not racy (mtime
+ *     older than the index file).  Anything else comes from the odb.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <git2.h>
 #include <sqlite3.h>
@@ -197,6 +203,12 @@ struct kexport_history {
 	pthread_mutex_t pool_lock;
 	git_repository *pool[64];
 	size_t n_pool;
+
+	/* Worktree files whose index entry vouches for their blob (note 5). */
+	struct wt_entry *wt;
+	size_t wt_cap;           /* power of two; 0: none */
+	bool wt_loaded;
+	const char *workdir;
 };
 
 static const char *intern(struct kexport_history *h, const char *s)
@@ -467,6 +479,7 @@ KX_EXPORT void kexport_history_free(struct kexport_history *h)
 		sqlite3_close_v2(h->db);
 	git_repository_free(h->repo);
 	pthread_mutex_destroy(&h->pool_lock);
+	free(h->wt);
 	free(h->repo_path);
 	free(h->db_path);
 	free(h);
@@ -706,6 +719,7 @@ struct job {
 	size_t n;
 	bool parse;            /* not in the index: read and scan it */
 	bool dup;              /* same (oid, dns) as an earlier job: share its result */
+	bool from_worktree;    /* read from the worktree file, not the odb */
 	size_t first;          /* for dup: the earlier job */
 	char err[256];
 	struct kx_arena arena; /* the parsed strings (before interning) */
@@ -733,6 +747,105 @@ static void pool_put(struct kexport_history *h, git_repository *r)
 	else
 		git_repository_free(r);
 	pthread_mutex_unlock(&h->pool_lock);
+}
+
+static int collect(const struct kexport_src_export *e, void *arg);
+
+struct wt_entry {
+	git_oid oid;
+	const char *path;        /* below the workdir; NULL: empty slot */
+	uint64_t size;
+	int32_t mtime_s;
+	uint32_t mtime_ns, ino;
+};
+
+static size_t wt_slot(const struct kexport_history *h, const git_oid *oid)
+{
+	uint64_t x;
+	memcpy(&x, oid->id, sizeof(x));
+	size_t i = (size_t)x & (h->wt_cap - 1);
+	while (h->wt[i].path && !git_oid_equal(&h->wt[i].oid, oid))
+		i = (i + 1) & (h->wt_cap - 1);
+	return i;
+}
+
+/* The index's stage-0 entries that are not racy, by blob id. */
+static void wt_load(struct kexport_history *h)
+{
+	h->wt_loaded = true;
+	const char *wd = git_repository_workdir(h->repo);
+	git_index *idx;
+	if (!wd || git_repository_index(&idx, h->repo) < 0)
+		return;
+	char ipath[4096];
+	struct stat ist;
+	snprintf(ipath, sizeof(ipath), "%sindex", git_repository_path(h->repo));
+	size_t n = git_index_entrycount(idx);
+	size_t cap = 1024;
+	while (cap < n * 2)
+		cap *= 2;
+	if (stat(ipath, &ist) < 0 || !n || !(h->wt = calloc(cap, sizeof(*h->wt)))) {
+		git_index_free(idx);
+		return;
+	}
+	h->wt_cap = cap;
+	h->workdir = intern(h, wd);
+	for (size_t i = 0; i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(idx, i);
+		if (!e || GIT_INDEX_ENTRY_STAGE(e) != 0 || (e->mode & 0170000) != 0100000 ||
+		    e->mtime.seconds >= ist.st_mtim.tv_sec)
+			continue;
+		size_t k = wt_slot(h, &e->id);
+		if (h->wt[k].path)
+			continue;
+		const char *p = intern(h, e->path);
+		if (!p)
+			break;
+		h->wt[k] = (struct wt_entry){ e->id, p, e->file_size, e->mtime.seconds,
+		                              e->mtime.nanoseconds, e->ino };
+	}
+	git_index_free(idx);
+}
+
+/* Scan a blob from its worktree file; false when the index cannot vouch. */
+static bool scan_worktree(struct kexport_history *h, struct job *j)
+{
+	if (!h->wt_cap)
+		return false;
+	const struct wt_entry *e = &h->wt[wt_slot(h, &j->oid)];
+	if (!e->path)
+		return false;
+	char path[8192];
+	snprintf(path, sizeof(path), "%s%s", h->workdir, e->path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == e->size &&
+	          st.st_mtim.tv_sec == e->mtime_s && (!e->mtime_ns || (uint32_t)st.st_mtim.tv_nsec == e->mtime_ns) &&
+	          (!e->ino || (uint32_t)st.st_ino == e->ino);
+	char *buf = ok ? malloc(e->size ? e->size : 1) : NULL;
+	size_t got = 0;
+	while (buf && got < e->size) {
+		ssize_t r = pread(fd, buf + got, e->size - got, (off_t)got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!buf || got != e->size) {
+		free(buf);
+		return false;
+	}
+	kx_vec_init(&j->v, sizeof(struct fexp));
+	int n = kexport_src_scan(j->path, buf, e->size, *j->dns ? j->dns : NULL, collect, j, j->err);
+	free(buf);
+	if (n < 0 && !j->err[0])
+		snprintf(j->err, sizeof(j->err), "scan failed");
+	if (n < 0)
+		j->v.n = 0;
+	j->from_worktree = true;
+	return true;
 }
 
 static int collect(const struct kexport_src_export *e, void *arg)
@@ -778,8 +891,10 @@ struct scan_run {
 static void scan_one(size_t i, void *arg)
 {
 	struct scan_run *run = arg;
-	git_repository *repo = pool_get(run->h);
 	struct job *j = &run->jobs[run->todo[i]];
+	if (scan_worktree(run->h, j))
+		return;
+	git_repository *repo = pool_get(run->h);
 	if (!repo) {
 		snprintf(j->err, sizeof(j->err), "cannot open the repository again");
 		return;
@@ -953,6 +1068,7 @@ static int run_jobs(struct kexport_history *h, struct stmts *s, struct job *jobs
 	for (size_t k = 0; k < n_todo && r == 0; k++) {
 		struct job *j = &jobs[todo[k]];
 		st->blobs_parsed++;
+		st->blobs_from_worktree += j->from_worktree;
 		st->exports += j->v.n;
 		if (j->err[0] && j->v.n == 0)
 			kx_diag(h->ctx, j->path, -EINVAL, j->err);
@@ -1518,6 +1634,8 @@ KX_EXPORT int kexport_history_index(struct kexport_history *h,
 	while (keep < h->n_tags && keep < n && strcmp(h->tags[keep].name, tags[keep].name) == 0 &&
 	       git_oid_equal(&h->tags[keep].tree, &tags[keep].tree))
 		keep++;
+	if (!h->wt_loaded)
+		wt_load(h);
 	struct stmts s;
 	if (stmts_prep(h, &s) < 0) {
 		r = db_fail(h, errmsg, "preparing statements");

@@ -668,6 +668,8 @@ struct kexport_history_stats {
 	unsigned long files_changed; /* source files changed between walked tags */
 	unsigned long blobs_parsed;  /* blobs scanned in this run */
 	unsigned long blobs_cached;  /* blobs whose scan was already in the index */
+	unsigned long blobs_from_worktree; /* of blobs_parsed: read from a worktree file
+	                                      the git index vouches for, not inflated */
 	unsigned long exports;       /* exports found in the blobs parsed */
 	unsigned long events;        /* changes recorded */
 	bool rebuilt;             /* the tag list changed: events and sites were rebuilt */

@@ -220,6 +220,7 @@ static void stats_json(const struct kexport_history_stats *st, double secs)
 	json_kuint(kx_json, "files_changed", st->files_changed);
 	json_kuint(kx_json, "blobs_parsed", st->blobs_parsed);
 	json_kuint(kx_json, "blobs_cached", st->blobs_cached);
+	json_kuint(kx_json, "blobs_from_worktree", st->blobs_from_worktree);
 	json_kuint(kx_json, "exports_parsed", st->exports);
 	json_kuint(kx_json, "events", st->events);
 	json_kbool(kx_json, "rebuilt", st->rebuilt);
