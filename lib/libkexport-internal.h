@@ -317,6 +317,28 @@ void kx_team_init(struct kx_team *team, void (*fn)(void *arg), void *arg);
 void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team);
 void kx_team_finish(struct kx_team *team);
 
+/*
+ * Work found by a walk on the calling thread and done by a team of the
+ * context's threads as it is found: kx_stream_init(), kx_stream_push() each
+ * item (the team starts with the second), workers loop on kx_stream_pop()
+ * until it returns NULL, kx_stream_finish() (the caller joins the work;
+ * stop: items not yet taken are left) and then items[0..n) are the caller's.
+ */
+struct kx_stream {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void **items;
+	size_t n, cap, next;
+	bool done;
+	const struct kexport_ctx *ctx;
+	struct kx_team team;
+};
+void kx_stream_init(struct kx_stream *st, const struct kexport_ctx *ctx,
+                    void (*work)(void *arg), void *arg);
+int kx_stream_push(struct kx_stream *st, void *item);
+void *kx_stream_pop(struct kx_stream *st);
+void kx_stream_finish(struct kx_stream *st, bool stop);
+
 /* walk.c ------------------------------------------------------------------ */
 
 /*

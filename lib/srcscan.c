@@ -1152,8 +1152,8 @@ KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
 	char msg[KEXPORT_ERRMSG_MAX];
 	if (len > SRC_MAX_SIZE) {
 		if (errmsg)
-			snprintf(errmsg, 256, "too big for a source file (%zu bytes, limit %zu)", len,
-			         SRC_MAX_SIZE);
+			snprintf(errmsg, 256, "too big for a source file (more than %zu MiB)",
+			         SRC_MAX_SIZE >> 20);
 		return -1;
 	}
 	int pf = prefilter(buf, len);

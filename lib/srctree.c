@@ -51,13 +51,9 @@ struct tree {
 	const char *dir;
 	size_t dir_len;
 	const struct kexport_kernel *k; /* NULL: no configuration */
-	/* the walk appends, the workers take from `next` on */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct tree_file **files;
-	size_t n_files, cap_files, next;
-	bool done;
-	struct kx_team team;
+	struct kx_stream q;    /* struct tree_file, as the walk finds them */
+	void **files;          /* then q's items, sorted */
+	size_t n_files;
 	/* name index of files (rel), open addressing */
 	size_t *index;
 	size_t index_cap;
@@ -92,30 +88,18 @@ static int add_file(char *path, void *arg)
 	base = base ? base + 1 : f->rel;
 	f->makefile = strcmp(base, "Makefile") == 0 || strcmp(base, "Kbuild") == 0;
 	kx_vec_init(&f->exps, sizeof(struct tree_exp));
-	pthread_mutex_lock(&t->mu);
-	if (t->n_files == t->cap_files) {
-		size_t cap = t->cap_files ? t->cap_files * 2 : 4096;
-		struct tree_file **nf = realloc(t->files, cap * sizeof(*nf));
-		if (!nf) {
-			pthread_mutex_unlock(&t->mu);
-			free(path);
-			free(f);
-			return -ENOMEM;
-		}
-		t->files = nf;
-		t->cap_files = cap;
+	if (kx_stream_push(&t->q, f) < 0) {
+		free(path);
+		free(f);
+		return -ENOMEM;
 	}
-	t->files[t->n_files++] = f;
-	pthread_cond_signal(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-	if (t->n_files == 2)
-		kx_team_start(t->ctx, &t->team);
 	return 0;
 }
 
 static int cmp_file(const void *a, const void *b)
 {
-	return strcmp((*(struct tree_file *const *)a)->rel, (*(struct tree_file *const *)b)->rel);
+	const struct tree_file *x = *(void *const *)a, *y = *(void *const *)b;
+	return strcmp(x->rel, y->rel);
 }
 
 static struct tree_file *file_at(struct tree *t, size_t i)
@@ -1038,18 +1022,9 @@ static void scan_worker(void *arg)
 	struct tree *t = arg;
 	char *buf = NULL;
 	size_t cap = 0;
-	for (;;) {
-		pthread_mutex_lock(&t->mu);
-		while (t->next >= t->n_files && !t->done)
-			pthread_cond_wait(&t->cv, &t->mu);
-		if (t->next >= t->n_files) {
-			pthread_mutex_unlock(&t->mu);
-			break;
-		}
-		struct tree_file *f = t->files[t->next++];
-		pthread_mutex_unlock(&t->mu);
+	struct tree_file *f;
+	while ((f = kx_stream_pop(&t->q)))
 		scan_one(f, &buf, &cap);
-	}
 	free(buf);
 }
 
@@ -1081,19 +1056,11 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 		return -ENOMEM;
 	t.dir = d;
 	/* the walk hands each file to the other threads as soon as it is found */
-	pthread_mutex_init(&t.mu, NULL);
-	pthread_cond_init(&t.cv, NULL);
-	kx_team_init(&t.team, scan_worker, &t);
+	kx_stream_init(&t.q, ctx, scan_worker, &t);
 	int r = kx_walk_files_each(ctx, d, want_source, add_file, &t);
-	pthread_mutex_lock(&t.mu);
-	t.done = true;
-	if (r < 0)
-		t.next = t.n_files;
-	pthread_cond_broadcast(&t.cv);
-	pthread_mutex_unlock(&t.mu);
-	kx_team_finish(&t.team);
-	pthread_cond_destroy(&t.cv);
-	pthread_mutex_destroy(&t.mu);
+	kx_stream_finish(&t.q, r < 0);
+	t.files = t.q.items;
+	t.n_files = t.q.n;
 	if (r == 0 && t.n_files > 1)
 		qsort(t.files, t.n_files, sizeof(*t.files), cmp_file);
 	if (r == 0)
