@@ -211,4 +211,4 @@ obj=$(git -C "$small" rev-parse v1.0^{tree})
 f="$small/.git/objects/${obj:0:2}/${obj:2}"
 chmod u+w "$f" && printf 'garbage' >"$f"
 expect_bad "corrupt repository" "$small" --db "$tmp/z.sqlite"
-echo "ok: kexport history on $KEXPORT_SOURCE_PKG $KEXPORT_SOURCE_VERSION + $(echo "$tags" | wc -w) scripted tags"
+echo "ok: kexport history on $KEXPORT_SOURCE_PKG $KEXPORT_SOURCE_VERSION as v6.1 + $(( $(echo "$tags" | wc -w) - 1 )) scripted tags"
