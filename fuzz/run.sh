@@ -31,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -233,6 +233,12 @@ printf '\000# plain\nfoo\nQUX\n\n' >"$tmp/t"
 seed kabilist plainlist "$tmp/t"
 printf '\001drivers/scsi/* PASS\nNS_A FAIL # ns\nba?_* PASS\nvmlinux FAIL\n*\tFAIL\n' >"$tmp/t"
 seed kabilist rules "$tmp/t"
+# Tag names and ranges (histref): the line breaks split the three names.
+for t in 'v6.1..v6.10\nv6.9\nv6.10-rc1' 'v2.6.39..\nv3.0\nv2.6.12-rc2' '..v6.1.190\nv6.1.2\nnot-a-version' \
+	 'A...B\nv99999999999999999999\nv1.0.0.0.0.0.0.0.0.1' 'v6.1..v6.2..v6.3\nV6\nv6.-rc'; do
+	printf "$t" >"$tmp/t"
+	seed histref "$(printf '%s' "$t" | cksum | cut -d' ' -f1)" "$tmp/t"
+done
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
 
@@ -332,7 +338,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|kabilist) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist|histref) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

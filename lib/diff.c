@@ -19,7 +19,7 @@ struct kexport_diff {
 static const char *const change_names[KEXPORT_CHANGE_CLASSES] = {
 	"added", "removed", "kind_tightened", "kind_loosened", "kind_changed",
 	"ns_added", "ns_removed", "ns_changed", "crc_changed", "owner_moved",
-	"module_added", "module_removed",
+	"module_added", "module_removed", "moved",
 };
 
 KX_EXPORT const char *kexport_change_name(unsigned change)

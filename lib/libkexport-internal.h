@@ -382,6 +382,8 @@ int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
 /* Parse Makefile text and evaluate its obj-y/obj-m/lib-y lists (fuzzers):
  * the number of objects named, or a negative errno. */
 int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config);
+/* The DEFAULT_SYMBOL_NAMESPACE a Makefile's text gives file `base` of its directory. */
+int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns, size_t ns_size);
 
 /* rules.c ----------------------------------------------------------------- */
 

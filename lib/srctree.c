@@ -1165,3 +1165,39 @@ int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_ker
 	kx_arena_free(&t.arena);
 	return r < 0 ? r : n;
 }
+
+/*
+ * For kexport history, which reads Makefiles from git blobs: the namespace
+ * the Makefile text gives its directory's file `base` (CFLAGS_<obj>.o, else
+ * ccflags-y, else asflags-y, as apply_ns() decides), without a
+ * configuration.  Returns the length written to ns, 0 when none, or -ENOMEM.
+ */
+int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns, size_t ns_size)
+{
+	struct tree t = { .dir = "/nonexistent", .no_includes = true };
+	struct mk m = { .t = &t, .dir = "" };
+	char *text = strndup(data, size);
+	if (!text)
+		return -ENOMEM;
+	int r = mk_parse_text(&m, text);
+	const char *found = NULL;
+	if (r == 0) {
+		const char *dot = strrchr(base, '.');
+		char key[300];
+		snprintf(key, sizeof(key), "CFLAGS_%.*s.o", (int)(dot ? (size_t)(dot - base) : strlen(base)),
+		         base);
+		found = var_ns(&t, &m, key);
+		if (!found)
+			found = var_ns(&t, &m, "ccflags-y");
+		if (!found)
+			found = var_ns(&t, &m, "asflags-y");
+	}
+	size_t n = found ? strlen(found) : 0;
+	if (n && n < ns_size)
+		memcpy(ns, found, n + 1);
+	else
+		n = 0;
+	mk_free(&m);
+	kx_arena_free(&t.arena);
+	return r < 0 ? r : (int)n;
+}

@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh test    also what the tests, fuzzers and benches use
 set -euo pipefail
 build=(gcc meson ninja-build pkg-config zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libssl-dev
-       xz-utils zstd ca-certificates)
+       xz-utils zstd ca-certificates
+       libgit2-dev libsqlite3-dev)
 test=(clang libclang-rt-14-dev libcmocka-dev kmod python3 binutils gzip time
       qemu-system-x86 busybox-static cpio)
 test+=(ripgrep) # bench/srcscan-vs-ripgrep.sh: the peer of kexport exports SOURCE-TREE

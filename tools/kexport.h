@@ -37,6 +37,7 @@ extern const struct kexport_cmd kexport_cmd_show;
 extern const struct kexport_cmd kexport_cmd_check;
 extern const struct kexport_cmd kexport_cmd_audit;
 extern const struct kexport_cmd kexport_cmd_diff;
+extern const struct kexport_cmd kexport_cmd_history;
 
 /* Global options (may also be given after the subcommand). */
 struct kx_global {
