@@ -18,13 +18,10 @@
 # average (a loaded machine inflates all of them).  Exits 0 whenever every tool ran.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=../tests/kernels.conf
-. "$here/tests/kernels.conf"
-runs=${RUNS:-9}
-case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 2 ;; esac
-die() { echo "diff-symvers: $*" >&2; exit 1; }
-command -v python3 >/dev/null || die "python3 not found"
+RUNS=${RUNS:-9}
+name=diff-symvers
+. "$(dirname "$0")/lib.sh"
+need python3
 
 kexport=${KEXPORT:-$here/build/kexport}
 [ -x "$kexport" ] || die "no kexport binary at $kexport (build it: meson setup build && ninja -C build)"
@@ -35,8 +32,6 @@ sv() {
 }
 old=$(sv "$KEXPORT_ABI_OLD")
 new=$(sv "$KEXPORT_ABI")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 cat > "$tmp/peer.py" <<'PY'
 import sys

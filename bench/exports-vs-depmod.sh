@@ -22,18 +22,7 @@ name=exports-vs-depmod
 . "$(dirname "$0")/lib.sh"
 need depmod /usr/bin/time
 
-# --- kexport ---------------------------------------------------------------
-if [ -n "${KEXPORT:-}" ]; then
-	kexport=$KEXPORT
-else
-	kexport=$here/build/kexport
-	# Only build when missing: another ninja may be running in build/.
-	if [ ! -x "$kexport" ]; then
-		[ -f "$here/build/build.ninja" ] || meson setup "$here/build" "$here" >&2
-		ninja -C "$here/build" >&2
-	fi
-fi
-[ -x "$kexport" ] || die "no kexport binary at $kexport"
+kexport_bin
 
 # --- input -----------------------------------------------------------------
 kernel_tree

@@ -6,6 +6,7 @@
 #   runs        $RUNS (default 5), checked
 #   die MSG     "NAME: MSG" on stderr, exit 1
 #   need CMD... die unless each command exists
+#   kexport_bin sets kexport: $KEXPORT, else ./build/kexport (built if missing)
 #   kernel_tree sets cache, arch, pkgroot, release (e.g. 6.1.0-54-amd64),
 #               moddir, symvers, n_ko for $KEXPORT_ABI (or ABI given)
 #   depmod_root sets root: $tmp/root/lib/modules/$release as symlinks
@@ -29,6 +30,21 @@ need() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# kexport_bin: sets kexport to $KEXPORT, else ./build/kexport, built only when
+# missing (another ninja may be running in build/).
+kexport_bin() {
+	if [ -n "${KEXPORT:-}" ]; then
+		kexport=$KEXPORT
+	else
+		kexport=$here/build/kexport
+		if [ ! -x "$kexport" ]; then
+			[ -f "$here/build/build.ninja" ] || meson setup "$here/build" "$here" >&2
+			ninja -C "$here/build" >&2
+		fi
+	fi
+	[ -x "$kexport" ] || die "no kexport binary at $kexport"
+}
 
 kernel_tree() {
 	local abi=${1:-$KEXPORT_ABI}

@@ -21,33 +21,15 @@
 # not enforced.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/kernels.conf
-. "$here/tests/kernels.conf"
-runs=${RUNS:-5}
-case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 2 ;; esac
-die() { echo "srcscan-vs-ripgrep: $*" >&2; exit 1; }
-for t in rg /usr/bin/time; do
-	command -v "$t" >/dev/null || die "$t not found (rg: ripgrep package; /usr/bin/time: time package)"
-done
-
-if [ -n "${KEXPORT:-}" ]; then
-	kexport=$KEXPORT
-else
-	kexport=$here/build/kexport
-	if [ ! -x "$kexport" ]; then
-		[ -f "$here/build/build.ninja" ] || meson setup "$here/build" "$here" >&2
-		ninja -C "$here/build" >&2
-	fi
-fi
-[ -x "$kexport" ] || die "no kexport binary at $kexport"
+name=srcscan-vs-ripgrep
+. "$(dirname "$0")/lib.sh"
+need rg /usr/bin/time
+kexport_bin
 
 cache=$("$here/scripts/fetch-kernels.sh" source)
 src=$cache/source/$KEXPORT_SOURCE_VERSION/linux-source-6.1
 [ -f "$src/include/linux/export.h" ] || die "no source tree in $src"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 pattern='EXPORT_(SYMBOL|PER_CPU_SYMBOL|TRACEPOINT_SYMBOL|UNUSED_SYMBOL|STATIC_CALL)'
 cmd_rg=(rg -c "$pattern" "$src")
 cmd_kexport=("$kexport" exports "$src")
@@ -67,7 +49,6 @@ median() { # FILE COLUMN
 	sort -n -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END {
 		if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
 
 echo "input: $src ($(find "$src" -type f | wc -l) files); $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 run warm "$tmp/rg.out" "${cmd_rg[@]}"
