@@ -55,10 +55,14 @@ static bool parse_crc(const char *s, size_t len, uint32_t *crc)
 		return false;
 	uint64_t v = 0;
 	for (size_t i = 2; i < len; i++) {
-		int c = (unsigned char)s[i];
-		if (!isxdigit(c))
+		unsigned c = (unsigned char)s[i], d;
+		if (c - '0' < 10)
+			d = c - '0';
+		else if ((c | 0x20) - 'a' < 6)
+			d = (c | 0x20) - 'a' + 10;
+		else
 			return false;
-		v = v << 4 | (uint64_t)(isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
+		v = v << 4 | d;
 	}
 	*crc = (uint32_t)v; /* 64-bit CRC words of old kernels: low half */
 	return true;
