@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kexport.h"
+#include "judge.h"
 #include "target.h"
 
 static const char options[] =
@@ -29,127 +30,11 @@ const struct kexport_cmd kexport_cmd_audit;
 
 enum { OPT_ALL = 0x300 };
 
-struct audit {
-	struct kexport_loader *loader;
-	struct kexport_module **mods;
-	size_t n;
-	const char **owners_sorted; /* owner strings, sorted, with their module index */
-	size_t *owner_idx;
-	struct kexport_verdict **verdicts;
-	unsigned char *state;       /* 0 not yet, 1 in progress, 2 done */
-	unsigned flags;
-	bool oom;
-};
-
-static struct audit *cmp_ctx;
-static int cmp_owner(const void *a, const void *b)
-{
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	return strcmp(cmp_ctx->mods[ia]->owner, cmp_ctx->mods[ib]->owner);
-}
-
-static long find_owner(const struct audit *a, const char *owner)
-{
-	size_t lo = 0, hi = a->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(a->mods[a->owner_idx[mid]]->owner, owner);
-		if (c == 0)
-			return (long)a->owner_idx[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static void verdict_of(struct audit *a, size_t i);
-
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The loader asks: would the module owning this export load, and with which taint? */
-static int owner_taint(void *data, const char *owner, unsigned long *taint)
-{
-	struct audit *a = data;
-	long i = find_owner(a, owner);
-	*taint = 0;
-	if (i < 0)
-		return 0; /* from the kernel's table only: an in-tree module, untainted */
-	if (a->state[i] == 1)
-		return 0; /* a dependency cycle: modprobe would fail earlier; do not recurse */
-	verdict_of(a, (size_t)i);
-	if (!a->verdicts[i])
-		return 0;
-	*taint = a->verdicts[i]->module_taint;
-	return a->verdicts[i]->loads ? 0 : -1;
-}
-
-static void verdict_of(struct audit *a, size_t i)
-{
-	if (a->state[i])
-		return;
-	a->state[i] = 1;
-	if (kexport_loader_check(a->loader, a->mods[i], a->flags, &a->verdicts[i]) < 0)
-		a->oom = true;
-	a->state[i] = 2;
-}
-
-/*
- * Exporting modules first, one at a time (their verdicts feed their
- * importers through owner_taint(), recursively); then the rest, which only
- * read those, on every CPU.  The loader is not changed by a check.
- */
-struct worker {
-	struct audit *a;
-	size_t *next;
-	pthread_mutex_t *lock;
-};
-
-static void *verdict_worker(void *arg)
-{
-	struct worker *w = arg;
-	for (;;) {
-		pthread_mutex_lock(w->lock);
-		size_t i = (*w->next)++;
-		pthread_mutex_unlock(w->lock);
-		if (i >= w->a->n)
-			return NULL;
-		if (!w->a->state[i]) {
-			struct kexport_verdict *v = NULL;
-			if (kexport_loader_check(w->a->loader, w->a->mods[i], w->a->flags, &v) < 0)
-				w->a->oom = true; /* only ever set to true */
-			w->a->verdicts[i] = v;
-		}
-	}
-}
-
-static void all_verdicts(struct audit *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (a->mods[i]->n_exports)
-			verdict_of(a, i);
-	long cpus = kx_opt.threads ? kx_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
-	if (cpus > 64)
-		cpus = 64;
-	pthread_t th[64];
-	size_t next = 0;
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct worker w = { a, &next, &lock };
-	long started = 0;
-	for (long t = 1; t < cpus; t++, started++)
-		if (pthread_create(&th[started], NULL, verdict_worker, &w) != 0)
-			break;
-	verdict_worker(&w);
-	for (long t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
 }
 
 /* Progress on a terminal, when the run takes more than a second. */
@@ -168,22 +53,7 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
-/* The kernel of a /lib/modules/RELEASE tree: its image, else build/Module.symvers. */
-static char *tree_kernel(const char *dir)
-{
-	char *p = kexport_kernel_image(dir);
-	if (p)
-		return p;
-	struct stat st;
-	if (asprintf(&p, "%s/build/Module.symvers", dir) < 0)
-		return NULL;
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return p;
-	free(p);
-	return NULL;
-}
-
-static void print_summary(const struct audit *a, bool all)
+static void print_summary(const struct kx_judge *a, bool all)
 {
 	size_t loads = 0, refused = 0;
 	/* taint strings and their counts */
@@ -282,7 +152,7 @@ static int cmd_audit(int argc, char **argv)
 	}
 	char *own_kernel = NULL;
 	if (t.n_sources == 0) {
-		own_kernel = tree_kernel(dir);
+		own_kernel = kx_tree_kernel(dir);
 		kx_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
 	}
 
@@ -294,7 +164,8 @@ static int cmd_audit(int argc, char **argv)
 
 	kx_output_begin();
 	struct kexport_ctx *ctx = kx_ctx_new();
-	struct audit a = { .flags = t.flags };
+	struct kx_judge a = { .flags = t.flags };
+	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
 	int rr = kexport_read_modules(ctx, dir, &a.mods, &a.n);
 	bool bad = rr < 0 && a.n == 0;
@@ -317,19 +188,9 @@ static int cmd_audit(int argc, char **argv)
 		t_kernel = now();
 		progress_phase = "checking modules";
 		a.loader = t.loader;
-		a.owner_idx = malloc(a.n * sizeof(*a.owner_idx));
-		a.verdicts = calloc(a.n, sizeof(*a.verdicts));
-		a.state = calloc(a.n, 1);
-		if (!a.owner_idx || !a.verdicts || !a.state) {
-			fprintf(stderr, "kexport: out of memory\n");
-			return KX_EXIT_BAD_INPUT;
-		}
-		for (size_t i = 0; i < a.n; i++)
-			a.owner_idx[i] = i;
-		cmp_ctx = &a;
-		qsort(a.owner_idx, a.n, sizeof(*a.owner_idx), cmp_owner);
-		kexport_loader_set_owner_fn(t.loader, owner_taint, &a);
-		all_verdicts(&a);
+		a.owner_idx = owner_idx = kx_owner_index(a.mods, a.n);
+		if (!owner_idx || kx_judge_run(&a) < 0)
+			a.oom = true;
 		t_verdicts = now();
 		if (kx_opt.verbose)
 			fprintf(stderr, "kexport: audit: modules read in %.3f s, kernel in %.3f s, "
@@ -363,11 +224,8 @@ static int cmd_audit(int argc, char **argv)
 		json_obj_end(kx_json);
 	}
 	kx_output_end();
-	for (size_t i = 0; a.verdicts && i < a.n; i++)
-		kexport_verdict_free(a.verdicts[i]);
-	free(a.verdicts);
-	free(a.state);
-	free(a.owner_idx);
+	kx_judge_free(&a);
+	free(owner_idx);
 	kx_target_close(&t);
 	kexport_module_list_free(a.mods, a.n);
 	kexport_ctx_free(ctx);

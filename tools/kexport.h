@@ -36,6 +36,7 @@ extern const struct kexport_cmd kexport_cmd_exports;
 extern const struct kexport_cmd kexport_cmd_show;
 extern const struct kexport_cmd kexport_cmd_check;
 extern const struct kexport_cmd kexport_cmd_audit;
+extern const struct kexport_cmd kexport_cmd_whatif;
 
 /* Global options (may also be given after the subcommand). */
 struct kx_global {

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Judging a whole corpus of modules against one loader, as modprobe would
+ * load them (exporting modules first, their taints carried to importers),
+ * on every CPU.  Used by audit, and twice by whatif: the second pass reuses
+ * the first pass's verdicts of the modules an edit cannot have changed.
+ */
+#pragma once
+#include "kexport.h"
+
+struct kx_judge {
+	/* set by the caller */
+	struct kexport_loader *loader;
+	struct kexport_module **mods;
+	size_t n;
+	const size_t *owner_idx;        /* kx_owner_index() of mods */
+	unsigned flags;
+	/*
+	 * A second pass: `before` is the first pass, `table` this loader's
+	 * export table, `touched[i]` set for the modules importing or exporting
+	 * an edited symbol.  Any other module is judged again only when the
+	 * owner of one of its imports changed verdict (loads, or taint);
+	 * otherwise it keeps the first pass's verdict.
+	 */
+	const struct kx_judge *before;
+	const struct kexport_table *table;
+	const unsigned char *touched;
+	/* results */
+	struct kexport_verdict **verdicts;
+	unsigned char *state;           /* 0 not yet, 1 in progress, 2 judged, 3 reused */
+	bool oom;
+};
+
+/* Indexes of mods sorted by owner name (for kx_find_owner); NULL on ENOMEM. */
+size_t *kx_owner_index(struct kexport_module **mods, size_t n);
+long kx_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
+                   const char *owner);
+/* Judge every module; sets the loader's owner callback.  < 0 on ENOMEM. */
+int kx_judge_run(struct kx_judge *j);
+/* Verdicts this pass computed itself (not reused). */
+size_t kx_judge_checked(const struct kx_judge *j);
+void kx_judge_free(struct kx_judge *j);
+/* The kernel of a /lib/modules/RELEASE tree: its image, else
+ * build/Module.symvers; malloc'd, NULL when there is none. */
+char *kx_tree_kernel(const char *dir);
