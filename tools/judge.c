@@ -54,6 +54,25 @@ static long owner_of(const struct kx_judge *j, const char *owner)
 	return kx_find_owner(j->mods, j->owner_idx, j->n, owner);
 }
 
+/* The module this thread is judging, for recording the owners it asks about. */
+static _Thread_local long judging = -1;
+
+static void record_owner(struct kx_judge *j, size_t owner)
+{
+	size_t i = (size_t)judging, n = j->n_owners[i];
+	for (size_t k = 0; k < n; k++)
+		if (j->owners[i][k] == owner)
+			return;
+	size_t *p = realloc(j->owners[i], (n + 1) * sizeof(*p));
+	if (!p) {
+		j->oom = true;
+		return;
+	}
+	p[n] = owner;
+	j->owners[i] = p;
+	j->n_owners[i] = n + 1;
+}
+
 /* The loader asks: would the module owning this export load, and with which taint? */
 static int owner_taint(void *data, const char *owner, unsigned long *taint)
 {
@@ -62,6 +81,8 @@ static int owner_taint(void *data, const char *owner, unsigned long *taint)
 	*taint = 0;
 	if (i < 0)
 		return 0; /* from the kernel's table only: an in-tree module, untainted */
+	if (j->owners && judging >= 0)
+		record_owner(j, (size_t)i);
 	if (j->state[i] == 1)
 		return 0; /* a dependency cycle: modprobe would fail earlier; do not recurse */
 	verdict_of(j, (size_t)i);
@@ -79,22 +100,22 @@ static bool same_outcome(const struct kexport_verdict *a, const struct kexport_v
 }
 
 /*
- * Second pass: did the module owning one of i's imports change what the
- * loader learns from it (whether it loads, its taint)?  Those owners are
- * judged first, so a change runs down dependency chains of any length.
+ * Second pass: did a module the first pass's verdict of i asked about (the
+ * owners of its imports, as far as the loader got) change what the loader
+ * learns from it: whether it loads, its taint?  Those owners are judged
+ * first, so a change runs down dependency chains of any length.  If none
+ * did, and no import of i was edited, the loader sees the same facts and
+ * gives the same verdict.
  */
 static bool owners_changed(struct kx_judge *j, size_t i)
 {
-	const struct kexport_module *m = j->mods[i];
-	for (size_t k = 0; k < m->n_imports; k++) {
-		const struct kexport_export *e = kexport_table_find(j->table, m->imports[k].name);
-		if (!e || strcmp(e->owner, "vmlinux") == 0)
+	const struct kx_judge *b = j->before;
+	for (size_t k = 0; k < b->n_owners[i]; k++) {
+		size_t o = b->owners[i][k];
+		if (o == i || j->state[o] == 1)
 			continue;
-		long o = owner_of(j, e->owner);
-		if (o < 0 || (size_t)o == i || j->state[o] == 1)
-			continue;
-		verdict_of(j, (size_t)o);
-		if (!same_outcome(j->verdicts[o], j->before->verdicts[o]))
+		verdict_of(j, o);
+		if (!same_outcome(j->verdicts[o], b->verdicts[o]))
 			return true;
 	}
 	return false;
@@ -110,8 +131,11 @@ static void verdict_of(struct kx_judge *j, size_t i)
 		j->state[i] = 3;
 		return;
 	}
+	long outer = judging;
+	judging = (long)i;
 	if (kexport_loader_check(j->loader, j->mods[i], j->flags, &j->verdicts[i]) < 0)
 		j->oom = true; /* only ever set to true */
+	judging = outer;
 	j->state[i] = 2;
 }
 
@@ -145,6 +169,12 @@ int kx_judge_run(struct kx_judge *j)
 	j->state = calloc(j->n ? j->n : 1, 1);
 	if (!j->verdicts || !j->state)
 		return -ENOMEM;
+	if (j->record_owners) {
+		j->owners = calloc(j->n ? j->n : 1, sizeof(*j->owners));
+		j->n_owners = calloc(j->n ? j->n : 1, sizeof(*j->n_owners));
+		if (!j->owners || !j->n_owners)
+			return -ENOMEM;
+	}
 	kexport_loader_set_owner_fn(j->loader, owner_taint, j);
 	for (size_t i = 0; i < j->n; i++)
 		if (j->mods[i]->n_exports)
@@ -179,8 +209,14 @@ void kx_judge_free(struct kx_judge *j)
 	for (size_t i = 0; j->verdicts && i < j->n; i++)
 		if (j->state[i] != 3)
 			kexport_verdict_free(j->verdicts[i]);
+	for (size_t i = 0; j->owners && i < j->n; i++)
+		free(j->owners[i]);
+	free(j->owners);
+	free(j->n_owners);
 	free(j->verdicts);
 	free(j->state);
+	j->owners = NULL;
+	j->n_owners = NULL;
 	j->verdicts = NULL;
 	j->state = NULL;
 }

@@ -16,18 +16,22 @@ struct kx_judge {
 	const size_t *owner_idx;        /* kx_owner_index() of mods */
 	unsigned flags;
 	/*
-	 * A second pass: `before` is the first pass, `table` this loader's
-	 * export table, `touched[i]` set for the modules importing or exporting
-	 * an edited symbol.  Any other module is judged again only when the
-	 * owner of one of its imports changed verdict (loads, or taint);
-	 * otherwise it keeps the first pass's verdict.
+	 * A second pass: `before` is the first pass (run with record_owners),
+	 * `touched[i]` set for the modules importing or exporting an edited
+	 * symbol.  Any other module is judged again only when a module owning
+	 * one of its imports changed verdict (loads, or taint); otherwise it
+	 * keeps the first pass's verdict.
 	 */
 	const struct kx_judge *before;
-	const struct kexport_table *table;
 	const unsigned char *touched;
+	/* set by the caller of a first pass: record which owners each module's
+	 * verdict asked about (what a second pass needs) */
+	bool record_owners;
 	/* results */
 	struct kexport_verdict **verdicts;
 	unsigned char *state;           /* 0 not yet, 1 in progress, 2 judged, 3 reused */
+	size_t **owners;                /* with record_owners: module indexes, per module */
+	size_t *n_owners;
 	bool oom;
 };
 

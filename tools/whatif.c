@@ -372,7 +372,7 @@ static int second_pass(struct whatif *w, struct kx_target *t, const struct kexpo
 	kexport_loader_set_sig_trust(l, t->trust);
 	w->after = (struct kx_judge){
 		.loader = l, .mods = w->mods, .n = w->n, .owner_idx = w->before.owner_idx,
-		.flags = w->before.flags, .before = &w->before, .table = edited, .touched = touched,
+		.flags = w->before.flags, .before = &w->before, .touched = touched,
 	};
 	if (kx_judge_run(&w->after) < 0)
 		goto out;
@@ -515,7 +515,8 @@ static int cmd_whatif(int argc, char **argv)
 				kexport_table_add(t.table, &w.mods[i]->exports[j]);
 		size_t *idx = kx_owner_index(w.mods, w.n);
 		w.before = (struct kx_judge){ .loader = t.loader, .mods = w.mods, .n = w.n,
-			                      .owner_idx = idx, .flags = t.flags };
+			                      .owner_idx = idx, .flags = t.flags,
+			                      .record_owners = !w.n_who };
 		bool oom = !idx || kx_judge_run(&w.before) < 0;
 		if (!oom) {
 			kx_target_describe(&t);
