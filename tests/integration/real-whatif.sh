@@ -13,7 +13,11 @@ set -euo pipefail
 use_kernel amd64
 oracle=$derived/oracle
 [ -f "$oracle/ko/whatif_prop_dmabuf.ko" ] && [ -f "$oracle/results.json" ] ||
-	fail "no oracle modules in $oracle: run tests/oracle/run.sh first"
+	fail "no whatif oracle modules in $oracle: run tests/oracle/run.sh of this tree first"
+# The oracle's output directory is shared by every checkout: another tree's
+# run may have rewritten results.json without these scenarios.
+grep -q '"scenario": "whatif_prop_dmabuf"' "$oracle/results.json" ||
+	fail "$oracle/results.json has no whatif scenarios: run tests/oracle/run.sh of this tree first"
 
 # One corpus: Debian's modules and the oracle's, under one directory.
 mkdir "$tmp/corpus"
