@@ -550,13 +550,13 @@ static int cmd_whatif(int argc, char **argv)
 		json_obj_end(kx_json);
 	}
 	kx_output_end();
-	kx_target_close(&t);
 	kexport_module_list_free(w.mods, w.n);
 	kexport_ctx_free(ctx);
 	free(own_kernel);
 	if (bad || kx_bad_input_count())
 		status = KX_EXIT_BAD_INPUT;
 done:
+	kx_target_close(&t);
 	kexport_edits_free(edits);
 	free(paths);
 	free(w.who);
