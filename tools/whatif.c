@@ -61,21 +61,19 @@ static void json_verdict_side(const struct kexport_verdict *v, bool problems)
 	json_kstr(kx_json, "error", v->err ? kx_errno_name(v->err) : NULL);
 	json_kstr(kx_json, "module_taint",
 	          v->loads ? kexport_taint_letters(v->module_taint, true, mt, sizeof(mt)) : NULL);
-	if (problems) {
-		json_key(kx_json, "problems");
-		json_arr_start(kx_json);
-		for (size_t i = 0; i < v->n_problems; i++) {
-			const struct kexport_problem *p = &v->problems[i];
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "code", kexport_reason_name(p->reason));
-			json_kbool(kx_json, "fatal", p->fatal);
-			json_kstr(kx_json, "symbol", p->symbol);
-			json_kstr(kx_json, "explanation", p->explanation);
-			json_obj_end(kx_json);
-		}
-		json_arr_end(kx_json);
-	}
+	if (problems)
+		kx_json_problems(v);
 	json_obj_end(kx_json);
+}
+
+/* A module object's opening: who it is and its licence. */
+static void json_module_start(const struct kexport_module *m)
+{
+	json_obj_start(kx_json);
+	json_kstr(kx_json, "name", m->name);
+	json_kstr(kx_json, "path", m->path);
+	json_kstr(kx_json, "license", m->license);
+	json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
 }
 
 /* "loads, taint P" / "loads, no taint" / "refused (-ENOENT)" */
@@ -125,11 +123,7 @@ static void print_who_uses(const struct whatif *w)
 				users++;
 				char buf[64];
 				if (kx_json) {
-					json_obj_start(kx_json);
-					json_kstr(kx_json, "name", m->name);
-					json_kstr(kx_json, "path", m->path);
-					json_kstr(kx_json, "license", m->license);
-					json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
+					json_module_start(m);
 					json_key(kx_json, "today");
 					json_verdict_side(v, false);
 					json_key(kx_json, "imports");
@@ -269,11 +263,7 @@ static size_t print_report(const struct whatif *w)
 			continue;
 		const struct kexport_module *m = w->mods[i];
 		if (kx_json) {
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "name", m->name);
-			json_kstr(kx_json, "path", m->path);
-			json_kstr(kx_json, "license", m->license);
-			json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
+			json_module_start(m);
 			json_kstr(kx_json, "change", class_names[c]);
 			json_key(kx_json, "before");
 			json_verdict_side(b, false);
