@@ -304,8 +304,9 @@ static size_t print_report(const struct whatif *w)
 }
 
 /*
- * Modules an edit reaches directly: importing an edited symbol, or
- * exporting one (their own exports were edited too).
+ * Modules an edit reaches directly: importing an edited symbol (also
+ * through __versions alone: module_layout), or exporting one (their own
+ * exports were edited too).
  */
 static unsigned char *touched_modules(const struct whatif *w, const struct kexport_edit_change *ch,
                                       size_t n_ch)
@@ -323,6 +324,9 @@ static unsigned char *touched_modules(const struct whatif *w, const struct kexpo
 		const struct kexport_module *m = w->mods[i];
 		for (size_t k = 0; k < m->n_imports && !touched[i]; k++)
 			touched[i] = kexport_table_find(edited, m->imports[k].name) != NULL;
+		/* __versions entries without a symbol, such as module_layout */
+		for (size_t k = 0; k < m->n_versions && !touched[i]; k++)
+			touched[i] = kexport_table_find(edited, m->versions[k].name) != NULL;
 		for (size_t k = 0; k < m->n_exports && !touched[i]; k++)
 			touched[i] = kexport_table_find(edited, m->exports[k].name) != NULL;
 	}

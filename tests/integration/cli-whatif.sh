@@ -91,6 +91,9 @@ want "[p['code'] for m in d['modules'] if m['name'] == 'chain1' for p in m['afte
 want "$(by newly_refused)" "['chain1', 'chain2']" "module export"
 want "[p['code'] for m in d['modules'] if m['name'] == 'chain1' for p in m['after']['problems'] if p['fatal']]" \
 	"['PROPRIETARY_OWNER']" "module export"
+# an edit of a symbol modules use only through __versions reaches them all
+st "${W[@]}" --unexport module_layout > /dev/null
+want "d['summary']['judged_again']" 8 "module_layout"
 echo "ok: --ns, --unexport, and edits of a module's own export"
 
 # --who-uses
