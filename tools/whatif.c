@@ -320,8 +320,11 @@ static unsigned char *touched_modules(const struct whatif *w, const struct kexpo
 	for (size_t i = 0; i < n_ch; i++)
 		if (kexport_table_add(edited, ch[i].before) < 0)
 			goto oom;
+	/* the loader decides whether the kernel has modversions from module_layout */
+	bool all = kexport_table_find(edited, "module_layout") != NULL;
 	for (size_t i = 0; i < w->n && n_ch; i++) {
 		const struct kexport_module *m = w->mods[i];
+		touched[i] = all;
 		for (size_t k = 0; k < m->n_imports && !touched[i]; k++)
 			touched[i] = kexport_table_find(edited, m->imports[k].name) != NULL;
 		/* __versions entries without a symbol, such as module_layout */
