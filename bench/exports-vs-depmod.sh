@@ -18,17 +18,9 @@
 # both tools ran successfully: targets are reported, not enforced.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/kernels.conf
-. "$here/tests/kernels.conf"
-runs=${RUNS:-5}
-case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 2 ;; esac
-
-die() { echo "exports-vs-depmod: $*" >&2; exit 1; }
-
-for t in depmod /usr/bin/time; do
-	command -v "$t" >/dev/null || die "$t not found (depmod: kmod package; /usr/bin/time: time package)"
-done
+name=exports-vs-depmod
+. "$(dirname "$0")/lib.sh"
+need depmod /usr/bin/time
 
 # --- kexport ---------------------------------------------------------------
 if [ -n "${KEXPORT:-}" ]; then
@@ -44,29 +36,9 @@ fi
 [ -x "$kexport" ] || die "no kexport binary at $kexport"
 
 # --- input -----------------------------------------------------------------
-cache=$("$here/scripts/fetch-kernels.sh" "$KEXPORT_ABI")
-arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-pkgroot=$cache/$arch/$KEXPORT_ABI
-# The directory below lib/modules is the full release, e.g. 6.1.0-54-amd64.
-release=$(find "$pkgroot/lib/modules" -mindepth 1 -maxdepth 1 -name "$KEXPORT_ABI-*" -printf '%f\n' | sort | head -n 1)
-[ -n "$release" ] || die "no lib/modules/$KEXPORT_ABI-* in $pkgroot"
-moddir=$pkgroot/lib/modules/$release
-symvers=$pkgroot/usr/src/linux-headers-$release/Module.symvers
-[ -f "$symvers" ] || die "missing $symvers"
+kernel_tree
 [ -f "$pkgroot/boot/vmlinuz-$release" ] || die "missing $pkgroot/boot/vmlinuz-$release"
-n_ko=$(find "$moddir/kernel" -name '*.ko*' | wc -l)
-
-# depmod -b BASE VERSION reads BASE/lib/modules/VERSION.  Build that layout
-# from symlinks (depmod follows them), in a real directory so that nothing
-# could ever be written into the cache.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-mkdir -p "$root/lib/modules/$release"
-for f in "$moddir"/*; do
-	case ${f##*/} in build | source) continue ;; esac
-	ln -s "$f" "$root/lib/modules/$release/${f##*/}"
-done
+depmod_root
 
 # --- commands --------------------------------------------------------------
 cmd_depmod=(depmod -e -E "$symvers" -n -b "$root" "$release")
@@ -75,27 +47,6 @@ cmd_kexport=("$kexport" exports --format symvers "$symvers" "$moddir/kernel")
 # Extra lines: all from binaries (bzImage + tree), and single-threaded.
 cmd_kexport_mods=("$kexport" exports --format symvers "$moddir")
 cmd_kexport_1t=("$kexport" --threads 1 exports --format symvers "$symvers" "$moddir/kernel")
-
-# run NAME OUT CMD...: one run; appends "seconds peak_kib" to $tmp/NAME.
-run() {
-	local name=$1 out=$2 t0 t1 rc=0
-	shift 2
-	t0=$EPOCHREALTIME
-	/usr/bin/time -o "$tmp/rss" -f %M "$@" >"$out" 2>"$tmp/$name.err" || rc=$?
-	t1=$EPOCHREALTIME
-	if [ $rc -ne 0 ]; then
-		sed 's/^/  /' "$tmp/$name.err" | tail -n 20 >&2
-		die "$name failed (exit $rc): $*"
-	fi
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$tmp/rss")" \
-		>>"$tmp/$name.times"
-}
-
-median() { # column 1 of FILE
-	sort -n -k1,1 "$1" | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-max_mib() { awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
 
 # --- warm-up, with sanity checks on what each tool read ---------------------
 echo "input: $moddir ($n_ko modules) + boot/vmlinuz-$release; $runs runs, $(nproc) CPUs" >&2
@@ -132,7 +83,6 @@ d=$(median "$tmp/depmod.times")
 k=$(median "$tmp/kexport.times")
 km=$(median "$tmp/kexport-mods.times")
 k1=$(median "$tmp/kexport-1t.times")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
 echo "depmod -e -E: $d s (median of $runs)"
 echo "kexport exports Module.symvers + tree: $k s (median of $runs)"
 echo "ratio: $(ratio "$d" "$k")x (target >= 5x)"

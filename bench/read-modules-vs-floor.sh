@@ -23,17 +23,9 @@
 # targets are reported, not enforced.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/kernels.conf
-. "$here/tests/kernels.conf"
-runs=${RUNS:-5}
-case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 2 ;; esac
-
-die() { echo "read-modules-vs-floor: $*" >&2; exit 1; }
-
-for t in depmod /usr/bin/time; do
-	command -v "$t" >/dev/null || die "$t not found (depmod: kmod package; /usr/bin/time: time package)"
-done
+name=read-modules-vs-floor
+. "$(dirname "$0")/lib.sh"
+need depmod /usr/bin/time
 
 build=${BUILD:-$here/build}
 read_all=$build/bench/read-all
@@ -43,50 +35,14 @@ if [ ! -x "$read_all" ] || [ ! -x "$floor" ]; then
 	ninja -C "$build" bench/read-all bench/pread-floor >&2
 fi
 
-cache=$("$here/scripts/fetch-kernels.sh" "$KEXPORT_ABI")
-arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
-pkgroot=$cache/$arch/$KEXPORT_ABI
-release=$(find "$pkgroot/lib/modules" -mindepth 1 -maxdepth 1 -name "$KEXPORT_ABI-*" -printf '%f\n' | sort | head -n 1)
-[ -n "$release" ] || die "no lib/modules/$KEXPORT_ABI-* in $pkgroot"
-moddir=$pkgroot/lib/modules/$release
-symvers=$pkgroot/usr/src/linux-headers-$release/Module.symvers
-[ -f "$symvers" ] || die "missing $symvers"
-n_ko=$(find "$moddir/kernel" -name '*.ko*' | wc -l)
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-mkdir -p "$root/lib/modules/$release"
-for f in "$moddir"/*; do
-	case ${f##*/} in build | source) continue ;; esac
-	ln -s "$f" "$root/lib/modules/$release/${f##*/}"
-done
+kernel_tree
+depmod_root
 
 cmd_floor=("$floor" "$moddir/kernel")
 cmd_kexport=("$read_all" "$moddir/kernel")
 cmd_kexport_1t=("$read_all" -t 1 "$moddir/kernel")
 cmd_floor_1t=("$floor" -t 1 "$moddir/kernel")
 cmd_depmod=(depmod -e -E "$symvers" -n -b "$root" "$release")
-
-run() { # NAME OUT CMD...: appends "seconds peak_kib" to $tmp/NAME.times
-	local name=$1 out=$2 t0 t1 rc=0
-	shift 2
-	t0=$EPOCHREALTIME
-	/usr/bin/time -o "$tmp/rss" -f %M "$@" >"$out" 2>"$tmp/$name.err" || rc=$?
-	t1=$EPOCHREALTIME
-	if [ $rc -ne 0 ]; then
-		sed 's/^/  /' "$tmp/$name.err" | tail -n 20 >&2
-		die "$name failed (exit $rc): $*"
-	fi
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$tmp/rss")" \
-		>>"$tmp/$name.times"
-}
-median() {
-	sort -n -k1,1 "$1" | awk '{ v[NR] = $1 } END {
-		if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-max_mib() { awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
 
 echo "input: $moddir/kernel ($n_ko modules); $runs runs, $(nproc) CPUs" >&2
 run warm "$tmp/floor.out" "${cmd_floor[@]}"

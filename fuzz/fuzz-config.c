@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target: kernel .config text (kexport_kernel_parse_config), then
- * what the verdict engine asks of it: values, the vermagic built from it.
+ * what the verdict engine asks of it: values, the vermagic built from it;
+ * and the same bytes as an image that may embed one (CONFIG_IKCONFIG).
  */
 #include "fuzz-common.h"
+#include "libkexport-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,5 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vm)
 		FUZZ_CHECK(strncmp(vm, "6.1.0-54-amd64 ", 15) == 0, "vermagic \"%s\"", vm);
 	kexport_kernel_free(k);
+
+	char *text;
+	size_t len;
+	errmsg[0] = '\0';
+	r = kx_ikconfig_find(data, size, &text, &len, errmsg);
+	fuzz_check_result(r, errmsg, "kx_ikconfig_find");
+	if (r == 0) {
+		FUZZ_CHECK(len <= (16u << 20), "IKCONFIG text of %zu bytes", len);
+		free(text);
+	}
 	return 0;
 }

@@ -227,6 +227,8 @@ printf '# whatif changes\ngpl-only unmap_mapping_range\n--export dma_buf_*\nns d
 seed changes small "$tmp/t"
 printf 'export printk\nmake-gpl printk\n' >"$tmp/t"
 seed changes bad-op "$tmp/t"
+{ printf 'ELF-ish prefix IKCFG_ST'; gzip -9n <"$tmp/t"; printf 'IKCFG_ED'; } >"$tmp/t2"
+seed config ikconfig "$tmp/t2"
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
 

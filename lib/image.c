@@ -106,3 +106,57 @@ KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, s
 	}
 	return kx_err(errmsg, -ENOEXEC, "not a kernel image");
 }
+
+/*
+ * CONFIG_IKCONFIG: the kernel keeps its .config, gzip-compressed, between
+ * the markers "IKCFG_ST" and "IKCFG_ED" (kernel/configs.c), in any image
+ * built with it.  An image here is a vmlinux ELF or anything
+ * kexport_image_extract() opens.  -ENOENT: no embedded configuration.
+ */
+int kx_ikconfig_find(const uint8_t *d, size_t size, char **text, size_t *len, char *errmsg)
+{
+	static const char st[] = "IKCFG_ST", ed[] = "IKCFG_ED";
+	const uint8_t *p = memmem(d, size, st, 8);
+	if (!p)
+		return kx_err(errmsg, -ENOENT, "no embedded configuration (CONFIG_IKCONFIG)");
+	p += 8;
+	const uint8_t *end = memmem(p, size - (size_t)(p - d), ed, 8);
+	if (!end)
+		return kx_err(errmsg, -EINVAL, "embedded configuration has no end marker");
+	if (kx_detect_compression(p, (size_t)(end - p)) != KEXPORT_COMP_GZIP)
+		return kx_err(errmsg, -EINVAL, "embedded configuration is not gzip data");
+	uint8_t *out;
+	size_t n;
+	/* A .config is ~250 KiB; 16 MiB bounds a hostile stream. */
+	int r = kx_decompress(KEXPORT_COMP_GZIP, p, (size_t)(end - p), 16u << 20, &out, &n, errmsg);
+	if (r < 0)
+		return r;
+	*text = (char *)out;
+	*len = n;
+	return 0;
+}
+
+int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
+{
+	char *data;
+	size_t size;
+	int r = kx_read_file(path, &data, &size, errmsg);
+	if (r < 0)
+		return r;
+	const uint8_t *d = (const uint8_t *)data;
+	if (size >= 4 && memcmp(d, "\177ELF", 4) == 0) {
+		r = kx_ikconfig_find(d, size, text, len, errmsg);
+		free(data);
+		return r;
+	}
+	void *img;
+	size_t img_size;
+	enum kexport_source_type type;
+	r = kexport_image_extract(d, size, &img, &img_size, &type, NULL, errmsg);
+	free(data);
+	if (r < 0)
+		return r;
+	r = kx_ikconfig_find(img, img_size, text, len, errmsg);
+	free(img);
+	return r;
+}

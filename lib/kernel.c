@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "libkexport-internal.h"
@@ -24,6 +25,8 @@ struct kexport_kernel {
 	char *vermagic_set;       /* given or probed */
 	char *vermagic_built;     /* from release and configuration */
 	struct kx_vec config;     /* struct config_entry */
+	uint32_t *config_slots;   /* key hash -> index + 1 of the key's last entry */
+	size_t config_n_slots;
 	bool config_known;
 	bool banner_debian;
 	char origin_release[PATH_MAX + 32];
@@ -51,6 +54,7 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 		free(c[i].value);
 	}
 	kx_vec_free(&k->config);
+	free(k->config_slots);
 	free(k->release);
 	free(k->distro);
 	free(k->vermagic_set);
@@ -118,16 +122,47 @@ KX_EXPORT int kexport_kernel_set_distro(struct kexport_kernel *k, const char *di
 	return 0;
 }
 
+/* The slot of key: the one holding its last entry, or the empty one it would take. */
+static uint32_t *config_slot(const struct kexport_kernel *k, const char *key)
+{
+	const struct config_entry *c = k->config.items;
+	size_t mask = k->config_n_slots - 1;
+	for (size_t i = kx_hash(key) & mask;; i = (i + 1) & mask) {
+		uint32_t *s = &k->config_slots[i];
+		if (*s == 0 || strcmp(c[*s - 1].key, key) == 0)
+			return s;
+	}
+}
+
 /* The last entry for a key wins: overrides are appended after the file. */
 static struct config_entry *config_find(const struct kexport_kernel *k, const char *key)
 {
 	if (strncmp(key, "CONFIG_", 7) == 0)
 		key += 7;
-	struct config_entry *c = k->config.items;
-	for (size_t i = k->config.n; i-- > 0;)
-		if (strcmp(c[i].key, key) == 0)
-			return &c[i];
-	return NULL;
+	if (!k->config_n_slots)
+		return NULL;
+	uint32_t *s = config_slot(k, key);
+	return *s ? (struct config_entry *)k->config.items + (*s - 1) : NULL;
+}
+
+/* Index the entry just appended (a .config has ~10000 lines, the loader
+ * asks for a dozen keys, and the vermagic for a few more). */
+static int config_index_last(struct kexport_kernel *k)
+{
+	size_t n = k->config.n;
+	if (n * 2 > k->config_n_slots) {
+		size_t want = k->config_n_slots ? k->config_n_slots * 2 : 1024;
+		uint32_t *slots = calloc(want, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		free(k->config_slots);
+		k->config_slots = slots;
+		k->config_n_slots = want;
+		for (size_t i = 0; i + 1 < n; i++) /* every earlier entry, in order: the last wins */
+			*config_slot(k, ((struct config_entry *)k->config.items)[i].key) = (uint32_t)(i + 1);
+	}
+	*config_slot(k, ((struct config_entry *)k->config.items)[n - 1].key) = (uint32_t)n;
+	return 0;
 }
 
 /* value NULL: "is not set". */
@@ -145,7 +180,7 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 		free(vc);
 		return -ENOMEM;
 	}
-	/* Appended, not replaced: a .config has ~10000 lines and lookups are few. */
+	/* Appended, not replaced, so that the order of sources stays visible. */
 	struct config_entry *e = kx_vec_push(&k->config);
 	if (!e) {
 		free(kc);
@@ -154,6 +189,8 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 	}
 	e->key = kc;
 	e->value = vc;
+	if (config_index_last(k) < 0)
+		return -ENOMEM;
 	free(k->vermagic_built);
 	k->vermagic_built = NULL;
 	return 0;
@@ -223,6 +260,18 @@ KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *p
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
+	/* config.gz, as /proc/config.gz and some distributions' /boot have it */
+	if (kx_detect_compression((const uint8_t *)data, size) == KEXPORT_COMP_GZIP) {
+		uint8_t *text;
+		size_t n;
+		r = kx_decompress(KEXPORT_COMP_GZIP, (const uint8_t *)data, size, 16u << 20, &text, &n,
+		                  errmsg);
+		free(data);
+		if (r < 0)
+			return r;
+		data = (char *)text;
+		size = n;
+	}
 	r = parse_config(k, data, size);
 	free(data);
 	if (r == -EINVAL)
@@ -366,6 +415,38 @@ static void probe_config(struct kexport_kernel *k, const char *path)
 	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
 }
 
+/* The configuration an image embeds (CONFIG_IKCONFIG), when nothing beside it
+ * had one: an image is decompressed for it only then. */
+static void probe_ikconfig(struct kexport_kernel *k, const char *path)
+{
+	if (k->config_known)
+		return;
+	uint8_t head[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	if (n < 4 || (memcmp(head, "\177ELF", 4) != 0 && !kx_is_kernel_image(head, (size_t)n)))
+		return;
+	char *text, err[KEXPORT_ERRMSG_MAX];
+	size_t len;
+	if (kx_ikconfig_read(path, &text, &len, err) < 0)
+		return; /* none embedded, or unreadable: a guess, not an error */
+	if (parse_config(k, text, len) == 0)
+		snprintf(k->origin_config, sizeof(k->origin_config), "%s (IKCONFIG)", path);
+	free(text);
+}
+
+/* The running kernel's own: /proc/config.gz (CONFIG_IKCONFIG_PROC). */
+static void probe_running_config(struct kexport_kernel *k, const char *release)
+{
+	struct utsname u;
+	if (k->config_known || uname(&u) < 0 || strcmp(u.release, release) != 0)
+		return;
+	probe_config(k, "/proc/config.gz");
+}
+
 static void set_probed_release(struct kexport_kernel *k, const char *rel, size_t len,
                                const char *origin)
 {
@@ -449,12 +530,15 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 			char *img = kexport_kernel_image(real);
 			if (img)
 				probe_bzimage(k, img); /* only a bzImage has a version string there */
-			free(img);
 			path3(p, real, "/../../../boot/config-", base);
 			probe_config(k, p);
 			path3(p, real, "/build", "");
 			if (kx_is_dir(p))
 				probe_build_dir(k, p);
+			probe_running_config(k, base);
+			if (img)
+				probe_ikconfig(k, img);
+			free(img);
 		}
 		return 0;
 	}
@@ -478,5 +562,6 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		path3(q, dir, "/config-", k->release);
 		probe_config(k, q);
 	}
+	probe_ikconfig(k, path);
 	return 0;
 }

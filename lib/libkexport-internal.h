@@ -58,6 +58,9 @@ void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
 
+/* Room for n exports in the table without growing it again. */
+int kx_table_reserve(struct kexport_table *t, size_t n);
+
 /*
  * Per-thread memory for bulk work (kx_parallel_for() workers enter it): a
  * reusable scratch region and the slab for kx_arena.slab.  Nests.
@@ -256,6 +259,10 @@ static inline void kx_symtab_get(const struct kx_symtab *st, size_t i, struct kx
 
 /* A bzImage, EFI zboot or arm64 Image header at the start of a file. */
 bool kx_is_kernel_image(const uint8_t *head, size_t len);
+/* The .config an image embeds (CONFIG_IKCONFIG), gunzipped into *text (malloc'd,
+ * not NUL-terminated); -ENOENT when there is none. */
+int kx_ikconfig_find(const uint8_t *data, size_t size, char **text, size_t *len, char *errmsg);
+int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg);
 
 /* ksymtab.c --------------------------------------------------------------- */
 

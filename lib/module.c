@@ -192,12 +192,6 @@ static int collect_values(struct module_priv *p, const char *key, bool split,
 	return 0;
 }
 
-static bool modinfo_yes(const struct kexport_module *m, const char *key)
-{
-	const char *v = kexport_module_modinfo(m, key);
-	return v && strcmp(v, "Y") == 0;
-}
-
 /* __versions: { unsigned long crc; char name[64 - sizeof(long)]; } (kernel-rules.md §4.2) */
 static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_vec *vers,
                           char *errmsg)
@@ -492,24 +486,47 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
 		goto out;
 	}
-	m->name = kexport_module_modinfo(m, "name");
+	/* One pass over .modinfo for the keys the model names; the first value
+	 * of a key is its value, as kexport_module_modinfo() returns it. */
+	const char *intree = NULL, *retpoline = NULL, *staging = NULL, *livepatch = NULL,
+		   *test = NULL;
+	m->all_licenses_gpl = true;
+	for (size_t i = 0; i < m->n_modinfo; i++) {
+		const char *k = m->modinfo[i].key, *v = m->modinfo[i].value;
+		const char **slot = NULL;
+		switch (k[0]) {
+		case 'n': slot = strcmp(k, "name") == 0 ? &m->name : NULL; break;
+		case 'l':
+			if (strcmp(k, "license") == 0) {
+				slot = &m->license;
+				if (!kexport_license_gpl_compatible(v))
+					m->all_licenses_gpl = false;
+			} else if (strcmp(k, "livepatch") == 0)
+				slot = &livepatch;
+			break;
+		case 'v':
+			slot = strcmp(k, "vermagic") == 0 ? &m->vermagic
+			       : strcmp(k, "version") == 0 ? &m->version : NULL;
+			break;
+		case 's':
+			slot = strcmp(k, "srcversion") == 0 ? &m->srcversion
+			       : strcmp(k, "staging") == 0 ? &staging : NULL;
+			break;
+		case 'i': slot = strcmp(k, "intree") == 0 ? &intree : NULL; break;
+		case 'r': slot = strcmp(k, "retpoline") == 0 ? &retpoline : NULL; break;
+		case 't': slot = strcmp(k, "test") == 0 ? &test : NULL; break;
+		}
+		if (slot && !*slot)
+			*slot = v;
+	}
 	if (!m->name || !*m->name)
 		m->name = name_from_path(&p->arena, path);
-	m->license = kexport_module_modinfo(m, "license");
 	m->gpl_compatible = kexport_license_gpl_compatible(m->license);
-	m->all_licenses_gpl = true;
-	for (size_t i = 0; i < m->n_modinfo; i++)
-		if (strcmp(m->modinfo[i].key, "license") == 0 &&
-		    !kexport_license_gpl_compatible(m->modinfo[i].value))
-			m->all_licenses_gpl = false;
-	m->vermagic = kexport_module_modinfo(m, "vermagic");
-	m->srcversion = kexport_module_modinfo(m, "srcversion");
-	m->version = kexport_module_modinfo(m, "version");
-	m->intree = modinfo_yes(m, "intree");
-	m->retpoline = modinfo_yes(m, "retpoline");
-	m->staging = modinfo_yes(m, "staging");
-	m->livepatch = modinfo_yes(m, "livepatch");
-	m->test = modinfo_yes(m, "test");
+	m->intree = intree && strcmp(intree, "Y") == 0;
+	m->retpoline = retpoline && strcmp(retpoline, "Y") == 0;
+	m->staging = staging && strcmp(staging, "Y") == 0;
+	m->livepatch = livepatch && strcmp(livepatch, "Y") == 0;
+	m->test = test && strcmp(test, "Y") == 0;
 	if ((r = collect_values(p, "depends", true, &m->depends, &m->n_depends, errmsg)) < 0 ||
 	    (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0)
 		goto out;

@@ -6,12 +6,26 @@
  */
 #include "libkexport-internal.h"
 
+/* idx is the item's index + 1 (0 = empty).  The hash saves comparing names
+ * on probes that are not the name sought, and the name here saves going
+ * through the item for the one that is: a lookup touches the slot and the
+ * name, not the item array and the export too. */
+struct table_slot {
+	const char *name;
+	uint32_t hash;
+	uint32_t idx;
+};
+
 struct kexport_table {
 	struct kx_arena arena;
 	struct kexport_export **items; /* stable pointers, insertion or name order */
 	size_t n, cap;
-	size_t *slots;                 /* hash slots: index + 1, 0 = empty */
+	struct table_slot *slots;      /* open addressing on the name's hash */
 	size_t n_slots;
+	/* The last owner and source strings copied: readers add runs of exports
+	 * with the same owner (Module.symvers groups them by module) and one
+	 * source, so one copy serves the run instead of one per export. */
+	const char *last_owner, *last_source;
 	struct kexport_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
 };
@@ -75,33 +89,65 @@ KX_EXPORT void kexport_table_free(struct kexport_table *t)
 	free(t);
 }
 
-static size_t *find_slot(const struct kexport_table *t, const char *name)
+static struct table_slot *find_slot(const struct kexport_table *t, const char *name,
+                                    uint32_t hash)
 {
 	size_t mask = t->n_slots - 1;
-	for (size_t i = kx_hash(name) & mask;; i = (i + 1) & mask) {
-		size_t *s = &t->slots[i];
-		if (*s == 0 || strcmp(t->items[*s - 1]->name, name) == 0)
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct table_slot *s = &t->slots[i];
+		if (s->idx == 0 || (s->hash == hash && strcmp(s->name, name) == 0))
 			return s;
 	}
 }
 
-static void reindex(struct kexport_table *t)
-{
-	memset(t->slots, 0, t->n_slots * sizeof(*t->slots));
-	for (size_t i = 0; i < t->n; i++)
-		*find_slot(t, t->items[i]->name) = i + 1;
-}
-
 static int rehash(struct kexport_table *t, size_t n_slots)
 {
-	size_t *slots = calloc(n_slots, sizeof(*slots));
+	struct table_slot *slots = calloc(n_slots, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
+	size_t mask = n_slots - 1;
+	for (size_t i = 0; i < t->n_slots; i++) {
+		if (!t->slots[i].idx)
+			continue;
+		size_t j = t->slots[i].hash & mask;
+		while (slots[j].idx)
+			j = (j + 1) & mask;
+		slots[j] = t->slots[i];
+	}
 	free(t->slots);
 	t->slots = slots;
 	t->n_slots = n_slots;
-	reindex(t);
 	return 0;
+}
+
+/* Room for n exports without growing the hash (readers that know their line count). */
+int kx_table_reserve(struct kexport_table *t, size_t n)
+{
+	size_t want = t->n_slots ? t->n_slots : 1024;
+	while (n * 2 > want)
+		want *= 2;
+	if (want != t->n_slots && rehash(t, want) < 0)
+		return -ENOMEM;
+	if (n > t->cap) {
+		void *p = realloc(t->items, n * sizeof(*t->items));
+		if (!p)
+			return -ENOMEM;
+		t->items = p;
+		t->cap = n;
+	}
+	return 0;
+}
+
+static const char *intern(struct kexport_table *t, const char **last, const char *s)
+{
+	if (!s || !s[0])
+		return "";
+	if (*last && (*last == s || strcmp(*last, s) == 0))
+		return *last;
+	const char *c = kx_arena_strdup(&t->arena, s);
+	if (c)
+		*last = c;
+	return c;
 }
 
 /* A copy of e whose strings live in the table's arena; NULL on ENOMEM. */
@@ -112,9 +158,9 @@ static struct kexport_export *copy_export(struct kexport_table *t, const struct 
 		return NULL;
 	*c = *e;
 	c->name = kx_arena_strdup(&t->arena, e->name);
-	c->ns = kx_arena_strdup(&t->arena, e->ns ? e->ns : "");
-	c->owner = kx_arena_strdup(&t->arena, e->owner ? e->owner : "");
-	c->source = kx_arena_strdup(&t->arena, e->source ? e->source : "");
+	c->ns = e->ns && e->ns[0] ? kx_arena_strdup(&t->arena, e->ns) : "";
+	c->owner = intern(t, &t->last_owner, e->owner);
+	c->source = intern(t, &t->last_source, e->source);
 	return c->name && c->ns && c->owner && c->source ? c : NULL;
 }
 
@@ -164,9 +210,10 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 		if (rehash(t, t->n_slots ? t->n_slots * 2 : 1024) < 0)
 			return -ENOMEM;
 	}
-	size_t *slot = find_slot(t, e->name);
-	if (*slot) {
-		struct kexport_export *old = t->items[*slot - 1];
+	uint32_t hash = kx_hash(e->name);
+	struct table_slot *slot = find_slot(t, e->name, hash);
+	if (slot->idx) {
+		struct kexport_export *old = t->items[slot->idx - 1];
 		const char *owner = e->owner ? e->owner : "";
 		if (!same_owner(old->owner, owner))
 			return add_conflict(t, old, e, "owner");
@@ -203,7 +250,7 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 	if (!c)
 		return -ENOMEM;
 	t->items[t->n++] = c;
-	*slot = t->n;
+	*slot = (struct table_slot){ c->name, hash, (uint32_t)t->n };
 	return 0;
 }
 
@@ -222,8 +269,8 @@ KX_EXPORT const struct kexport_export *kexport_table_find(const struct kexport_t
 {
 	if (!t->n_slots)
 		return NULL;
-	size_t *s = find_slot(t, name);
-	return *s ? t->items[*s - 1] : NULL;
+	const struct table_slot *s = find_slot(t, name, kx_hash(name));
+	return s->idx ? t->items[s->idx - 1] : NULL;
 }
 
 static int cmp_export_name(const void *a, const void *b)
@@ -236,8 +283,18 @@ KX_EXPORT void kexport_table_sort(struct kexport_table *t)
 {
 	if (t->n > 1)
 		qsort(t->items, t->n, sizeof(*t->items), cmp_export_name);
-	if (t->n_slots)
-		reindex(t);
+	/* The slots hold indexes: build them again for the new order. */
+	if (!t->n_slots)
+		return;
+	memset(t->slots, 0, t->n_slots * sizeof(*t->slots));
+	size_t mask = t->n_slots - 1;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t hash = kx_hash(t->items[i]->name);
+		size_t j = hash & mask;
+		while (t->slots[j].idx)
+			j = (j + 1) & mask;
+		t->slots[j] = (struct table_slot){ t->items[i]->name, hash, (uint32_t)(i + 1) };
+	}
 }
 
 KX_EXPORT size_t kexport_table_conflict_count(const struct kexport_table *t)

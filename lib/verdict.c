@@ -292,7 +292,20 @@ struct run {
 		bool refused;
 	} owners[16];
 	size_t n_owners;
+	const char *vmlinux;           /* the table's "vmlinux" string last seen */
 };
+
+/* Owned by the kernel itself?  The table shares one owner string among a
+ * run of exports, so after the first this is a pointer comparison. */
+static bool owned_by_vmlinux(struct run *r, const char *owner)
+{
+	if (owner == r->vmlinux)
+		return true;
+	if (owner[0] != 'v' || strcmp(owner, "vmlinux") != 0)
+		return false;
+	r->vmlinux = owner;
+	return true;
+}
 
 __attribute__((format(printf, 2, 0)))
 static char *run_vfmt(struct run *r, const char *fmt, va_list ap)
@@ -756,7 +769,7 @@ static bool find_symbol(struct run *r, const char *name, struct found *f)
 {
 	memset(f, 0, sizeof(*f));
 	const struct kexport_export *e = kexport_table_find(r->l->exports, name);
-	if (e && strcmp(e->owner, "vmlinux") == 0) {
+	if (e && owned_by_vmlinux(r, e->owner)) {
 		f->e = e;
 		return true;
 	}
@@ -1054,7 +1067,7 @@ static int check_duplicates(struct run *r)
 				continue;
 			const char *owner = NULL;
 			const struct kexport_export *k = kexport_table_find(r->l->exports, e->name);
-			if (k && strcmp(k->owner, "vmlinux") == 0)
+			if (k && owned_by_vmlinux(r, k->owner))
 				owner = "kernel";
 			else if (slots_find(r->l, e->name)) {
 				const struct slot *s = slots_find(r->l, e->name);

@@ -5,6 +5,7 @@
  * first, their taints carried), then counts by verdict and taint and the
  * problems.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -50,6 +51,20 @@ static void *progress_thread(void *arg)
 		ts = (struct timespec){ 0, 250 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+	return NULL;
+}
+
+/* The kernel's sources, read on a thread of their own while the modules are read. */
+struct kernel_job {
+	struct kx_target *t;
+	struct kexport_ctx *ctx;
+	int rc;
+};
+
+static void *read_kernel(void *arg)
+{
+	struct kernel_job *j = arg;
+	j->rc = kx_target_read(j->t, j->ctx);
 	return NULL;
 }
 
@@ -119,22 +134,11 @@ static int cmd_audit(int argc, char **argv)
 	};
 	struct kx_target t = { 0 };
 	bool all = false;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			kx_print_help(&kexport_cmd_audit);
-			return KX_EXIT_OK;
-		}
-		if ((r = kx_common_option(opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
-		if ((r = kx_target_option(&t, opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
+	int opt, st;
+	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_audit, &t,
+	                        &st)) != -1) {
+		if (opt == KX_GETOPT_EXIT)
+			return st;
 		if (opt == OPT_ALL)
 			all = true;
 		else
@@ -163,19 +167,31 @@ static int cmd_audit(int argc, char **argv)
 		progress_on = false;
 
 	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new();
+	struct kexport_ctx *ctx = kx_ctx_new(), *kctx = kx_ctx_new();
 	struct kx_judge a = { .flags = t.flags };
 	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
+	t.probe = dir;
+	struct kernel_job job = { &t, kctx, 0 };
+	pthread_t kernel_thread;
+	bool kernel_threaded = pthread_create(&kernel_thread, NULL, read_kernel, &job) == 0;
 	int rr = kexport_read_modules(ctx, dir, &a.mods, &a.n);
 	bool bad = rr < 0 && a.n == 0;
 	t_read = now();
 	progress_phase = "reading the kernel";
+	if (kernel_threaded)
+		pthread_join(kernel_thread, NULL);
+	else
+		read_kernel(&job);
 	const char *fallback = NULL;
 	for (size_t i = 0; i < a.n && !fallback; i++)
 		fallback = a.mods[i]->vermagic;
-	t.probe = dir;
-	if (kx_target_open(&t, ctx, fallback) < 0)
+	int fin = job.rc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
+	if (fin == -ENOMEM) {
+		fprintf(stderr, "kexport: out of memory\n");
+		return KX_EXIT_BAD_INPUT;
+	}
+	if (job.rc < 0 || fin < 0)
 		bad = true;
 	if (kx_json)
 		json_obj_start(kx_json);
@@ -193,9 +209,9 @@ static int cmd_audit(int argc, char **argv)
 			a.oom = true;
 		t_verdicts = now();
 		if (kx_opt.verbose)
-			fprintf(stderr, "kexport: audit: modules read in %.3f s, kernel in %.3f s, "
-			                "verdicts in %.3f s\n", t_read - t0, t_kernel - t_read,
-			        t_verdicts - t_kernel);
+			fprintf(stderr, "kexport: audit: modules read in %.3f s, then the kernel in %.3f s "
+			                "(read beside the modules), verdicts in %.3f s\n", t_read - t0,
+			        t_kernel - t_read, t_verdicts - t_kernel);
 		if (a.oom) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return KX_EXIT_BAD_INPUT;
@@ -229,6 +245,7 @@ static int cmd_audit(int argc, char **argv)
 	kx_target_close(&t);
 	kexport_module_list_free(a.mods, a.n);
 	kexport_ctx_free(ctx);
+	kexport_ctx_free(kctx);
 	free(own_kernel);
 	free(dflt);
 	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;

@@ -82,22 +82,11 @@ static int cmd_check(int argc, char **argv)
 	size_t n_loaded_paths = 0;
 	enum kx_verdict_format fmt = KX_VERDICT_HUMAN;
 	const char *fail_on = NULL;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			kx_print_help(&kexport_cmd_check);
-			return KX_EXIT_OK;
-		}
-		if ((r = kx_common_option(opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
-		if ((r = kx_target_option(&t, opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
+	int opt, st;
+	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_check, &t,
+	                        &st)) != -1) {
+		if (opt == KX_GETOPT_EXIT)
+			return st;
 		switch (opt) {
 		case OPT_LOADED: {
 			char *s = optarg, *tok;

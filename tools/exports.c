@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kexport.h"
+#include "target.h"
 
 enum format { FMT_TABLE, FMT_SYMVERS };
 
@@ -212,16 +213,12 @@ static int cmd_exports(int argc, char **argv)
 	enum format fmt = FMT_TABLE;
 	bool sorted = true;
 	int c, ret = KX_EXIT_OK;
-	while ((c = getopt_long(argc, argv, KX_COMMON_SHORTOPTS "f:n:o:m:", opts, NULL)) != -1) {
-		int r = kx_common_option(c, optarg);
-		if (r < 0)
-			return KX_EXIT_BAD_INPUT;
-		if (r > 0)
-			continue;
+	int st;
+	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS "f:n:o:m:", opts, &kexport_cmd_exports,
+	                      NULL, &st)) != -1) {
 		switch (c) {
-		case 'h':
-			kx_print_help(&kexport_cmd_exports);
-			return KX_EXIT_OK;
+		case KX_GETOPT_EXIT:
+			return st;
 		case 'f':
 			if (strcmp(optarg, "symvers") == 0)
 				fmt = FMT_SYMVERS;

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Judging a whole corpus of modules against one loader, as modprobe would
- * load them (exporting modules first, their taints carried to importers),
- * on every CPU.  Used by audit, and twice by whatif: the second pass reuses
+ * load them (owners' refusals and taints carried to their importers), on
+ * every CPU.  Used by audit, and twice by whatif: the second pass reuses
  * the first pass's verdicts of the modules an edit cannot have changed.
  */
 #pragma once
 #include "kexport.h"
+
+/* A first-pass check of module `from` asked about owner `to`. */
+struct kx_edge {
+	size_t from, to;
+};
 
 struct kx_judge {
 	/* set by the caller */
@@ -30,8 +35,9 @@ struct kx_judge {
 	/* results */
 	struct kexport_verdict **verdicts;
 	unsigned char *state;           /* 0 not yet, 1 in progress, 2 judged, 3 reused */
-	size_t **owners;                /* with record_owners: module indexes, per module */
-	size_t *n_owners;
+	struct kx_edge *edges;          /* with record_owners: sorted by from */
+	size_t n_edges;
+	bool speculate;                 /* first pass, first round: every owner loads */
 	bool oom;
 };
 

@@ -5,6 +5,7 @@
  * In JSON mode the same errors are also listed in the document's "errors".
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ struct bad {
 };
 static struct bad *bads;
 static size_t n_bads, cap_bads;
+/* audit reads the kernel and the modules at the same time: both may report. */
+static pthread_mutex_t bads_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int kx_common_option(int opt, const char *arg)
 {
@@ -66,12 +69,15 @@ void kx_output_end(void)
 
 void kx_bad_input(const char *path, const char *msg)
 {
+	pthread_mutex_lock(&bads_lock);
 	fprintf(stderr, "kexport: %s: %s\n", path, msg);
 	if (n_bads == cap_bads) {
 		size_t cap = cap_bads ? cap_bads * 2 : 16;
 		struct bad *nb = realloc(bads, cap * sizeof(*nb));
-		if (!nb)
+		if (!nb) {
+			pthread_mutex_unlock(&bads_lock);
 			return;
+		}
 		bads = nb;
 		cap_bads = cap;
 	}
@@ -79,11 +85,15 @@ void kx_bad_input(const char *path, const char *msg)
 	bads[n_bads].msg = strdup(msg);
 	if (bads[n_bads].path && bads[n_bads].msg)
 		n_bads++;
+	pthread_mutex_unlock(&bads_lock);
 }
 
 unsigned kx_bad_input_count(void)
 {
-	return (unsigned)n_bads;
+	pthread_mutex_lock(&bads_lock);
+	unsigned n = (unsigned)n_bads;
+	pthread_mutex_unlock(&bads_lock);
+	return n;
 }
 
 void kx_json_errors(void)

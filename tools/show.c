@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kexport.h"
+#include "target.h"
 
 static const struct {
 	unsigned machine;
@@ -179,16 +180,10 @@ static int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = { KX_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	int c;
-	while ((c = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		int r = kx_common_option(c, optarg);
-		if (r < 0)
-			return KX_EXIT_BAD_INPUT;
-		if (r > 0)
-			continue;
-		if (c == 'h') {
-			kx_print_help(&kexport_cmd_show);
-			return KX_EXIT_OK;
-		}
+	int st;
+	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, opts, &kexport_cmd_show, NULL, &st)) != -1) {
+		if (c == KX_GETOPT_EXIT)
+			return st;
 		return kx_usage_error(&kexport_cmd_show, "bad option");
 	}
 	if (optind >= argc)

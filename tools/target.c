@@ -4,6 +4,7 @@
  * target kernel's options, reading it, and printing verdicts.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -74,7 +75,29 @@ static char *running_kernel(void)
 	return p;
 }
 
-int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct kx_target *t, int *status)
+{
+	int opt, r;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			kx_print_help(cmd);
+			*status = KX_EXIT_OK;
+			return KX_GETOPT_EXIT;
+		}
+		if ((r = kx_common_option(opt, optarg)) == 0 && t)
+			r = kx_target_option(t, opt, optarg);
+		if (r < 0) {
+			*status = KX_EXIT_BAD_INPUT;
+			return KX_GETOPT_EXIT;
+		}
+		if (r == 0)
+			return opt;
+	}
+	return -1;
+}
+
+int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 {
 	if (kexport_kernel_new(&t->kernel) < 0 || kexport_table_new(&t->table) < 0)
 		return -ENOMEM;
@@ -118,6 +141,13 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
+	t->n_exports = kexport_table_count(t->table);
+	return bad;
+}
+
+int kx_target_finish(struct kx_target *t, const char *fallback_release)
+{
+	int bad = 0;
 	if (t->release && kexport_kernel_set_release(t->kernel, t->release) < 0) {
 		kx_bad_input(t->release, "not a kernel release (expected e.g. 6.1.0-54-amd64)");
 		bad = -EINVAL;
@@ -144,6 +174,15 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	return bad;
 }
 
+int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+{
+	int bad = kx_target_read(t, ctx);
+	if (bad == -ENOMEM)
+		return bad;
+	int fin = kx_target_finish(t, fallback_release);
+	return fin == -ENOMEM ? fin : bad ? bad : fin;
+}
+
 void kx_target_close(struct kx_target *t)
 {
 	kexport_loader_free(t->loader);
@@ -167,7 +206,7 @@ void kx_target_describe(const struct kx_target *t)
 		for (size_t i = 0; i < t->n_sources; i++)
 			json_str(kx_json, t->sources[i]);
 		json_arr_end(kx_json);
-		json_kuint(kx_json, "exports", kexport_table_count(t->table));
+		json_kuint(kx_json, "exports", t->n_exports);
 		json_kstr(kx_json, "release", rel);
 		json_kstr(kx_json, "release_from", t->release_from_module ? "module vermagic"
 		                                                          : kexport_kernel_origin(k, "release"));
@@ -181,7 +220,7 @@ void kx_target_describe(const struct kx_target *t)
 	printf("# kernel: %s (%s)", rel ? rel : "version unknown", kexport_kernel_distro(k));
 	if (t->release_from_module)
 		printf(", version from the module's vermagic");
-	printf("; %zu exports from", kexport_table_count(t->table));
+	printf("; %zu exports from", t->n_exports);
 	for (size_t i = 0; i < t->n_sources; i++)
 		printf(" %s", t->sources[i]);
 	const char *cfg = kexport_kernel_origin(k, "config");

@@ -35,7 +35,8 @@ enum {
 	"      --kernel-version R  its release, e.g. 6.1.0-54-amd64 (default: probed from\n"      \
 	"                          the source, else the module's vermagic)\n"                     \
 	"      --config KEY=VALUE  a configuration value (CONFIG_ optional); or a .config file\n" \
-	"                          (default: the source's .config or /boot/config-RELEASE)\n"     \
+	"                          (default: the source's .config, /boot/config-RELEASE,\n"      \
+	"                          /proc/config.gz, or the image's own: CONFIG_IKCONFIG)\n"     \
 	"      --distro NAME       debian or mainline loader rules (default: from the release)\n" \
 	"      --vermagic STRING   the kernel's vermagic (default: built from release+config)\n"  \
 	"      --kernel-taint N    the kernel's taint before the first load (default 0)\n"        \
@@ -58,6 +59,7 @@ struct kx_target {
 	const char *probe;      /* also probed for the release and configuration */
 	bool release_from_module;
 	struct kexport_source_info *infos;
+	size_t n_exports;       /* the kernel's own, before a command adds a tree's */
 	struct kexport_kernel *kernel;
 	struct kexport_table *table;
 	struct kexport_loader *loader;
@@ -67,8 +69,21 @@ enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
 
 /* 1 handled, 0 not a target option, -1 bad value. */
 int kx_target_option(struct kx_target *t, int opt, const char *arg);
+
+/* getopt_long() for a command: -h, the common options and, when t is given,
+ * the target options are handled here; returns the command's next option,
+ * -1 after the last, or KX_GETOPT_EXIT: return *status (help printed: 0, a
+ * bad value reported: 2). */
+#define KX_GETOPT_EXIT (-2)
+struct option;
+int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct kx_target *t, int *status);
 /* Read the kernel; < 0 when something could not be read (already reported). */
 int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
+/* kx_target_open() in two steps: reading the sources (which needs no module,
+ * so audit runs it while the modules are read), then the release and the loader. */
+int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx);
+int kx_target_finish(struct kx_target *t, const char *fallback_release);
 void kx_target_close(struct kx_target *t);
 /* "# kernel: ..." or, in JSON, the "kernel" member. */
 void kx_target_describe(const struct kx_target *t);

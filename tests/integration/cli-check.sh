@@ -93,3 +93,52 @@ want "[m['name'] for m in d['modules']]" "['clean']" "bad input: the rest still 
 want "len(d['errors'])" 2 "bad input in JSON"
 [ "$(st "$KEXPORT" check "${K[@]}" --kernel nonexistent clean.ko)" = 2 ] || fail "missing kernel source"
 echo "ok: bad input"
+
+# audit: owners' verdicts reach their importers through chains: inherited
+# taint two modules deep, a refused owner refusing its importer; the same
+# verdicts with one thread and with two (the parallel first pass assumes
+# every owner loads untainted, then rechecks whoever asked a tainted one).
+mkdir -p tree
+(
+	cd tree
+	mk exporter Proprietary --export prop_fn:crc=0x77777777
+	mk user1 GPL --import prop_fn:77777777 --export mid_fn:crc=0x88888888
+	mk user2 GPL --import mid_fn:88888888
+	mk gplfirst GPL --import gpl_sym:22222222 --import prop_fn:77777777 --export gf_fn:crc=0x99999999
+	mk dep GPL --import gf_fn:99999999
+	mk depdep GPL --import dep_fn:aaaaaaaa
+	mk dep2 GPL --import gf_fn:99999999 --export dep_fn:crc=0xaaaaaaaa
+	mk clean GPL --import printk:11111111 --import gpl_sym:22222222
+)
+for threads in 1 2; do
+	[ "$(st "$KEXPORT" audit -j --all --threads $threads "${K[@]}" --config MODULE_SIG=n tree)" = 1 ] ||
+		fail "audit chains: exit $(cat rc.txt)"
+	want "{m['name']: (m['verdict'], m['module_taint']) for m in d['modules']}" \
+		"{'clean': ('loads', ''), 'dep': ('refused', None), 'dep2': ('refused', None), 'depdep': ('refused', None), 'exporter': ('loads', 'P'), 'gplfirst': ('refused', None), 'user1': ('loads', 'P'), 'user2': ('loads', 'P')}" \
+		"audit chains, $threads threads"
+	want "[p['code'] for m in d['modules'] if m['name'] == 'depdep' for p in m['problems'] if p['fatal']]" \
+		"['DEPENDENCY']" "audit: refused two modules deep"
+	cp out.txt "audit-$threads.json"
+done
+cmp -s audit-1.json audit-2.json || fail "audit: one thread and two disagree"
+echo "ok: audit through chains of owners, one thread and two"
+
+# The configuration embedded in an image (CONFIG_IKCONFIG), when no .config
+# is beside it: the markers and a gzip stream, here appended to a vmlinux.
+"$MKELF" --type vmlinux --export module_layout:crc=0xbce1a965 --export printk:crc=0x11111111 \
+	--export gpl_sym:gpl:crc=0x22222222 ikvmlinux
+printf 'CONFIG_X86_64=y\nCONFIG_SMP=y\nCONFIG_PREEMPT_BUILD=y\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\n# CONFIG_MODULE_SIG is not set\n' > ik.config
+mkdir -p ikdir
+{ cat ikvmlinux; printf 'IKCFG_ST'; gzip -9n < ik.config; printf 'IKCFG_ED'; } > ikdir/vmlinux
+[ "$(st "$KEXPORT" check -j --kernel ikdir/vmlinux --kernel-version 6.1.0-54-amd64 clean.ko)" = 0 ] ||
+	fail "IKCONFIG: exit $(cat rc.txt): $(cat err.txt)"
+want "d['kernel']['config_from']" "ikdir/vmlinux (IKCONFIG)" "IKCONFIG origin"
+want "d['kernel']['vermagic']" "$VM" "vermagic from the embedded configuration"
+[ "$(st "$KEXPORT" check -j --kernel ikvmlinux --kernel-version 6.1.0-54-amd64 clean.ko)" = 3 ] ||
+	fail "no IKCONFIG: exit $(cat rc.txt), want 3 (unsigned: the signature default applies)"
+want "d['kernel']['config_from']" "None" "no IKCONFIG, no configuration"
+# A .config given gzip-compressed, as /proc/config.gz is.
+gzip -9n < ik.config > config.gz
+[ "$(st "$KEXPORT" check -j --kernel ikvmlinux --kernel-version 6.1.0-54-amd64 --config config.gz clean.ko)" = 0 ] ||
+	fail "config.gz: exit $(cat rc.txt): $(cat err.txt)"
+echo "ok: IKCONFIG in an image, a gzip-compressed .config"

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared by the bench/ scripts: the pinned Debian kernel, a depmod-shaped
+# root for it, and timing.  Source it after setting `name` (for messages).
+#
+#   here        the source tree
+#   runs        $RUNS (default 5), checked
+#   die MSG     "NAME: MSG" on stderr, exit 1
+#   need CMD... die unless each command exists
+#   kernel_tree sets cache, arch, pkgroot, release (e.g. 6.1.0-54-amd64),
+#               moddir, symvers, n_ko for $KEXPORT_ABI (or ABI given)
+#   depmod_root sets root: $tmp/root/lib/modules/$release as symlinks
+#   run NAME OUT CMD...   one timed run; appends "seconds peak_kib" to
+#                         $tmp/NAME.times; stdout to OUT; dies on failure
+#   median FILE, max_mib FILE, ratio A B
+# A temporary directory $tmp is made and removed on exit.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/kernels.conf
+. "$here/tests/kernels.conf"
+runs=${RUNS:-5}
+case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive integer" >&2; exit 2 ;; esac
+
+die() { echo "${name:-bench}: $*" >&2; exit 1; }
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || die "$t not found (depmod: kmod package; /usr/bin/time: time package; rg: ripgrep)"
+	done
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+kernel_tree() {
+	local abi=${1:-$KEXPORT_ABI}
+	cache=$("$here/scripts/fetch-kernels.sh" "$abi")
+	arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+	pkgroot=$cache/$arch/$abi
+	# The directory below lib/modules is the full release, e.g. 6.1.0-54-amd64.
+	release=$(find "$pkgroot/lib/modules" -mindepth 1 -maxdepth 1 -name "$abi-*" -printf '%f\n' | sort | head -n 1)
+	[ -n "$release" ] || die "no lib/modules/$abi-* in $pkgroot"
+	moddir=$pkgroot/lib/modules/$release
+	symvers=$pkgroot/usr/src/linux-headers-$release/Module.symvers
+	[ -f "$symvers" ] || die "missing $symvers"
+	n_ko=$(find "$moddir/kernel" -name '*.ko*' | wc -l)
+}
+
+# depmod -b BASE VERSION reads BASE/lib/modules/VERSION: that layout from
+# symlinks (depmod follows them), in a real directory so that nothing could
+# ever be written into the cache.
+depmod_root() {
+	local f
+	root=$tmp/root
+	mkdir -p "$root/lib/modules/$release"
+	for f in "$moddir"/*; do
+		case ${f##*/} in build | source) continue ;; esac
+		ln -s "$f" "$root/lib/modules/$release/${f##*/}"
+	done
+}
+
+run() {
+	local rname=$1 out=$2 t0 t1 rc=0
+	shift 2
+	t0=$EPOCHREALTIME
+	/usr/bin/time -o "$tmp/rss" -f %M "$@" >"$out" 2>"$tmp/$rname.err" || rc=$?
+	t1=$EPOCHREALTIME
+	if [ $rc -ne 0 ]; then
+		sed 's/^/  /' "$tmp/$rname.err" | tail -n 20 >&2
+		die "$rname failed (exit $rc): $*"
+	fi
+	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$tmp/rss")" \
+		>>"$tmp/$rname.times"
+}
+median() {
+	sort -n -k1,1 "$1" | awk '{ v[NR] = $1 } END {
+		if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+max_mib() { awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
