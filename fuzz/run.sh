@@ -6,7 +6,8 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module, image, config or changes (or fuzz-<name>).
+# TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, srcscan,
+# srccond, sig or changes (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -30,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config changes"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig changes"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -229,8 +230,36 @@ printf 'export printk\nmake-gpl printk\n' >"$tmp/t"
 seed changes bad-op "$tmp/t"
 { printf 'ELF-ish prefix IKCFG_ST'; gzip -9n <"$tmp/t"; printf 'IKCFG_ED'; } >"$tmp/t2"
 seed config ikconfig "$tmp/t2"
+# kABI policy files: the first byte picks stablelist (0) or severity rules (1).
+printf '\000[rhel9_x86_64_stablelist]\n\tfoo\n\tbar_baz # c\n' >"$tmp/t"
+seed kabilist stablelist "$tmp/t"
+printf '\000# plain\nfoo\nQUX\n\n' >"$tmp/t"
+seed kabilist plainlist "$tmp/t"
+printf '\001drivers/scsi/* PASS\nNS_A FAIL # ns\nba?_* PASS\nvmlinux FAIL\n*\tFAIL\n' >"$tmp/t"
+seed kabilist rules "$tmp/t"
 cfg=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*-amd64/.config 2>/dev/null | sort | tail -n 1)
 [ -n "$cfg" ] && seed config debian "$cfg"
+
+# Source files: hand-written forms, and real files of the unpacked
+# linux-source (scripts/fetch-kernels.sh source) when it is there.
+printf '#ifndef _X_H\n#define _X_H\n#define DEFAULT_SYMBOL_NAMESPACE "NS"\n#ifdef CONFIG_X\nEXPORT_SYMBOL_GPL(a);\n#elif IS_ENABLED(CONFIG_Y)\nEXPORT_SYMBOL_NS(a, W);\n#else\nEXPORT_TRACEPOINT_SYMBOL(t);\n#endif\n#define W(n) EXPORT_SYMBOL(n##_x)\nW(b);\n/* EXPORT_SYMBOL(c) */ "EXPORT_SYMBOL(d)"\nEXPORT_SYMBOL_FOR_MODULES(e, "m1,m2");\n#endif\n' >"$tmp/t"
+seed srcscan forms "$tmp/t"
+printf 'defined(CONFIG_Y) && (IS_ENABLED(CONFIG_M) || !defined(MODULE)) && CONFIG_NUM >= 4' >"$tmp/t"
+seed srccond cond "$tmp/t"
+printf 'obj-$(CONFIG_Y) += a.o d/\nobj-$(subst m,y,$(CONFIG_M)) += b.o\nb-y := c.o ../e/f.o\nifeq ($(CONFIG_N),y)\nobj-y += n.o\nelse ifdef CONFIG_M\nobj-m += m.o\nendif\nccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=FOO\n' >"$tmp/t"
+seed srccond makefile "$tmp/t"
+src=$(ls -d "$testdata"/source/*/linux-source-* 2>/dev/null | sort | tail -n 1)
+if [ -n "$src" ]; then
+	for f in kernel/params.c include/linux/export.h include/linux/pm.h arch/x86/lib/memcpy_64.S \
+	         drivers/pwm/pwm-lpss.c kernel/cgroup/cgroup.c drivers/usb/storage/Makefile \
+	         drivers/cxl/core/Makefile; do
+		[ -f "$src/$f" ] || continue
+		case $f in */Makefile) seed srccond "real-$(echo "$f" | tr / -)" "$src/$f" ;;
+		*) seed srcscan "real-$(basename "$f")" "$src/$f"
+		   seed srcscan "real-$(basename "$f").trunc" "$(truncated "$src/$f" 2000)" ;;
+		esac
+	done
+fi
 
 # Real files from the test-data cache, small ones and truncated copies.
 kdir=$(ls -d "$testdata"/amd64/*/lib/modules/*/kernel 2>/dev/null | sort | tail -n 1)
@@ -257,6 +286,38 @@ for arch in amd64 arm64; do
 	[ -n "$img" ] && head -c 65536 "$img" >"$tmp/img" && seed image "real-$arch-64k" "$tmp/img"
 done
 
+# Signatures: 2-byte key length, keys, module.  The oracle's test key (PEM,
+# and DER) with a real module re-signed by it (the RSA check runs, passes and,
+# altered, fails), and with Debian's module as shipped (no key).
+pem=tests/oracle/keys/own.pem
+mod=$(ls "$testdata"/amd64/*/lib/modules/*/kernel/lib/crc7.ko 2>/dev/null | sort | tail -n 1)
+if [ -n "$mod" ] && command -v openssl >/dev/null; then
+	openssl x509 -in "$pem" -outform DER -out "$tmp/own.der" 2>/dev/null
+	python3 - "$mod" "$pem" "$tmp" <<'PY'
+import struct, subprocess, sys
+mod, pem, tmp = sys.argv[1:]
+MAGIC = b"~Module signature appended~\n"
+d = open(mod, "rb").read()
+if d.endswith(MAGIC):
+    (n,) = struct.unpack_from(">I", d, len(d) - len(MAGIC) - 4)
+    d = d[:len(d) - len(MAGIC) - 12 - n]
+sig = subprocess.run(["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
+                      "-signer", pem, "-inkey", pem, "-nocerts", "-noattr", "-nosmimecap"],
+                     input=d, capture_output=True, check=True).stdout
+signed = d + sig + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, len(sig)) + MAGIC
+der = open(tmp + "/own.der", "rb").read()
+pemb = open(pem, "rb").read()
+pemb = pemb[:pemb.index(b"-----BEGIN PRIVATE KEY")]
+shipped = open(mod, "rb").read()
+bad = bytearray(signed)
+bad[100] ^= 1
+for name, keys, m in [("der-own", der, signed), ("pem-own", pemb, signed), ("der-bad", der, bytes(bad)),
+                      ("pem-shipped", pemb, shipped), ("none-shipped", b"", shipped)]:
+    open("%s/sig-%s" % (tmp, name), "wb").write(struct.pack("<H", len(keys)) + keys + m)
+PY
+	for f in "$tmp"/sig-*; do seed sig "real-${f##*/sig-}" "$f"; done
+fi
+
 # --- run ------------------------------------------------------------------
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
@@ -275,7 +336,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|changes) dict=fuzz/text.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist|changes) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

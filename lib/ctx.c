@@ -25,6 +25,11 @@ KX_EXPORT void kexport_ctx_free(struct kexport_ctx *ctx)
 	free(ctx);
 }
 
+KX_EXPORT void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel *config)
+{
+	ctx->config = config;
+}
+
 KX_EXPORT void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *data)
 {
 	ctx->diag = fn;
@@ -132,4 +137,59 @@ void kx_team_finish(struct kx_team *team)
 	team_worker(team);
 	for (int i = 0; i < team->started; i++)
 		pthread_join(team->th[i], NULL);
+}
+
+void kx_stream_init(struct kx_stream *st, const struct kexport_ctx *ctx,
+                    void (*work)(void *arg), void *arg)
+{
+	memset(st, 0, sizeof(*st));
+	st->ctx = ctx;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv, NULL);
+	kx_team_init(&st->team, work, arg);
+}
+
+int kx_stream_push(struct kx_stream *st, void *item)
+{
+	pthread_mutex_lock(&st->mu);
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 1024;
+		void **ni = realloc(st->items, cap * sizeof(*ni));
+		if (!ni) {
+			pthread_mutex_unlock(&st->mu);
+			return -ENOMEM;
+		}
+		st->items = ni;
+		st->cap = cap;
+	}
+	st->items[st->n++] = item;
+	size_t n = st->n;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	if (n == 2) /* helpers start with the second item: one item needs none */
+		kx_team_start(st->ctx, &st->team);
+	return 0;
+}
+
+void *kx_stream_pop(struct kx_stream *st)
+{
+	pthread_mutex_lock(&st->mu);
+	while (st->next >= st->n && !st->done)
+		pthread_cond_wait(&st->cv, &st->mu);
+	void *it = st->next < st->n ? st->items[st->next++] : NULL;
+	pthread_mutex_unlock(&st->mu);
+	return it;
+}
+
+void kx_stream_finish(struct kx_stream *st, bool stop)
+{
+	pthread_mutex_lock(&st->mu);
+	st->done = true;
+	if (stop)
+		st->next = st->n; /* nothing more is taken */
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	kx_team_finish(&st->team);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->mu);
 }

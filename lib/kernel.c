@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -32,6 +33,14 @@ struct kexport_kernel {
 	char origin_release[PATH_MAX + 32];
 	char origin_config[PATH_MAX + 32];
 	char origin_vermagic[PATH_MAX + 32];
+	/* The builtin trusted keys: given (--signing-keys), or read from the
+	 * image on first use, because decompressing an image costs ~0.3 s and
+	 * only a signed module needs it. */
+	struct kx_keyring *keys;
+	char *key_image;          /* read lazily when set and keys_tried is false */
+	bool keys_tried;
+	pthread_mutex_t keys_lock;
+	char origin_keys[PATH_MAX + KEXPORT_ERRMSG_MAX + 64];
 };
 
 KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
@@ -40,6 +49,7 @@ KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
 	if (!*k)
 		return -ENOMEM;
 	kx_vec_init(&(*k)->config, sizeof(struct config_entry));
+	pthread_mutex_init(&(*k)->keys_lock, NULL);
 	(*k)->distro = strdup("mainline");
 	return (*k)->distro ? 0 : -ENOMEM;
 }
@@ -59,6 +69,9 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 	free(k->distro);
 	free(k->vermagic_set);
 	free(k->vermagic_built);
+	kx_keyring_free(k->keys);
+	free(k->key_image);
+	pthread_mutex_destroy(&k->keys_lock);
 	free(k);
 }
 
@@ -383,11 +396,120 @@ KX_EXPORT const char *kexport_kernel_origin(const struct kexport_kernel *k, cons
 		o = k->origin_release;
 	else if (strcmp(fact, "config") == 0)
 		o = k->origin_config;
+	else if (strcmp(fact, "signing-keys") == 0)
+		o = k->origin_keys; /* what is known so far: an image is read on first use */
 	else if (strcmp(fact, "vermagic") == 0) {
 		kexport_kernel_vermagic(k);
 		o = k->origin_vermagic;
 	}
 	return o && o[0] ? o : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Trusted keys                                                             */
+
+static void keys_origin(struct kexport_kernel *k, const char *path)
+{
+	size_t n = kx_keyring_count(k->keys);
+	snprintf(k->origin_keys, sizeof(k->origin_keys), "%zu certificate%s from %s", n,
+	         n == 1 ? "" : "s", path);
+}
+
+/* A kernel image, or a vmlinux (any ELF for a file the user named). */
+static bool is_key_image(const char *path, bool any_elf)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	uint8_t h[0x210];
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 20)
+		return false;
+	bool elf = memcmp(h, "\177ELF", 4) == 0;
+	bool exec = elf && kx_get16(h + 16, h[5] == 2 /* ELFDATA2MSB */) == 2 /* ET_EXEC */;
+	return (any_elf ? elf : exec) || kx_is_kernel_image(h, (size_t)n);
+}
+
+KX_EXPORT int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path,
+                                              char *errmsg)
+{
+	/* An image is only checked for its kind now: decompressing it costs
+	 * ~0.5 s and only a signed module needs its certificates. */
+	if (is_key_image(path, true)) {
+		pthread_mutex_lock(&k->keys_lock);
+		char *copy = strdup(path);
+		if (copy) {
+			free(k->key_image);
+			k->key_image = copy;
+			k->keys_tried = false;
+		}
+		pthread_mutex_unlock(&k->keys_lock);
+		return copy ? 0 : kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_lock(&k->keys_lock);
+	int r = kx_keyring_read(&k->keys, path, errmsg);
+	if (r >= 0) {
+		keys_origin(k, path);
+		/* Keys given explicitly replace the probed image's. */
+		k->keys_tried = true;
+	}
+	pthread_mutex_unlock(&k->keys_lock);
+	return r;
+}
+
+KX_EXPORT int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data,
+                                                size_t size, char *errmsg)
+{
+	pthread_mutex_lock(&k->keys_lock);
+	int r = kx_keyring_parse(&k->keys, data, size, errmsg);
+	if (r >= 0) {
+		keys_origin(k, "memory");
+		k->keys_tried = true;
+	}
+	pthread_mutex_unlock(&k->keys_lock);
+	return r;
+}
+
+/* A probed image: its certificates are read on first use. */
+static void set_key_image(struct kexport_kernel *k, const char *path)
+{
+	if (k->key_image || k->keys_tried)
+		return;
+	k->key_image = strdup(path);
+}
+
+static const struct kx_keyring *keys(const struct kexport_kernel *ck)
+{
+	struct kexport_kernel *k = (struct kexport_kernel *)ck; /* logically const */
+	pthread_mutex_lock(&k->keys_lock);
+	if (!k->keys_tried && k->key_image) {
+		char err[KEXPORT_ERRMSG_MAX];
+		if (kx_keyring_read(&k->keys, k->key_image, err) >= 0)
+			keys_origin(k, k->key_image);
+		else
+			snprintf(k->origin_keys, sizeof(k->origin_keys), "none: %s: %s", k->key_image,
+			         err);
+	}
+	k->keys_tried = true;
+	pthread_mutex_unlock(&k->keys_lock);
+	return k->keys;
+}
+
+KX_EXPORT size_t kexport_kernel_signing_key_count(const struct kexport_kernel *k)
+{
+	return kx_keyring_count(keys(k));
+}
+
+KX_EXPORT const char *kexport_kernel_signing_key_name(const struct kexport_kernel *k, size_t i)
+{
+	return kx_keyring_name(keys(k), i);
+}
+
+KX_EXPORT int kexport_kernel_verify_module(const struct kexport_kernel *k, const void *data,
+                                           size_t size, struct kexport_sig_result *res)
+{
+	return kx_sig_verify(keys(k), data, size, res);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -459,6 +581,8 @@ static void set_probed_release(struct kexport_kernel *k, const char *rel, size_t
 		snprintf(k->origin_release, sizeof(k->origin_release), "%s", origin);
 }
 
+static void probe_key_image(struct kexport_kernel *k, const char *path);
+
 /* A kernel build or headers directory: utsrelease.h and .config. */
 static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 {
@@ -479,6 +603,20 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 	}
 	path3(p, dir, "/.config", "");
 	probe_config(k, p);
+	/* A build tree has the list the kernel embeds, or its vmlinux. */
+	path3(p, dir, "/certs/x509_certificate_list", "");
+	if (kx_is_file(p))
+		set_key_image(k, p);
+	path3(p, dir, "/vmlinux", "");
+	if (kx_is_file(p))
+		probe_key_image(k, p);
+}
+
+/* A kernel image or a vmlinux ELF executable carries the builtin keys. */
+static void probe_key_image(struct kexport_kernel *k, const char *path)
+{
+	if (is_key_image(path, false))
+		set_key_image(k, path);
 }
 
 /* The x86 boot header's kernel_version string: "6.1.0-54-amd64 (builder) #1 ...". */
@@ -528,8 +666,10 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		if (modules_dir && kexport_kernel_set_release(k, base) == 0) {
 			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
 			char *img = kexport_kernel_image(real);
-			if (img)
+			if (img) {
 				probe_bzimage(k, img); /* only a bzImage has a version string there */
+				probe_key_image(k, img);
+			}
 			path3(p, real, "/../../../boot/config-", base);
 			probe_config(k, p);
 			path3(p, real, "/build", "");
@@ -547,6 +687,7 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 	/* A file: a bzImage names its release; a Module.symvers or vmlinux in a
 	 * build directory has the directory's facts beside it. */
 	probe_bzimage(k, path);
+	probe_key_image(k, path);
 	snprintf(p, sizeof(p), "%s", path);
 	char *slash = strrchr(p, '/');
 	const char *dir = ".";

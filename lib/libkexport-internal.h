@@ -299,6 +299,7 @@ struct kexport_ctx {
 	void *diag_data;
 	int threads;
 	unsigned bad_inputs;
+	const struct kexport_kernel *config; /* for source trees */
 };
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
 
@@ -323,6 +324,28 @@ void kx_team_init(struct kx_team *team, void (*fn)(void *arg), void *arg);
 void kx_team_start(const struct kexport_ctx *ctx, struct kx_team *team);
 void kx_team_finish(struct kx_team *team);
 
+/*
+ * Work found by a walk on the calling thread and done by a team of the
+ * context's threads as it is found: kx_stream_init(), kx_stream_push() each
+ * item (the team starts with the second), workers loop on kx_stream_pop()
+ * until it returns NULL, kx_stream_finish() (the caller joins the work;
+ * stop: items not yet taken are left) and then items[0..n) are the caller's.
+ */
+struct kx_stream {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void **items;
+	size_t n, cap, next;
+	bool done;
+	const struct kexport_ctx *ctx;
+	struct kx_team team;
+};
+void kx_stream_init(struct kx_stream *st, const struct kexport_ctx *ctx,
+                    void (*work)(void *arg), void *arg);
+int kx_stream_push(struct kx_stream *st, void *item);
+void *kx_stream_pop(struct kx_stream *st);
+void kx_stream_finish(struct kx_stream *st, bool stop);
+
 /* walk.c ------------------------------------------------------------------ */
 
 /*
@@ -339,7 +362,47 @@ void kx_free_paths(char **paths, size_t n);
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
                          int (*found)(char *path, void *arg), void *arg);
 
+/* table.c --------------------------------------------------------------- */
+
+/* Two owner names mean the same module (a base name matches its path,
+ * '-' and '_' alike), as the table merges them. */
+bool kx_same_owner(const char *a, const char *b);
+
+/*
+ * Any files below dir whose name want() accepts, unsorted, as
+ * kx_walk_modules_each() hands them out; symlinked directories are not
+ * entered (source trees link into themselves).
+ */
+int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
+                       bool (*want)(const char *name, size_t len),
+                       int (*found)(char *path, void *arg), void *arg);
+
+/* srctree.c --------------------------------------------------------------- */
+
+/* Parse Makefile text and evaluate its obj-y/obj-m/lib-y lists (fuzzers):
+ * the number of objects named, or a negative errno. */
+int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config);
+
 /* rules.c ----------------------------------------------------------------- */
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */
 unsigned kx_features(unsigned version, const char *distro);
+
+/* sig.c ------------------------------------------------------------------- */
+
+/* X.509 certificates a kernel trusts (its builtin keyring). */
+struct kx_keyring;
+void kx_keyring_free(struct kx_keyring *kr);
+size_t kx_keyring_count(const struct kx_keyring *kr);
+const char *kx_keyring_name(const struct kx_keyring *kr, size_t i);
+/* DER certificates found by their shape in raw bytes; returns how many. */
+int kx_keyring_scan(struct kx_keyring **kr, const uint8_t *d, size_t size);
+/* PEM, DER (one or more), a kernel image or a vmlinux; returns how many
+ * certificates were added, or < 0 with errmsg. *kr is created on demand. */
+int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char *errmsg);
+int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg);
+/* A whole file, decompressed if it is; *data is malloc'd. */
+int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
+/* A whole (decompressed) module file against the keys; returns res->err. */
+int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
+                  struct kexport_sig_result *res);

@@ -296,6 +296,7 @@ enum kexport_source_type {
 	KEXPORT_SOURCE_BUILD_DIR,    /* a kernel build or headers directory */
 	KEXPORT_SOURCE_MODULES_DIR,  /* /lib/modules/VERSION */
 	KEXPORT_SOURCE_MODULE_TREE,  /* any directory of modules */
+	KEXPORT_SOURCE_SOURCE_TREE,  /* a kernel source tree (export macros) */
 	KEXPORT_SOURCE_COUNT
 };
 const char *kexport_source_type_name(enum kexport_source_type t);
@@ -369,6 +370,80 @@ int kexport_image_extract(const void *data, size_t size, void **out, size_t *out
 int kexport_format_symvers(const struct kexport_export *e, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
+/* Kernel source trees                                                      */
+
+/* One export macro found in a source file. */
+struct kexport_src_export {
+	const char *name;               /* the symbol */
+	const char *macro;              /* the macro as written, e.g. "EXPORT_SYMBOL_NS_GPL" */
+	enum kexport_kind kind;         /* the library's kind (GPL-only or not, old kinds) */
+	const char *ns;                 /* namespace ("module:..." for EXPORT_SYMBOL_FOR_MODULES), or NULL */
+	unsigned line;                  /* 1-based line where the macro starts */
+	const char *cond;               /* the enclosing preprocessor conditions, e.g.
+	                                   "defined(CONFIG_LOCKDEP) && !defined(CONFIG_X)", or NULL */
+};
+/* Called for each export found; strings valid only during the call. Return nonzero to stop. */
+typedef int (*kexport_src_export_fn)(const struct kexport_src_export *e, void *arg);
+/*
+ * Scan one source file's bytes.  path: for messages and to choose C vs
+ * assembler rules (.S); default_ns: the DEFAULT_SYMBOL_NAMESPACE a Makefile's
+ * ccflags give this file, or NULL.  Returns the number of exports, or -1
+ * with errmsg set (binary file, unterminated comment/macro...).
+ */
+int kexport_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
+                     kexport_src_export_fn fn, void *arg, char errmsg[256]);
+
+struct kexport_kernel;
+
+/* Is dir a kernel source tree (Kbuild, Makefile, include/linux/export.h)? */
+bool kexport_is_source_tree(const char *dir);
+
+/*
+ * Evaluate a condition as kexport_src_export.cond writes it against a
+ * configuration (a whole .config: absent symbols are off).  module: the file
+ * is compiled as part of a module (MODULE defined, IS_REACHABLE of =m).
+ * Understands defined(), IS_ENABLED(), IS_BUILTIN(), IS_MODULE(),
+ * IS_REACHABLE() of CONFIG_ symbols, CONFIG_ values, integers, !, &&, ||,
+ * comparisons and parentheses.  Returns 1 true, 0 false, -1 unknown
+ * (something else decides; false && unknown is still false).
+ */
+int kexport_src_cond_eval(const char *cond, const struct kexport_kernel *config, bool module);
+
+/* One export of a source tree. */
+struct kexport_src_tree_export {
+	const struct kexport_src_export *e;
+	const char *file;   /* below the tree, e.g. "kernel/fork.c" */
+	int built;          /* with a configuration: 1 built in, 2 in a module, 0 not built,
+	                       -1 unknown (a header, or a condition that cannot be evaluated);
+	                       without one: -1 */
+	int cond_value;     /* kexport_src_cond_eval() of e->cond; -1 without a configuration */
+	const char *owner;  /* with a configuration and a built file: "vmlinux" or the module
+	                       as Module.symvers names it ("drivers/usb/storage/usb-storage") */
+};
+typedef int (*kexport_src_tree_fn)(const struct kexport_src_tree_export *x, void *arg);
+
+/*
+ * Scan every .c, .h and .S file below a kernel source tree with the
+ * context's threads, with the DEFAULT_SYMBOL_NAMESPACE its Makefiles set
+ * (ccflags-y, subdir-ccflags-y, CFLAGS_obj.o).  With `config`, also follow
+ * the Makefiles from the top Kbuild (obj-y, obj-m, obj-$(CONFIG_X), NAME-y,
+ * NAME-objs, ifeq/ifdef) to decide which files are built and as what.
+ * fn() is called for every export in path order, then line order; nonzero
+ * stops.  Files that cannot be read or scanned go to the diagnostic
+ * callback; the scan goes on.  Returns 0 or a negative errno.
+ */
+int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
+                          const struct kexport_kernel *config,
+                          kexport_src_tree_fn fn, void *arg);
+
+/*
+ * The configuration kexport_read_exports() evaluates source trees against
+ * (not copied; NULL: none, every export is read).  With one, only the
+ * exports it builds (or may build) are read, owned by vmlinux or their module.
+ */
+void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel *config);
+
+/* ------------------------------------------------------------------------ */
 /* The target kernel                                                        */
 
 /* A kernel version as one number, comparable with <, like KERNEL_VERSION(). */
@@ -415,8 +490,40 @@ bool kexport_kernel_config_known(const struct kexport_kernel *k);
 /* The kernel's VERMAGIC_STRING: as set or probed, else built from release
  * and configuration; NULL when the release is unknown. */
 const char *kexport_kernel_vermagic(const struct kexport_kernel *k);
-/* Where each fact came from, for -v and JSON: "release", "config", "vermagic". */
+/* Where each fact came from, for -v and JSON: "release", "config", "vermagic",
+ * "signing-keys" ("N certificates from PATH", or "none: PATH: why" when an
+ * image could not be read; empty until the keys were first needed). */
 const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fact);
+
+/*
+ * The kernel's builtin trusted keys, which module signatures are verified
+ * against.  A probed kernel image or vmlinux (a /lib/modules/RELEASE tree's
+ * /boot/vmlinuz-RELEASE, an image given as the source, a build tree's
+ * certs/x509_certificate_list) is read for them on first use only.
+ * add_signing_keys() reads a PEM or DER file of one or more certificates, or
+ * a kernel image, now; it returns how many certificates it added, or a
+ * negative errno with errmsg set.
+ */
+int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path, char *errmsg);
+int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size,
+                                      char *errmsg);
+size_t kexport_kernel_signing_key_count(const struct kexport_kernel *k);
+/* "CN=Debian Secure Boot CA,O=Debian" */
+const char *kexport_kernel_signing_key_name(const struct kexport_kernel *k, size_t i);
+
+/* What the kernel's verify_pkcs7_signature() makes of a module's signature. */
+struct kexport_sig_result {
+	int err;               /* 0 verified, -ENODATA unsigned, -ENOKEY no trusted key,
+	                        * -EKEYREJECTED bad signature, -ENOPKG unsupported
+	                        * algorithm, -EBADMSG malformed */
+	char signer[256];      /* the trusted certificate that matched, "" if none */
+	char kernel_msg[64];   /* a line the kernel's PKCS#7 code prints, "" if none */
+	int kernel_msg_level;  /* its printk level */
+	char detail[384];      /* why, in words */
+};
+/* `data`: the whole module file (decompressed).  Returns res->err. */
+int kexport_kernel_verify_module(const struct kexport_kernel *k, const void *data, size_t size,
+                                 struct kexport_sig_result *res);
 
 /* ------------------------------------------------------------------------ */
 /* The loader's rules across versions                                       */
@@ -533,6 +640,9 @@ struct kexport_verdict {
 	size_t n_problems;
 	const char **needs;              /* modules modprobe loads first for its imports */
 	size_t n_needs;
+	/* How the signature was judged: "verified against the kernel's builtin
+	 * key CN=...", "assumed valid: ...", or NULL for an unsigned module. */
+	const char *signature;
 };
 void kexport_verdict_free(struct kexport_verdict *v);
 
@@ -542,11 +652,17 @@ enum {
 	KEXPORT_LOAD_IGNORE_VERMAGIC = 2,    /* MODULE_INIT_IGNORE_VERMAGIC */
 };
 
-/* Which appended signatures the kernel's keyring accepts (kexport does no crypto). */
+/*
+ * Which appended signatures the kernel's keyring accepts.  VERIFY (the
+ * loader's default) checks each signature against the kernel's trusted
+ * certificates when they are known and falls back to SAME_BUILD when not;
+ * the others are policies that do no cryptography.
+ */
 enum kexport_sig_trust {
 	KEXPORT_SIG_TRUST_SAME_BUILD = 0, /* signed, and vermagic names the kernel's release */
 	KEXPORT_SIG_TRUST_ALL,
 	KEXPORT_SIG_TRUST_NONE,           /* every signature's key is unavailable */
+	KEXPORT_SIG_TRUST_VERIFY,
 };
 
 /*
@@ -577,6 +693,142 @@ int kexport_loader_check(struct kexport_loader *l, const struct kexport_module *
  * module and its exports.  `m` must outlive the loader. */
 int kexport_loader_load(struct kexport_loader *l, const struct kexport_module *m,
                         unsigned flags, struct kexport_verdict **v);
+
+/* ------------------------------------------------------------------------ */
+/* Symbol lists and severity rules (kABI policy files)                      */
+
+/*
+ * A set of symbol names: a kABI stablelist.  Read from Red Hat's
+ * kabi_stablelist_ARCH format ("[rhel9_x86_64_stablelist]" section headers,
+ * then one symbol per line indented with a tab) or a plain list (one symbol
+ * per line); '#' starts a comment in both.  Since: 3
+ */
+struct kexport_symlist;
+
+int kexport_symlist_new(struct kexport_symlist **l);
+void kexport_symlist_free(struct kexport_symlist *l);
+/* Add one name (copied); returns 0, or -ENOMEM. */
+int kexport_symlist_add(struct kexport_symlist *l, const char *name);
+/* Parse a stablelist from memory into l; -EINVAL with errmsg ("line N: ...") on garbage. */
+int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size, char *errmsg);
+/* The same from a file. */
+int kexport_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg);
+bool kexport_symlist_has(const struct kexport_symlist *l, const char *name);
+size_t kexport_symlist_count(const struct kexport_symlist *l);
+
+/*
+ * Severity rules in the format of SUSE's kabi/severities (kabi.pl,
+ * ksymvers): one "PATTERN PASS|FAIL" per line, '#' comments.  A pattern with
+ * a '/' or equal to "vmlinux" matches the export's owner (module path), one
+ * without lower-case letters its namespace (only exports that have one),
+ * anything else its name; '*' and '?' are wildcards.  Rules are ordered:
+ * the first that matches decides.  Since: 3
+ */
+struct kexport_severity;
+
+/* -EINVAL with errmsg ("line N: ...") on a malformed line. */
+int kexport_severity_parse(const char *data, size_t size, struct kexport_severity **s,
+                           char *errmsg);
+int kexport_severity_read(const char *path, struct kexport_severity **s, char *errmsg);
+void kexport_severity_free(struct kexport_severity *s);
+size_t kexport_severity_count(const struct kexport_severity *s);
+/*
+ * The first rule matching an export: 1 FAIL, 0 PASS, -ENOENT when none
+ * matches.  *rule (may be NULL) gets the rule's text ("drivers/scsi/... FAIL",
+ * owned by s) and *line its line number.
+ */
+int kexport_severity_match(const struct kexport_severity *s, const struct kexport_export *e,
+                           const char **rule, size_t *line);
+
+/* ------------------------------------------------------------------------ */
+/* Comparing two export tables (kABI diff)                                  */
+
+/* The classes of a difference; one symbol can be in several (bits). */
+enum kexport_change {
+	KEXPORT_CHANGE_ADDED = 1u << 0,
+	KEXPORT_CHANGE_REMOVED = 1u << 1,
+	KEXPORT_CHANGE_KIND_TIGHTENED = 1u << 2, /* became GPL-only: breaks non-GPL users */
+	KEXPORT_CHANGE_KIND_LOOSENED = 1u << 3,  /* no longer GPL-only */
+	KEXPORT_CHANGE_KIND_CHANGED = 1u << 4,   /* another kind, same GPL-ness (UNUSED, GPL_FUTURE) */
+	KEXPORT_CHANGE_NS_ADDED = 1u << 5,
+	KEXPORT_CHANGE_NS_REMOVED = 1u << 6,
+	KEXPORT_CHANGE_NS_CHANGED = 1u << 7,
+	KEXPORT_CHANGE_CRC_CHANGED = 1u << 8,
+	KEXPORT_CHANGE_OWNER_MOVED = 1u << 9,    /* vmlinux <-> module, module <-> module */
+	KEXPORT_CHANGE_MODULE_ADDED = 1u << 10,  /* module lists only */
+	KEXPORT_CHANGE_MODULE_REMOVED = 1u << 11,
+};
+#define KEXPORT_CHANGE_CLASSES 12
+/* The changes that can stop a module built against the old table from
+ * loading: removed, kind tightened, namespace added or changed, CRC changed. */
+#define KEXPORT_CHANGE_BREAKING                                                    \
+	(KEXPORT_CHANGE_REMOVED | KEXPORT_CHANGE_KIND_TIGHTENED | KEXPORT_CHANGE_NS_ADDED | \
+	 KEXPORT_CHANGE_NS_CHANGED | KEXPORT_CHANGE_CRC_CHANGED)
+/* "added", "removed", "kind_tightened", ... for one bit; NULL otherwise. */
+const char *kexport_change_name(unsigned change);
+
+/* Who decided that a change fails (kexport_diff_judge). */
+enum kexport_judged_by {
+	KEXPORT_JUDGED_NONE = 0,   /* not a breaking change, or out of the list's scope */
+	KEXPORT_JUDGED_DEFAULT,    /* no list or rule said otherwise: breaking changes fail */
+	KEXPORT_JUDGED_STABLELIST, /* the symbol is on the stablelist */
+	KEXPORT_JUDGED_RULE,       /* a severity rule matched */
+};
+
+struct kexport_diff_entry {
+	const char *name;
+	const struct kexport_export *before; /* NULL when added */
+	const struct kexport_export *after;  /* NULL when removed */
+	unsigned changes;                    /* KEXPORT_CHANGE_* bits */
+	bool failing;
+	enum kexport_judged_by judged_by;
+	const char *rule;                    /* the matching rule's text, owned by the rules */
+	size_t rule_line;
+};
+
+struct kexport_diff_module {
+	const char *owner;                   /* as Module.symvers names it */
+	unsigned changes;                    /* KEXPORT_CHANGE_MODULE_ADDED or _REMOVED */
+};
+
+struct kexport_diff;
+
+/*
+ * Compare two tables; every symbol that differs gets one entry, sorted by
+ * name.  Fields count only where both sources know them (a System.map has
+ * no namespaces or CRCs); owners compare as the table merges them (a base
+ * name matches a path).  `only` (NULL: every symbol) limits the diff to the
+ * names it holds.  The tables must outlive the diff.  Since: 3
+ */
+int kexport_diff_new(const struct kexport_table *before, const struct kexport_table *after,
+                     const struct kexport_symlist *only, struct kexport_diff **d);
+void kexport_diff_free(struct kexport_diff *d);
+size_t kexport_diff_count(const struct kexport_diff *d);
+const struct kexport_diff_entry *kexport_diff_get(const struct kexport_diff *d, size_t i);
+/* Entries (or modules) in one class (one KEXPORT_CHANGE_* bit). */
+size_t kexport_diff_class_count(const struct kexport_diff *d, unsigned change);
+/* Compare two module lists (owner names, any order); copies them. */
+int kexport_diff_set_modules(struct kexport_diff *d, const char *const *before, size_t n_before,
+                             const char *const *after, size_t n_after);
+size_t kexport_diff_module_count(const struct kexport_diff *d);
+const struct kexport_diff_module *kexport_diff_module_get(const struct kexport_diff *d, size_t i);
+/*
+ * Decide which entries fail.  A breaking change (KEXPORT_CHANGE_BREAKING)
+ * of a symbol on `stable` fails; otherwise the first matching rule of
+ * `rules` decides; with no match it fails unless a stablelist was given
+ * (the list is then the scope); with neither list nor rules every breaking
+ * change fails.  Other changes never fail.  Returns the failing entries.
+ */
+size_t kexport_diff_judge(struct kexport_diff *d, const struct kexport_symlist *stable,
+                          const struct kexport_severity *rules);
+
+/*
+ * The Module.symvers owner names of every module file below a directory
+ * (a /lib/modules/VERSION tree's "kernel/" prefix dropped), sorted.  Free
+ * with kexport_strings_free().  Since: 3
+ */
+int kexport_list_modules(struct kexport_ctx *ctx, const char *dir, char ***owners, size_t *n);
+void kexport_strings_free(char **s, size_t n);
 
 #ifdef __cplusplus
 }

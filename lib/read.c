@@ -23,6 +23,7 @@ static const char *const source_type_names[KEXPORT_SOURCE_COUNT] = {
 	[KEXPORT_SOURCE_BUILD_DIR] = "kernel build directory",
 	[KEXPORT_SOURCE_MODULES_DIR] = "modules directory",
 	[KEXPORT_SOURCE_MODULE_TREE] = "module tree",
+	[KEXPORT_SOURCE_SOURCE_TREE] = "kernel source tree",
 };
 
 KX_EXPORT const char *kexport_source_type_name(enum kexport_source_type t)
@@ -314,45 +315,22 @@ struct mod_item {
 };
 
 struct mod_stream {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct mod_item **items;
-	size_t n, cap, next;
-	bool done;
+	struct kx_stream q;    /* struct mod_item */
 	const char *tree;
 	unsigned flags;
-	/* helpers start with the second module: a one-module tree needs none */
-	struct kexport_ctx *ctx;
-	struct kx_team team;
 };
 
 static int stream_add(char *path, void *arg)
 {
 	struct mod_stream *st = arg;
 	struct mod_item *it = calloc(1, sizeof(*it));
-	if (!it) {
+	if (it)
+		it->path = path;
+	if (!it || kx_stream_push(&st->q, it) < 0) {
+		free(it);
 		free(path);
 		return -ENOMEM;
 	}
-	it->path = path;
-	pthread_mutex_lock(&st->mu);
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 1024;
-		struct mod_item **ni = realloc(st->items, cap * sizeof(*ni));
-		if (!ni) {
-			pthread_mutex_unlock(&st->mu);
-			free(it);
-			free(path);
-			return -ENOMEM;
-		}
-		st->items = ni;
-		st->cap = cap;
-	}
-	st->items[st->n++] = it;
-	pthread_cond_signal(&st->cv);
-	pthread_mutex_unlock(&st->mu);
-	if (st->n == 2)
-		kx_team_start(st->ctx, &st->team);
 	return 0;
 }
 
@@ -360,16 +338,8 @@ static void stream_worker(void *arg)
 {
 	struct mod_stream *st = arg;
 	char msg[KEXPORT_ERRMSG_MAX];
-	for (;;) {
-		pthread_mutex_lock(&st->mu);
-		while (st->next >= st->n && !st->done)
-			pthread_cond_wait(&st->cv, &st->mu);
-		if (st->next >= st->n) {
-			pthread_mutex_unlock(&st->mu);
-			return;
-		}
-		struct mod_item *it = st->items[st->next++];
-		pthread_mutex_unlock(&st->mu);
+	struct mod_item *it;
+	while ((it = kx_stream_pop(&st->q))) {
 		msg[0] = '\0';
 		it->err = kx_module_read_path(it->path, st->tree, st->flags, &it->mod, msg);
 		if (it->err < 0) {
@@ -382,7 +352,8 @@ static void stream_worker(void *arg)
 
 static int cmp_item_path(const void *a, const void *b)
 {
-	return strcmp((*(struct mod_item *const *)a)->path, (*(struct mod_item *const *)b)->path);
+	const struct mod_item *x = *(void *const *)a, *y = *(void *const *)b;
+	return strcmp(x->path, y->path);
 }
 
 /* Read every module below dir in parallel, sorted by path; failures go to diag. */
@@ -390,29 +361,21 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
                              struct kexport_module ***out, size_t *n_out, size_t *n_found,
                              size_t *n_bad)
 {
-	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR, .ctx = ctx };
-	pthread_mutex_init(&st.mu, NULL);
-	pthread_cond_init(&st.cv, NULL);
-	kx_team_init(&st.team, stream_worker, &st);
+	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR };
+	kx_stream_init(&st.q, ctx, stream_worker, &st);
 	int r = kx_walk_modules_each(ctx, dir, stream_add, &st);
-	pthread_mutex_lock(&st.mu);
-	st.done = true;
-	if (r < 0)
-		st.next = st.n; /* stop: nothing more is read */
-	pthread_cond_broadcast(&st.cv);
-	pthread_mutex_unlock(&st.mu);
-	kx_team_finish(&st.team);
-	pthread_cond_destroy(&st.cv);
-	pthread_mutex_destroy(&st.mu);
+	kx_stream_finish(&st.q, r < 0);
+	void **items = st.q.items;
+	size_t n_items = st.q.n;
 
 	struct kexport_module **mods = NULL;
-	if (r == 0 && !(mods = malloc((st.n ? st.n : 1) * sizeof(*mods))))
+	if (r == 0 && !(mods = malloc((n_items ? n_items : 1) * sizeof(*mods))))
 		r = -ENOMEM;
-	if (r == 0 && st.n > 1)
-		qsort(st.items, st.n, sizeof(*st.items), cmp_item_path);
+	if (r == 0 && n_items > 1)
+		qsort(items, n_items, sizeof(*items), cmp_item_path);
 	size_t k = 0;
-	for (size_t i = 0; i < st.n; i++) {
-		struct mod_item *it = st.items[i];
+	for (size_t i = 0; i < n_items; i++) {
+		struct mod_item *it = items[i];
 		if (r < 0) {
 			kexport_module_free(it->mod);
 		} else if (it->mod) {
@@ -425,12 +388,12 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 		free(it->path);
 		free(it);
 	}
-	free(st.items);
+	free(items);
 	if (r < 0)
 		return r;
 	*out = mods;
 	*n_out = k;
-	*n_found = st.n;
+	*n_found = n_items;
 	return 0;
 }
 
@@ -520,6 +483,68 @@ static int read_modules_into(struct kexport_ctx *ctx, struct kexport_table *tabl
 	return r;
 }
 
+/* A kernel source tree: its export macros (with ctx->config, those it builds). */
+struct tree_read {
+	struct kexport_table *table;
+	struct kexport_source_info *info;
+	size_t unknown, not_built;
+	bool config;
+	int err;
+};
+
+static int add_tree_export(const struct kexport_src_tree_export *x, void *arg)
+{
+	struct tree_read *tr = arg;
+	if (tr->config && x->built == 0) {
+		tr->not_built++;
+		return 0;
+	}
+	char src[4200];
+	if (tr->config && x->built < 0) {
+		tr->unknown++;
+		snprintf(src, sizeof(src), "%s:%u (unsure: %s)", x->file, x->e->line,
+		         x->e->cond && x->cond_value < 0 ? x->e->cond : "header");
+	} else if (x->e->cond && !tr->config) {
+		/* the #if conditions it sits under, for every configuration */
+		snprintf(src, sizeof(src), "%s:%u if %s", x->file, x->e->line, x->e->cond);
+	} else {
+		snprintf(src, sizeof(src), "%s:%u", x->file, x->e->line);
+	}
+	struct kexport_export e = {
+		.name = x->e->name, .ns = x->e->ns ? x->e->ns : "", .kind = x->e->kind,
+		.owner = x->owner ? x->owner : tr->config ? "?" : "-", .source = src,
+		.known = KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS,
+	};
+	int r = kexport_table_add(tr->table, &e);
+	if (r < 0) {
+		tr->err = r;
+		return 1;
+	}
+	tr->info->n_exports++;
+	return 0;
+}
+
+static int read_source_tree(struct kexport_ctx *ctx, struct kexport_table *table,
+                            const char *path, struct kexport_source_info *info, char *errmsg)
+{
+	info->type = KEXPORT_SOURCE_SOURCE_TREE;
+	unsigned bad = ctx->bad_inputs;
+	struct tree_read tr = { table, info, 0, 0, ctx->config != NULL, 0 };
+	int r = kexport_src_tree_scan(ctx, path, ctx->config, add_tree_export, &tr);
+	info->n_bad = ctx->bad_inputs - bad;
+	if (r == 0 && tr.err)
+		r = tr.err;
+	if (tr.config)
+		snprintf(info->detail, sizeof(info->detail),
+		         "export macros built by the configuration; %zu unsure (counted), %zu not built",
+		         tr.unknown, tr.not_built);
+	else
+		snprintf(info->detail, sizeof(info->detail), "export macros, every configuration");
+	if (r < 0)
+		return kx_err(errmsg, r, "%s", strerror(-r));
+	return 0;
+}
+
 static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
                            const char *path, struct kexport_source_info *info, char *errmsg)
 {
@@ -536,6 +561,8 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 		return r;
 	}
 	free(p);
+	if (kexport_is_source_tree(path))
+		return read_source_tree(ctx, table, path, info, errmsg);
 	bool modules_dir = false;
 	static const char *const markers[] = { "modules.builtin", "modules.order", "modules.dep" };
 	for (size_t i = 0; i < KX_ARRAY_SIZE(markers) && !modules_dir; i++) {

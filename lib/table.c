@@ -22,12 +22,12 @@ struct kexport_table {
 	size_t n, cap;
 	struct table_slot *slots;      /* open addressing on the name's hash */
 	size_t n_slots;
-	/* The last owner and source strings copied: readers add runs of exports
-	 * with the same owner (Module.symvers groups them by module) and one
-	 * source, so one copy serves the run instead of one per export. */
-	const char *last_owner, *last_source;
 	struct kexport_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
+	/* The last source, owner and namespace copied: readers add thousands
+	 * of exports from one file, module by module, and runs of equal strings
+	 * share one copy. */
+	const char *last_source, *last_owner, *last_ns;
 };
 
 static const char *const kind_names[KEXPORT_KIND_COUNT] = {
@@ -158,7 +158,7 @@ static struct kexport_export *copy_export(struct kexport_table *t, const struct 
 		return NULL;
 	*c = *e;
 	c->name = kx_arena_strdup(&t->arena, e->name);
-	c->ns = e->ns && e->ns[0] ? kx_arena_strdup(&t->arena, e->ns) : "";
+	c->ns = intern(t, &t->last_ns, e->ns);
 	c->owner = intern(t, &t->last_owner, e->owner);
 	c->source = intern(t, &t->last_source, e->source);
 	return c->name && c->ns && c->owner && c->source ? c : NULL;
@@ -187,7 +187,7 @@ static int add_conflict(struct kexport_table *t, const struct kexport_export *ke
  * base name (kallsyms knows "usb_storage", Module.symvers
  * "drivers/usb/storage/usb-storage"): compare base names with '-' as '_'.
  */
-static bool same_owner(const char *a, const char *b)
+bool kx_same_owner(const char *a, const char *b)
 {
 	if (strcmp(a, b) == 0)
 		return true;
@@ -215,7 +215,7 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 	if (slot->idx) {
 		struct kexport_export *old = t->items[slot->idx - 1];
 		const char *owner = e->owner ? e->owner : "";
-		if (!same_owner(old->owner, owner))
+		if (!kx_same_owner(old->owner, owner))
 			return add_conflict(t, old, e, "owner");
 		if ((e->known & old->known & KEXPORT_KNOWN_KIND) && e->kind != old->kind)
 			return add_conflict(t, old, e, "kind");

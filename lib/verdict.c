@@ -22,7 +22,7 @@
 
 /* What init_module returns, as the kernel spells them (asm-generic/errno). */
 enum {
-	E_PERM = 1, E_NOENT = 2, E_NOEXEC = 8, E_EXIST = 17, E_INVAL = 22,
+	E_PERM = 1, E_NOENT = 2, E_NOEXEC = 8, E_NOMEM = 12, E_EXIST = 17, E_INVAL = 22,
 	E_NODATA = 61, E_BADMSG = 74, E_NOPKG = 65, E_NOKEY = 126, E_KEYREJECTED = 129,
 };
 
@@ -173,6 +173,7 @@ KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexpor
 	l->x86 = config_bool(k, "X86", false);
 	l->retpoline = config_bool(k, "RETPOLINE", false) || config_bool(k, "MITIGATION_RETPOLINE", false);
 	l->vermagic = kexport_kernel_vermagic(k);
+	l->trust = KEXPORT_SIG_TRUST_VERIFY;
 	l->st.locks_debugged = true;
 	kx_vec_init(&l->loaded, sizeof(struct loaded));
 	*lp = l;
@@ -279,6 +280,7 @@ struct run {
 	const char *taint_owner;       /* the proprietary owner it inherited P from */
 	bool has_versions;             /* info->index.vers != 0 */
 	bool sig_ok;
+	const char *sig_note;          /* how the signature was judged (verdict->signature) */
 	struct kx_vec log;             /* char * */
 	struct kx_vec problems;        /* struct kexport_problem */
 	struct kx_vec needs;           /* const char * (arena) */
@@ -403,14 +405,26 @@ static const struct kexport_version *find_version(const struct kexport_module *m
 
 /* --- 1. the signature (kernel/module/signing.c, module_signature.c) ---- */
 
-static bool sig_trusted(const struct run *r)
+KX_PRINTF(2, 3) static void sig_note(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	r->sig_note = run_vfmt(r, fmt, ap);
+	va_end(ap);
+}
+
+/* A policy instead of cryptography: no trusted certificates are known. */
+static bool sig_trusted(struct run *r, const char *why)
 {
 	switch (r->l->trust) {
 	case KEXPORT_SIG_TRUST_ALL:
+		sig_note(r, "assumed valid (--trust-signatures all)");
 		return true;
 	case KEXPORT_SIG_TRUST_NONE:
+		sig_note(r, "its key assumed unavailable (--trust-signatures none)");
 		return false;
 	case KEXPORT_SIG_TRUST_SAME_BUILD:
+	case KEXPORT_SIG_TRUST_VERIFY:
 		break;
 	}
 	/* Keys are per build: a module signed when the kernel was built names
@@ -418,7 +432,71 @@ static bool sig_trusted(const struct run *r)
 	const char *rel = kexport_kernel_release(r->l->kernel);
 	const char *vm = r->m->vermagic;
 	size_t n = rel ? strlen(rel) : 0;
-	return rel && vm && strncmp(vm, rel, n) == 0 && (vm[n] == ' ' || vm[n] == '\0');
+	bool same = rel && vm && strncmp(vm, rel, n) == 0 && (vm[n] == ' ' || vm[n] == '\0');
+	sig_note(r, "not verified (%s): %s", why,
+	         same ? "assumed valid because vermagic names the same build"
+	              : "its key assumed unavailable because vermagic names another build");
+	return same;
+}
+
+/*
+ * verify_pkcs7_signature() against the kernel's trusted certificates: 0,
+ * -E_NOKEY, -E_NOPKG, -E_KEYREJECTED or -E_BADMSG; 1 when there are none to
+ * check against (then the trust policy decides).
+ */
+static int verify_signature(struct run *r)
+{
+	const struct kexport_kernel *k = r->l->kernel;
+	if (r->l->trust != KEXPORT_SIG_TRUST_VERIFY)
+		return sig_trusted(r, "--trust-signatures given") ? 0 : -E_NOKEY;
+	uint8_t *d;
+	size_t n;
+	char err[KEXPORT_ERRMSG_MAX];
+	if (kx_read_plain(r->m->path, &d, &n, err) < 0)
+		return sig_trusted(r, err) ? 0 : -E_NOKEY;
+	/* Only now, with a signature to check, is the kernel image read for its
+	 * keys.  Without any, the message is still checked (the kernel refuses
+	 * some before it looks for a key); then the policy decides. */
+	struct kexport_sig_result res;
+	int v = kexport_kernel_verify_module(k, d, n, &res);
+	free(d);
+	if (v == -ENOKEY && !kexport_kernel_signing_key_count(k)) {
+		const char *o = kexport_kernel_origin(k, "signing-keys");
+		if (!o || !o[0])
+			o = "no kernel image or --signing-keys: no trusted certificates";
+		return sig_trusted(r, o) ? 0 : -E_NOKEY;
+	}
+	if (res.kernel_msg[0])
+		klog(r, "%s", res.kernel_msg);
+	sig_note(r, "%s", res.detail);
+	switch (v) {
+	case 0:
+		return 0;
+	case -ENOKEY:
+		return -E_NOKEY;
+	case -ENOPKG:
+		return -E_NOPKG;
+	case -EBADMSG:
+	case -ENODATA:
+		problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
+		        "the appended signature cannot be parsed (%s); the kernel refuses such a "
+		        "module even when signatures are not required", res.detail);
+		return -E_BADMSG;
+	case -ENOMEM:
+		r->oom = true;
+		return -E_NOMEM;
+	default:
+		if (res.kernel_msg[0]) /* a message-level refusal, before any key */
+			problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
+			        "%s; the kernel refuses such a signature even when signatures are not "
+			        "required", res.detail);
+		else
+			problem(r, KEXPORT_REASON_SIGNATURE_INVALID, true, NULL,
+			        "%s: the module was changed after it was signed, or signed with another "
+			        "key of the same name; the kernel refuses a signature that fails to "
+			        "verify even when signatures are not required", res.detail);
+		return -E_KEYREJECTED;
+	}
 }
 
 static int check_signature(struct run *r)
@@ -426,6 +504,8 @@ static int check_signature(struct run *r)
 	const struct kexport_module *m = r->m;
 	int err = -E_NODATA;
 	bool mangled = r->flags & (KEXPORT_LOAD_IGNORE_MODVERSIONS | KEXPORT_LOAD_IGNORE_VERMAGIC);
+	if (mangled && m->signed_trailer)
+		sig_note(r, "not checked: a forced load is treated as unsigned");
 	if (!mangled && m->signed_trailer) {
 		if (!m->sig_len_ok)
 			err = -E_BADMSG;
@@ -437,11 +517,12 @@ static int check_signature(struct run *r)
 			err = -E_BADMSG;
 		} else if (!m->sig_der)
 			err = -E_BADMSG;
-		else if (sig_trusted(r)) {
+		else if ((err = verify_signature(r)) == 0) {
 			r->sig_ok = true;
 			return 0;
-		} else
-			err = -E_NOKEY;
+		} else if (err == -E_KEYREJECTED || err == -E_NOMEM ||
+		           (err == -E_BADMSG && r->problems.n))
+			return err; /* fatal, explained */
 	}
 	const char *reason;
 	switch (-err) {
@@ -688,10 +769,15 @@ static void taint_unsigned(struct run *r)
 		        "tainting kernel", r->name);
 	}
 	add_taint_module(r, KEXPORT_TAINT_UNSIGNED, false);
-	problem(r, KEXPORT_REASON_UNSIGNED, false, NULL,
-	        r->m->signed_trailer ? "signed, but not with a key this kernel trusts: taint E"
-	                             : "not signed; the kernel checks signatures but does not "
-	                               "enforce them: taint E");
+	if (r->m->signed_trailer && r->sig_note)
+		problem(r, KEXPORT_REASON_UNSIGNED, false, NULL,
+		        "signed, but the kernel cannot use the signature (%s); it does not enforce "
+		        "signatures: taint E", r->sig_note);
+	else
+		problem(r, KEXPORT_REASON_UNSIGNED, false, NULL,
+		        r->m->signed_trailer ? "signed, but not with a key this kernel trusts: taint E"
+		                             : "not signed; the kernel checks signatures but does not "
+		                               "enforce them: taint E");
 }
 
 /* check_module_license_and_versions(): the modules known by name. */
@@ -1191,6 +1277,7 @@ static int finish(struct run *r, int err, struct kexport_verdict **vp)
 	v->n_problems = r->problems.n;
 	v->needs = r->needs.items;
 	v->n_needs = r->needs.n;
+	v->signature = r->sig_note;
 	*vp = v;
 	return 0;
 }

@@ -13,6 +13,9 @@
 
 struct walk {
 	struct kexport_ctx *ctx;
+	bool (*want)(const char *name, size_t len);
+	bool skip_build_links;  /* /lib/modules/VER/{build,source} */
+	bool no_dir_links;      /* symlinked directories are not entered (source trees) */
 	int (*found)(char *path, void *arg);
 	void *arg;
 	struct kx_vec seen;    /* struct dev_ino */
@@ -116,16 +119,16 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
 			continue;
 		/* /lib/modules/VER/{build,source} point at whole kernel trees */
-		if (top && (strcmp(n, "build") == 0 || strcmp(n, "source") == 0))
+		if (top && w->skip_build_links && (strcmp(n, "build") == 0 || strcmp(n, "source") == 0))
 			continue;
 		size_t nl = strlen(n);
 		bool isdir = de->d_type == DT_DIR;
 		bool isreg = de->d_type == DT_REG;
-		bool module = is_module_name(n, nl);
+		bool module = w->want(n, nl);
 		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
 			struct stat s2;
 			if (fstatat(fd, n, &s2, 0) == 0) {
-				isdir = S_ISDIR(s2.st_mode);
+				isdir = S_ISDIR(s2.st_mode) && !(w->no_dir_links && de->d_type == DT_LNK);
 				isreg = S_ISREG(s2.st_mode);
 			} else if (module) {
 				isreg = true; /* a dangling link to a module: report it when read */
@@ -150,16 +153,30 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 	return r;
 }
 
+static int walk(struct walk *w, const char *dir)
+{
+	kx_vec_init(&w->seen, sizeof(struct dev_ino));
+	int r = walk_dir(w, AT_FDCWD, dir, dir, true);
+	kx_vec_free(&w->seen);
+	for (size_t i = 0; i < KX_ARRAY_SIZE(w->bufs); i++)
+		free(w->bufs[i]);
+	return r;
+}
+
+int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
+                       bool (*want)(const char *name, size_t len),
+                       int (*found)(char *path, void *arg), void *arg)
+{
+	struct walk w = { .ctx = ctx, .want = want, .no_dir_links = true, .found = found, .arg = arg };
+	return walk(&w, dir);
+}
+
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
                          int (*found)(char *path, void *arg), void *arg)
 {
-	struct walk w = { .ctx = ctx, .found = found, .arg = arg };
-	kx_vec_init(&w.seen, sizeof(struct dev_ino));
-	int r = walk_dir(&w, AT_FDCWD, dir, dir, true);
-	kx_vec_free(&w.seen);
-	for (size_t i = 0; i < KX_ARRAY_SIZE(w.bufs); i++)
-		free(w.bufs[i]);
-	return r;
+	struct walk w = { .ctx = ctx, .want = is_module_name, .skip_build_links = true,
+		          .found = found, .arg = arg };
+	return walk(&w, dir);
 }
 
 static int collect(char *path, void *arg)

@@ -6,9 +6,11 @@
 # reuse.  Prints the cache directory on stdout.
 #
 #   scripts/fetch-kernels.sh [ABI...]       default: $KEXPORT_ABI from tests/kernels.conf
+#   scripts/fetch-kernels.sh source         the kernel source $KEXPORT_SOURCE_VERSION
 #
 # Layout:  $KEXPORT_CACHE/<arch>/<abi>/   boot/vmlinuz-<abi>, lib/modules/<abi>/,
 #                                          usr/src/linux-headers-<abi>-<flavour>/ ...
+#          $KEXPORT_CACHE/source/<version>/linux-source-6.1/   the unpacked tree
 # Needs root for `dpkg --add-architecture arm64` and `apt-get update` the first time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +70,36 @@ fetch_one() {
 	touch "$dest.tmp/.complete"
 	rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
+
+# The source package holds a tarball of the tree: unpacked once into the cache.
+fetch_source() {
+	local pkg=$KEXPORT_SOURCE_PKG ver=$KEXPORT_SOURCE_VERSION dest deb newest
+	dest="$cache/source/$ver"
+	[ -f "$dest/.complete" ] && return 0
+	deb="$cache/debs/${pkg}_${ver}_all.deb"
+	if [ ! -f "$deb" ]; then
+		if ! (cd "$cache/debs" && apt-get download -qq "$pkg=$ver" 2>/dev/null); then
+			apt-get update -qq || true
+			if ! (cd "$cache/debs" && apt-get download -qq "$pkg=$ver"); then
+				newest=$(apt-cache madison "$pkg" 2>/dev/null | awk '{print $3}' | sort -V | tail -n 1)
+				echo "fetch-kernels: cannot download $pkg=$ver; the newest $pkg in the archive is ${newest:-none}: update KEXPORT_SOURCE_VERSION in tests/kernels.conf (with the ABI it was built for)" >&2
+				exit 1
+			fi
+		fi
+	fi
+	rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/deb"
+	dpkg-deb -x "$deb" "$dest.tmp/deb"
+	tar -C "$dest.tmp" -xJf "$dest.tmp/deb/usr/src/$pkg.tar.xz"
+	rm -rf "$dest.tmp/deb"
+	touch "$dest.tmp/.complete"
+	rm -rf "$dest" && mv "$dest.tmp" "$dest"
+}
+
+if [ "${abis[0]}" = source ]; then
+	fetch_source
+	echo "$cache"
+	exit 0
+fi
 
 for abi in "${abis[@]}"; do
 	for arch in $KEXPORT_ARCHES; do

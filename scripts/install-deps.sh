@@ -4,10 +4,11 @@
 #   scripts/install-deps.sh build   to build and run kexport
 #   scripts/install-deps.sh test    also what the tests, fuzzers and benches use
 set -euo pipefail
-build=(gcc meson ninja-build pkg-config zlib1g-dev liblzma-dev libzstd-dev liblz4-dev
+build=(gcc meson ninja-build pkg-config zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libssl-dev
        xz-utils zstd ca-certificates)
 test=(clang libclang-rt-14-dev libcmocka-dev kmod python3 binutils gzip time
       qemu-system-x86 busybox-static cpio)
+test+=(ripgrep) # bench/srcscan-vs-ripgrep.sh: the peer of kexport exports SOURCE-TREE
 test+=(make libelf1 libc6-dev) # tests/oracle: kbuild of out-of-tree modules (objtool needs libelf1), gcc -static
 pkgs=("${build[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test[@]}")

@@ -172,6 +172,16 @@ static int cmd_audit(int argc, char **argv)
 	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
 	t.probe = dir;
+	/* A distribution tree is signed module by module: verifying every
+	 * signature hashes the whole tree (390 MB for Debian 6.1, ~1.5 s CPU
+	 * with the image's decompression) where the rest of the audit reads
+	 * 0.1 s worth.  The tree's own modules carry the build's vermagic, so
+	 * the same-build policy is the default here; check verifies. */
+	bool sig_verified = t.trust_set && t.trust == KEXPORT_SIG_TRUST_VERIFY;
+	if (!t.trust_set) {
+		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		t.trust_set = true;
+	}
 	struct kernel_job job = { &t, kctx, 0 };
 	pthread_t kernel_thread;
 	bool kernel_threaded = pthread_create(&kernel_thread, NULL, read_kernel, &job) == 0;
@@ -207,6 +217,7 @@ static int cmd_audit(int argc, char **argv)
 		a.owner_idx = owner_idx = kx_owner_index(a.mods, a.n);
 		if (!owner_idx || kx_judge_run(&a) < 0)
 			a.oom = true;
+		kx_target_report_keys(&t);
 		t_verdicts = now();
 		if (kx_opt.verbose)
 			fprintf(stderr, "kexport: audit: modules read in %.3f s, then the kernel in %.3f s "
@@ -223,10 +234,18 @@ static int cmd_audit(int argc, char **argv)
 			fprintf(stderr, "\r%40s\r", "");
 		}
 		kx_target_describe(&t);
-		if (kx_json)
+		if (kx_json) {
 			json_kstr(kx_json, "tree", dir);
-		else
+			json_kstr(kx_json, "signatures", sig_verified ? "verified" : "policy");
+		} else {
 			printf("# tree: %s\n", dir);
+			if (!sig_verified)
+				printf("# signatures: not verified (--trust-signatures %s); "
+				       "--trust-signatures verify checks each against the kernel's keys\n",
+				       t.trust == KEXPORT_SIG_TRUST_ALL    ? "all"
+				       : t.trust == KEXPORT_SIG_TRUST_NONE ? "none"
+				                                           : "same-build");
+		}
 		print_summary(&a, all);
 		for (size_t i = 0; i < a.n; i++)
 			if (a.verdicts[i] && !a.verdicts[i]->loads)

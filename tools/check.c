@@ -191,6 +191,7 @@ static int cmd_check(int argc, char **argv)
 		}
 		if (kx_json)
 			json_arr_end(kx_json);
+		kx_target_report_keys(&t);
 	}
 	if (kx_json) {
 		kx_json_errors();

@@ -113,6 +113,8 @@ static void print_plain(const struct kexport_table *t, const struct filter *f,
 	}
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		printf("# conflict: %s: %s differs: %s (%s) vs %s (%s)\n", c->kept->name, c->what,
 		       c->kept->owner, c->kept->source, c->other->owner, c->other->source);
 	}
@@ -130,28 +132,11 @@ static void print_symvers(const struct kexport_table *t, const struct filter *f)
 	}
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		fprintf(stderr, "kexport: warning: %s: %s differs between %s and %s\n", c->kept->name,
 		        c->what, c->kept->source, c->other->source);
 	}
-}
-
-static void json_export(const struct kexport_export *e)
-{
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", e->name);
-	json_kstr(kx_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
-	json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
-	json_kstr(kx_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
-	if (e->known & KEXPORT_KNOWN_CRC) {
-		char crc[16];
-		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
-		json_kstr(kx_json, "crc", crc);
-	} else {
-		json_kstr(kx_json, "crc", NULL);
-	}
-	json_kstr(kx_json, "owner", e->owner);
-	json_kstr(kx_json, "source", e->source);
-	json_obj_end(kx_json);
 }
 
 static void print_json(const struct kexport_table *t, const struct filter *f,
@@ -176,19 +161,21 @@ static void print_json(const struct kexport_table *t, const struct filter *f,
 	for (size_t i = 0; i < kexport_table_count(t); i++) {
 		const struct kexport_export *e = kexport_table_get(t, i);
 		if (keep(f, e))
-			json_export(e);
+			kx_json_export(e);
 	}
 	json_arr_end(kx_json);
 	json_key(kx_json, "conflicts");
 	json_arr_start(kx_json);
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
+		if (!keep(f, c->kept) && !keep(f, c->other))
+			continue;
 		json_obj_start(kx_json);
 		json_kstr(kx_json, "what", c->what);
 		json_key(kx_json, "kept");
-		json_export(c->kept);
+		kx_json_export(c->kept);
 		json_key(kx_json, "other");
-		json_export(c->other);
+		kx_json_export(c->other);
 		json_obj_end(kx_json);
 	}
 	json_arr_end(kx_json);
@@ -207,11 +194,13 @@ static int cmd_exports(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "match", required_argument, NULL, 'm' },
 		{ "unsorted", no_argument, NULL, 'u' },
+		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct filter f = { 0 };
 	enum format fmt = FMT_TABLE;
 	bool sorted = true;
+	const char *config = NULL;
 	int c, ret = KX_EXIT_OK;
 	int st;
 	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS "f:n:o:m:", opts, &kexport_cmd_exports,
@@ -236,6 +225,7 @@ static int cmd_exports(int argc, char **argv)
 		case 'o': if (!kx_push_str(&f.owner, &f.n_owner, optarg)) return KX_EXIT_BAD_INPUT; break;
 		case 'm': if (!kx_push_str(&f.match, &f.n_match, optarg)) return KX_EXIT_BAD_INPUT; break;
 		case 'u': sorted = false; break;
+		case 'C': config = optarg; break;
 		default:
 			return kx_usage_error(&kexport_cmd_exports, "bad option");
 		}
@@ -246,6 +236,17 @@ static int cmd_exports(int argc, char **argv)
 		return kx_usage_error(&kexport_cmd_exports, "--gpl-only and --non-gpl exclude each other");
 
 	struct kexport_ctx *ctx = kx_ctx_new();
+	struct kexport_kernel *k = NULL;
+	if (config) { /* for source trees: which exports this configuration builds */
+		char err[KEXPORT_ERRMSG_MAX];
+		if (kexport_kernel_new(&k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
+			kx_bad_input(config, k ? err : "out of memory");
+			kexport_kernel_free(k);
+			kexport_ctx_free(ctx);
+			return KX_EXIT_BAD_INPUT;
+		}
+		kexport_ctx_set_config(ctx, k);
+	}
 	struct kexport_table *t;
 	if (kexport_table_new(&t) < 0) {
 		fprintf(stderr, "kexport: out of memory\n");
@@ -282,6 +283,7 @@ static int cmd_exports(int argc, char **argv)
 	free(f.match);
 	kexport_table_free(t);
 	kexport_ctx_free(ctx);
+	kexport_kernel_free(k);
 	return ret;
 }
 
@@ -293,7 +295,8 @@ const struct kexport_cmd kexport_cmd_exports = {
 	.options =
 	        "  SOURCE is Module.symvers, vmlinux, a bzImage or arm64 Image, System.map,\n"
 	        "  /proc/kallsyms, a module (.ko, .ko.xz, .ko.zst, .ko.gz), a kernel build or\n"
-	        "  headers directory, /lib/modules/VERSION, or any directory of modules.\n"
+	        "  headers directory, /lib/modules/VERSION, any directory of modules, or a\n"
+	        "  kernel source tree (its EXPORT_SYMBOL* macros, with file:line).\n"
 	        "  -f, --format FMT    table (default), symvers (the kernel's Module.symvers\n"
 	        "                      layout), json\n"
 	        "      --gpl-only      only EXPORT_SYMBOL_GPL (and UNUSED_GPL) exports\n"
@@ -302,5 +305,7 @@ const struct kexport_cmd kexport_cmd_exports = {
 	        "  -o, --owner MOD     only exports of a matching owner (vmlinux, a module\n"
 	        "                      name or path, a glob)\n"
 	        "  -m, --match GLOB    only symbols whose name matches\n"
-	        "      --unsorted      keep the order the sources gave\n",
+	        "      --unsorted      keep the order the sources gave\n"
+	        "      --config FILE   for source trees: only the exports this .config builds,\n"
+	        "                      owned by vmlinux or their module\n",
 };

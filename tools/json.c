@@ -112,7 +112,16 @@ static void write_string(FILE *f, const char *str)
 	const unsigned char *s = (const unsigned char *)str;
 	fputc('"', f);
 	while (*s) {
+		/* A run of plain printable ASCII in one write: per-byte stdio calls
+		 * dominated the JSON of big diffs. */
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			s++;
+		if (s > run)
+			fwrite(run, 1, (size_t)(s - run), f);
 		unsigned c = *s;
+		if (!c)
+			break;
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
 			fputc((int)c, f);

@@ -18,6 +18,7 @@ static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_show,
 	&kexport_cmd_check,
 	&kexport_cmd_audit,
+	&kexport_cmd_diff,
 	&kexport_cmd_whatif,
 };
 

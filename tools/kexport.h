@@ -36,6 +36,7 @@ extern const struct kexport_cmd kexport_cmd_exports;
 extern const struct kexport_cmd kexport_cmd_show;
 extern const struct kexport_cmd kexport_cmd_check;
 extern const struct kexport_cmd kexport_cmd_audit;
+extern const struct kexport_cmd kexport_cmd_diff;
 extern const struct kexport_cmd kexport_cmd_whatif;
 
 /* Global options (may also be given after the subcommand). */
@@ -80,3 +81,5 @@ struct kexport_ctx *kx_ctx_new(void);
 bool kx_push_str(const char ***arr, size_t *n, const char *s);
 /* In JSON mode: write the "errors" array member (call inside the top object). */
 void kx_json_errors(void);
+/* One export as a JSON object (NULL: null). */
+void kx_json_export(const struct kexport_export *e);

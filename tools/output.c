@@ -156,3 +156,27 @@ bool kx_push_str(const char ***arr, size_t *n, const char *s)
 	*arr = p;
 	return true;
 }
+
+/* One export as a JSON object (exports, diff). */
+void kx_json_export(const struct kexport_export *e)
+{
+	if (!e) {
+		json_null(kx_json);
+		return;
+	}
+	json_obj_start(kx_json);
+	json_kstr(kx_json, "name", e->name);
+	json_kstr(kx_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
+	json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
+	json_kstr(kx_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
+	if (e->known & KEXPORT_KNOWN_CRC) {
+		char crc[16];
+		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
+		json_kstr(kx_json, "crc", crc);
+	} else {
+		json_kstr(kx_json, "crc", NULL);
+	}
+	json_kstr(kx_json, "owner", e->owner);
+	json_kstr(kx_json, "source", e->source);
+	json_obj_end(kx_json);
+}

@@ -41,15 +41,20 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 			return -1;
 		}
 		return 1;
+	case KX_OPT_SIGNING_KEYS:
+		return kx_push_str(&t->keys, &t->n_keys, arg) ? 1 : -1;
 	case KX_OPT_TRUST:
-		if (strcmp(arg, "same-build") == 0)
+		t->trust_set = true;
+		if (strcmp(arg, "verify") == 0)
+			t->trust = KEXPORT_SIG_TRUST_VERIFY;
+		else if (strcmp(arg, "same-build") == 0)
 			t->trust = KEXPORT_SIG_TRUST_SAME_BUILD;
 		else if (strcmp(arg, "all") == 0)
 			t->trust = KEXPORT_SIG_TRUST_ALL;
 		else if (strcmp(arg, "none") == 0)
 			t->trust = KEXPORT_SIG_TRUST_NONE;
 		else {
-			fprintf(stderr, "kexport: --trust-signatures takes same-build, all or none\n");
+			fprintf(stderr, "kexport: --trust-signatures takes verify, same-build, all or none\n");
 			return -1;
 		}
 		return 1;
@@ -139,6 +144,13 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 		}
 		free(key);
 	}
+	for (size_t i = 0; i < t->n_keys; i++) {
+		char err[KEXPORT_ERRMSG_MAX];
+		if (kexport_kernel_add_signing_keys(t->kernel, t->keys[i], err) < 0) {
+			kx_bad_input(t->keys[i], err);
+			bad = -EINVAL;
+		}
+	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
 	t->n_exports = kexport_table_count(t->table);
@@ -170,7 +182,8 @@ int kx_target_finish(struct kx_target *t, const char *fallback_release)
 	if (kexport_loader_new(&t->loader, t->kernel, t->table) < 0)
 		return -ENOMEM;
 	kexport_loader_set_taint(t->loader, t->taint);
-	kexport_loader_set_sig_trust(t->loader, t->trust);
+	if (t->trust_set)
+		kexport_loader_set_sig_trust(t->loader, t->trust);
 	return bad;
 }
 
@@ -183,6 +196,22 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 	return fin == -ENOMEM ? fin : bad ? bad : fin;
 }
 
+void kx_target_report_keys(const struct kx_target *t)
+{
+	/* A --signing-keys image is read when the first signed module needs
+	 * it; if it could not be, that is bad input, reported once, now. */
+	const char *o = kexport_kernel_origin(t->kernel, "signing-keys");
+	if (!o || strncmp(o, "none: ", 6) != 0)
+		return;
+	for (size_t i = 0; i < t->n_keys; i++) {
+		size_t n = strlen(t->keys[i]);
+		if (strncmp(o + 6, t->keys[i], n) == 0 && strncmp(o + 6 + n, ": ", 2) == 0) {
+			kx_bad_input(t->keys[i], o + 6 + n + 2);
+			return;
+		}
+	}
+}
+
 void kx_target_close(struct kx_target *t)
 {
 	kexport_loader_free(t->loader);
@@ -191,6 +220,7 @@ void kx_target_close(struct kx_target *t)
 	free(t->infos);
 	free(t->sources);
 	free(t->configs);
+	free(t->keys);
 	free(t->default_source);
 }
 
@@ -293,6 +323,7 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 			json_str(kx_json, v->log[i]);
 		json_arr_end(kx_json);
 		kx_json_problems(v);
+		json_kstr(kx_json, "signature", v->signature);
 		json_key(kx_json, "needs");
 		json_arr_start(kx_json);
 		for (size_t i = 0; i < v->n_needs; i++)
@@ -325,6 +356,8 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 		       kx_errno_name(v->err));
 	printf("  kernel taint: %s -> %s (%lu)\n", kb[0] ? kb : "none", ka[0] ? ka : "none",
 	       v->kernel_taint_after);
+	if (v->signature && v->loads && !v->n_problems)
+		printf("  signature: %s\n", v->signature);
 	if (v->n_needs) {
 		printf("  needs:");
 		for (size_t i = 0; i < v->n_needs; i++)

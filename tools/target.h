@@ -14,6 +14,7 @@ enum {
 	KX_OPT_VERMAGIC,
 	KX_OPT_KERNEL_TAINT,
 	KX_OPT_TRUST,
+	KX_OPT_SIGNING_KEYS,
 	KX_OPT_FORCE_VERMAGIC,
 	KX_OPT_FORCE_MODVERSION,
 };
@@ -26,6 +27,7 @@ enum {
 	        { "vermagic", required_argument, NULL, KX_OPT_VERMAGIC },                     \
 	        { "kernel-taint", required_argument, NULL, KX_OPT_KERNEL_TAINT },             \
 	        { "trust-signatures", required_argument, NULL, KX_OPT_TRUST },                \
+	        { "signing-keys", required_argument, NULL, KX_OPT_SIGNING_KEYS },             \
 	        { "force-vermagic", no_argument, NULL, KX_OPT_FORCE_VERMAGIC },               \
 	        { "force-modversion", no_argument, NULL, KX_OPT_FORCE_MODVERSION }
 
@@ -40,8 +42,11 @@ enum {
 	"      --distro NAME       debian or mainline loader rules (default: from the release)\n" \
 	"      --vermagic STRING   the kernel's vermagic (default: built from release+config)\n"  \
 	"      --kernel-taint N    the kernel's taint before the first load (default 0)\n"        \
-	"      --trust-signatures same-build|all|none\n"                                         \
-	"                          which appended signatures verify (default same-build: the\n"   \
+	"      --signing-keys FILE the kernel's trusted certificates: PEM or DER, one or more,\n" \
+	"                          or a kernel image (repeatable; default: the source's image)\n" \
+	"      --trust-signatures verify|same-build|all|none\n"                                  \
+	"                          how appended signatures are judged (default verify: against\n" \
+	"                          the trusted certificates, or same-build without any: the\n"   \
 	"                          module's vermagic names the kernel's release)\n"               \
 	"      --force-vermagic, --force-modversion\n"                                            \
 	"                          load as modprobe --force-vermagic/--force-modversion\n"
@@ -54,6 +59,9 @@ struct kx_target {
 	const char *release, *distro, *vermagic;
 	unsigned long taint;
 	enum kexport_sig_trust trust;
+	bool trust_set;
+	const char **keys;      /* --signing-keys */
+	size_t n_keys;
 	unsigned flags;
 	char *default_source;
 	const char *probe;      /* also probed for the release and configuration */
@@ -85,6 +93,8 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
 int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx);
 int kx_target_finish(struct kx_target *t, const char *fallback_release);
 void kx_target_close(struct kx_target *t);
+/* After the verdicts: a --signing-keys image that could not be read. */
+void kx_target_report_keys(const struct kx_target *t);
 /* "# kernel: ..." or, in JSON, the "kernel" member. */
 void kx_target_describe(const struct kx_target *t);
 const char *kx_errno_name(int err);

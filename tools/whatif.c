@@ -366,7 +366,8 @@ static int second_pass(struct whatif *w, struct kx_target *t, const struct kexpo
 	if (kexport_loader_new(&l, t->kernel, edited) < 0)
 		goto out;
 	kexport_loader_set_taint(l, t->taint);
-	kexport_loader_set_sig_trust(l, t->trust);
+	if (t->trust_set)
+		kexport_loader_set_sig_trust(l, t->trust);
 	w->after = (struct kx_judge){
 		.loader = l, .mods = w->mods, .n = w->n, .owner_idx = w->before.owner_idx,
 		.flags = w->before.flags, .before = &w->before, .touched = touched,
@@ -501,6 +502,11 @@ static int cmd_whatif(int argc, char **argv)
 	for (size_t i = 0; i < w.n && !fallback; i++)
 		fallback = w.mods[i]->vermagic;
 	t.probe = paths[0];
+	/* As audit: a corpus's signatures are not each verified unless asked. */
+	if (!t.trust_set) {
+		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		t.trust_set = true;
+	}
 	if (kx_target_open(&t, ctx, fallback) < 0)
 		bad = true;
 	if (kx_json)
@@ -515,6 +521,7 @@ static int cmd_whatif(int argc, char **argv)
 			                      .owner_idx = idx, .flags = t.flags,
 			                      .record_owners = !w.n_who };
 		bool oom = !idx || kx_judge_run(&w.before) < 0;
+		kx_target_report_keys(&t);
 		if (!oom) {
 			kx_target_describe(&t);
 			if (kx_json) {

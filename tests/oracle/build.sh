@@ -20,7 +20,7 @@ for t in make gcc-12 gcc python3; do command -v $t >/dev/null || die "$t not fou
 mkdir -p "$out/ko" "$out/src"
 # Nothing to do when the generator, the editor, this script and the ABIs are
 # unchanged since the last complete build.
-stamp=$({ cat "$here/modules/gen.py" "$here/edit-ko.py" "$here/build.sh" "$here/finit.c"
+stamp=$({ cat "$here/modules/gen.py" "$here/edit-ko.py" "$here/build.sh" "$here/finit.c" "$here"/keys/*
 	echo "$KEXPORT_ABI $KEXPORT_ABI_OLD $cache $(gcc-12 --version | head -n 1)"; } | sha256sum | cut -d' ' -f1)
 if [ -x "$out/finit" ] && [ "$(cat "$out/.build-stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "oracle/build: up to date ($out/ko)" >&2

@@ -74,6 +74,8 @@ sc("debian_signed", "Debian's signed crc-itu-t.ko of KEXPORT_ABI, no dependencie
 sc("debian_unsigned", "Debian's crc-itu-t.ko with its signature stripped (intree=Y)", "deb_unsigned")
 sc("debian_sig_corrupt", "Debian's crc-itu-t.ko with the last signature byte flipped",
    "deb_sig_corrupt")
+sc("debian_content_corrupt", "Debian's crc-itu-t.ko with the first byte of .text flipped",
+   "deb_content_corrupt")
 sc("debian_signed_old", "Debian's signed crc-itu-t.ko of KEXPORT_ABI_OLD (other build key)",
    DEB_CRC_ITU_T_OLD)
 
@@ -128,6 +130,9 @@ sc("flag_noretpoline", "no retpoline=Y (key renamed)", "flag_noretpoline")
 sc("sig_junk_pkcs7", "junk appended signature, id_type PKCS7", "sig_junk_pkcs7")
 sc("sig_junk_pgp", "junk appended signature, id_type 0 (PGP)", "sig_junk_pgp")
 sc("sig_junk_badlen", "appended signature trailer whose sig_len exceeds the file", "sig_junk_badlen")
+sc("sig_own_key", "signed with a key the kernel does not trust (PKCS#7 as sign-file makes it)",
+   "sig_own_key")
+sc("sig_own_key_attrs", "signed with an untrusted key, with signed attributes", "sig_own_key_attrs")
 
 # 12. state carried between loads (messages printed once, duplicates)
 sc("two_proprietary", "second proprietary module after a first one", "lic_proprietary", "lic_nvidia")

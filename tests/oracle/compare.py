@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Compare the real kernel (results.json from boot.py) with `kexport check`.
 
-    compare.py RESULTS KEXPORT HEADERS_DIR
+    compare.py RESULTS KEXPORT HEADERS_DIR IMAGE
 
 For every step of every scenario, runs
-    KEXPORT check -j --kernel HEADERS_DIR [--loaded EARLIER.ko ...] STEP.ko
+    KEXPORT check -j --kernel HEADERS_DIR --signing-keys IMAGE
+        [--loaded EARLIER.ko ...] STEP.ko
+(the headers have the exports and .config but not the kernel's builtin
+certificates: a user with only the headers passes the image the kernel booted
+from, whose certificates the signatures are verified against)
 (the earlier steps of the scenario as --loaded, in order) and compares with
 what the kernel did:
     ret          vs .modules[0].errno         (0 when it loads)
@@ -27,16 +31,18 @@ def fail2(msg):
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) != 5:
         sys.stderr.write(__doc__)
         return 2
-    results, kexport, headers = argv[1:]
+    results, kexport, headers, image = argv[1:]
     try:
         scenarios = json.load(open(results))
     except (OSError, ValueError) as e:
         fail2("%s: %s" % (results, e))
     if not (os.path.isfile(kexport) and os.access(kexport, os.X_OK)):
         fail2("%s: no kexport executable (build it, or set KEXPORT)" % kexport)
+    if not os.path.isfile(image):
+        fail2("%s: no kernel image" % image)
     if not os.path.isdir(headers):
         fail2("%s: not a directory" % headers)
     # Does this kexport have the check command at all?
@@ -60,7 +66,7 @@ def main(argv):
         steps = sc["steps"]
         for i, st in enumerate(steps):
             name = sc["scenario"] if i == len(steps) - 1 else "%s[step %d]" % (sc["scenario"], i + 1)
-            cmd = [kexport, "check", "-j", "--kernel", headers]
+            cmd = [kexport, "check", "-j", "--kernel", headers, "--signing-keys", image]
             for e in steps[:i]:
                 cmd += ["--loaded", e["module"]]
             cmd.append(st["module"])

@@ -28,8 +28,18 @@ search of the file, and never changes the file size (except
   --strip-signature -            remove the appended signature (file shrinks)
   --corrupt-signature -          flip the last byte of the PKCS#7 blob (the end
                                  of the RSA signature value)
+  --corrupt-content SECTION      flip the first byte of SECTION (the signed
+                                 content changes, the signature does not)
+  --sign KEY                     append a signature made with keys/KEY.pem
+                                 (certificate and key): PKCS#7 as sign-file
+                                 makes it (sha256, detached, no certificates,
+                                 no signed attributes)
+  --sign-attrs KEY               the same with signed attributes, which the
+                                 kernel refuses for modules
 """
+import os
 import struct
+import subprocess
 import sys
 
 MAGIC = b"~Module signature appended~\n"
@@ -210,6 +220,41 @@ class Elf:
         info, siglen = self.sig_trailer()
         self.d[info - 1] ^= 0xff
 
+    def corrupt_content(self, name):
+        s = self.section(name)
+        if s["size"] == 0:
+            die("section %s is empty" % name)
+        self.d[s["off"]] ^= 0xff
+
+    def sign(self, key, attrs=False):
+        if self.d.endswith(MAGIC):
+            die("module already has a signature trailer")
+        pem = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keys", key + ".pem")
+        cmd = ["openssl", "cms", "-sign", "-binary", "-outform", "DER", "-md", "sha256",
+               "-signer", pem, "-inkey", pem, "-nocerts", "-nosmimecap"]
+        if not attrs:
+            cmd.append("-noattr")
+        p = subprocess.run(cmd, input=bytes(self.d), capture_output=True)
+        if p.returncode != 0 or not p.stdout:
+            die("openssl cms -sign failed: %s" % p.stderr.decode(errors="replace").strip())
+        sig = p.stdout
+        if attrs:
+            # openssl puts the time of signing among the signed attributes:
+            # pin it, and the RSA value (the last element) that depends on it,
+            # so that the module (and its cached boot) is the same on every
+            # build.  The kernel never checks either: it refuses signed
+            # attributes in a module signature first.
+            oid = bytes.fromhex("06092a864886f70d010905") + bytes.fromhex("310f170d")
+            at = sig.find(oid)
+            if at < 0 or sig[-260:-256] != bytes.fromhex("04820100"):
+                die("unexpected signature layout (signingTime, 2048-bit RSA value)")
+            at += len(oid)
+            sig = sig[:at] + b"260101000000Z" + sig[at + 13:-256] + bytes(range(256))
+        self.d += sig + struct.pack(">BBBBB3xI", 0, 0, 2, 0, 0, len(sig)) + MAGIC
+
+    def sign_attrs(self, key):
+        self.sign(key, attrs=True)
+
 
 def die(msg):
     sys.stderr.write("edit-ko: %s: %s\n" % (CUR, msg))
@@ -231,7 +276,9 @@ def main(argv):
            "--rename-modinfo-key": e.rename_modinfo_key, "--crc": e.set_crc,
            "--rename-version": e.rename_version, "--rename-section": e.rename_section,
            "--order": e.order, "--append-signature": e.append_signature,
-           "--strip-signature": e.strip_signature, "--corrupt-signature": e.corrupt_signature}
+           "--strip-signature": e.strip_signature, "--corrupt-signature": e.corrupt_signature,
+           "--corrupt-content": e.corrupt_content, "--sign": e.sign,
+           "--sign-attrs": e.sign_attrs}
     for op, arg in zip(argv[3::2], argv[4::2]):
         if op not in ops:
             die("unknown edit %s" % op)

@@ -46,7 +46,8 @@ $results_only && exit 0
 kexport=${KEXPORT:-$repo/build/kexport}
 headers=$cache/amd64/$KEXPORT_ABI/usr/src/linux-headers-$KEXPORT_ABI-amd64
 set +e
-python3 "$here/compare.py" "$out/results.json" "$kexport" "$headers"
+image=$cache/amd64/$KEXPORT_ABI/boot/vmlinuz-$KEXPORT_ABI-amd64
+python3 "$here/compare.py" "$out/results.json" "$kexport" "$headers" "$image"
 rc=$?
 set -e
 [ $rc -eq 2 ] && echo "oracle: kexport check could not run ($kexport)" >&2

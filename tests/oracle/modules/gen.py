@@ -167,12 +167,18 @@ mod("flag_noretpoline", edits=["--rename-modinfo-key", "retpoline=xetpoline"])
 mod("sig_junk_pkcs7", edits=["--append-signature", "pkcs7"])
 mod("sig_junk_pgp", edits=["--append-signature", "pgp"])
 mod("sig_junk_badlen", edits=["--append-signature", "badlen"])
+# Signed with a key of our own (tests/oracle/keys/own.pem), which the kernel
+# does not have: -ENOKEY, not enforced, taint E; with signed attributes the
+# kernel refuses the signature outright.
+mod("sig_own_key", edits=["--sign", "own"])
+mod("sig_own_key_attrs", edits=["--sign-attrs", "own"])
 
 # --- 12. Debian's own signed module, edited (group "debian": no kbuild; the
 # source is "ABIVAR:PATH" under lib/modules/<abi>-amd64 of that ABI) ----------
 DEB = "KEXPORT_ABI:kernel/lib/crc-itu-t.ko"
 mod("deb_unsigned", group="debian", source=DEB, edits=["--strip-signature", "-"])
 mod("deb_sig_corrupt", group="debian", source=DEB, edits=["--corrupt-signature", "-"])
+mod("deb_content_corrupt", group="debian", source=DEB, edits=["--corrupt-content", ".text"])
 
 
 # --- 13. kexport whatif (tests/integration/real-whatif.sh): export policy

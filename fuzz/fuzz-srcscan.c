@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libFuzzer target: one kernel source file (kexport_src_scan), as C and as
+ * assembler, with and without a Makefile namespace; every export handed
+ * out is checked (a name, a macro, a line inside the file).
+ */
+#include "fuzz-common.h"
+
+struct seen {
+	size_t n;
+	unsigned lines;
+};
+
+static int check_export(const struct kexport_src_export *e, void *arg)
+{
+	struct seen *s = arg;
+	FUZZ_CHECK(fuzz_str(e->name) > 0, "empty symbol name");
+	FUZZ_CHECK(fuzz_str(e->macro) > 0, "empty macro name");
+	FUZZ_CHECK((unsigned)e->kind < KEXPORT_KIND_COUNT, "kind %d", (int)e->kind);
+	FUZZ_CHECK(e->line >= 1 && e->line <= s->lines, "line %u of %u", e->line, s->lines);
+	if (e->ns)
+		fuzz_sink += fuzz_str(e->ns);
+	if (e->cond)
+		fuzz_sink += fuzz_str(e->cond);
+	s->n++;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = fuzz_dup(data, size); /* exactly size bytes, no NUL after them */
+	static const char *const paths[] = { "fuzz.c", "fuzz.S" };
+	for (size_t p = 0; p < 2; p++) {
+		struct seen s = { 0, 1 };
+		for (size_t i = 0; i < size; i++)
+			s.lines += buf[i] == '\n';
+		char errmsg[256];
+		errmsg[0] = '\0';
+		int r = kexport_src_scan(paths[p], buf, size, p ? NULL : "MAKEFILE_NS", check_export,
+		                         &s, errmsg);
+		if (r < 0) {
+			FUZZ_CHECK(r == -1, "returned %d", r);
+			FUZZ_CHECK(memchr(errmsg, '\0', sizeof(errmsg)) && errmsg[0] &&
+			           !strchr(errmsg, '\n'), "bad error message");
+		} else {
+			FUZZ_CHECK((size_t)r == s.n, "returned %d, %zu exports seen", r, s.n);
+		}
+	}
+	free(buf);
+	return 0;
+}
