@@ -7,7 +7,7 @@
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
 # TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, srcscan,
-# srccond or sig (or fuzz-<name>).
+# srccond, sig or changes (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -31,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref changes"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -224,6 +224,10 @@ seed_map kallsyms "$tmp/t" 1
 seed_map map "$tmp/t" 0
 printf 'CONFIG_SMP=y\nCONFIG_X86_64=y\nCONFIG_PREEMPT_BUILD=y\n# CONFIG_MODULE_SIG_FORCE is not set\nCONFIG_MODULE_UNLOAD=y\nCONFIG_MODVERSIONS=y\nCONFIG_LOCALVERSION="-x"\n' >"$tmp/t"
 seed config small "$tmp/t"
+printf '# whatif changes\ngpl-only unmap_mapping_range\n--export dma_buf_*\nns dma_buf_*=\nns a=OTHER_NS # x\nunexport [ab]?\n' >"$tmp/t"
+seed changes small "$tmp/t"
+printf 'export printk\nmake-gpl printk\n' >"$tmp/t"
+seed changes bad-op "$tmp/t"
 { printf 'ELF-ish prefix IKCFG_ST'; gzip -9n <"$tmp/t"; printf 'IKCFG_ED'; } >"$tmp/t2"
 seed config ikconfig "$tmp/t2"
 # kABI policy files: the first byte picks stablelist (0) or severity rules (1).
@@ -338,7 +342,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|kabilist|histref) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist|histref|changes) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

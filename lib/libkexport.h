@@ -118,6 +118,67 @@ const struct kexport_conflict *kexport_table_conflict(const struct kexport_table
                                                       size_t i);
 
 /* ------------------------------------------------------------------------ */
+/* What-if edits of an export table                                         */
+
+enum kexport_edit_op {
+	KEXPORT_EDIT_GPL_ONLY = 0, /* becomes EXPORT_SYMBOL_GPL */
+	KEXPORT_EDIT_EXPORT,       /* becomes EXPORT_SYMBOL */
+	KEXPORT_EDIT_NS,           /* moves to namespace `ns` ("": none) */
+	KEXPORT_EDIT_UNEXPORT,     /* is no longer exported */
+};
+/* "gpl-only", "export", "ns", "unexport". */
+const char *kexport_edit_op_name(enum kexport_edit_op op);
+
+struct kexport_edit {
+	enum kexport_edit_op op;
+	const char *pattern;     /* a symbol name or an fnmatch(3) glob */
+	const char *ns;          /* KEXPORT_EDIT_NS only */
+};
+
+/* One export whose kind, namespace or existence an edit list changed. */
+struct kexport_edit_change {
+	const struct kexport_export *before; /* in the input table */
+	const struct kexport_export *after;  /* in the edited table; NULL: unexported */
+	size_t edit;                         /* index of the last edit that matched it */
+};
+
+/* An ordered list of edits; owns its strings. */
+struct kexport_edits;
+
+int kexport_edits_new(struct kexport_edits **edits);
+void kexport_edits_free(struct kexport_edits *edits);
+/*
+ * Add one edit: `op` is "gpl-only", "export", "ns" or "unexport" (a leading
+ * "--" is accepted), `arg` the symbol or glob, for "ns" SYMBOL=NAMESPACE.
+ * Returns 0, -EINVAL with errmsg (KEXPORT_ERRMSG_MAX, may be NULL) set, or
+ * -ENOMEM.
+ */
+int kexport_edits_add(struct kexport_edits *edits, const char *op, const char *arg,
+                      char *errmsg);
+/*
+ * Add the edits of a change file: one "OP ARG" per line, blank lines and
+ * '#' comments ignored.  -EINVAL with errmsg "line N: ..." on the first bad
+ * line (the edits before it stay added).
+ */
+int kexport_edits_parse(struct kexport_edits *edits, const char *data, size_t size,
+                        char *errmsg);
+/* The same from a file; errmsg also says why it could not be read. */
+int kexport_edits_read(struct kexport_edits *edits, const char *path, char *errmsg);
+size_t kexport_edits_count(const struct kexport_edits *edits);
+const struct kexport_edit *kexport_edits_get(const struct kexport_edits *edits, size_t i);
+/*
+ * Apply the edits, in order, to a copy of `in` (its conflicts are not
+ * copied): *out is the edited table, *changes (malloc'd, free() it; NULL
+ * when empty) the exports that differ, in the table's order.  `matched`,
+ * when not NULL, has one slot per edit and receives how many exports each
+ * edit's pattern matched (0: a glob that matched nothing).  `in` must
+ * outlive *changes.  Returns 0 or -ENOMEM.
+ */
+int kexport_edits_apply(const struct kexport_edits *edits, const struct kexport_table *in,
+                        struct kexport_table **out, struct kexport_edit_change **changes,
+                        size_t *n_changes, size_t *matched);
+
+/* ------------------------------------------------------------------------ */
 /* Modules                                                                  */
 
 struct kexport_modinfo {

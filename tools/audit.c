@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kexport.h"
+#include "judge.h"
 #include "target.h"
 
 static const char options[] =
@@ -30,255 +31,11 @@ const struct kexport_cmd kexport_cmd_audit;
 
 enum { OPT_ALL = 0x300 };
 
-struct audit {
-	struct kexport_loader *loader;
-	struct kexport_module **mods;
-	size_t n;
-	const char **owners_sorted; /* owner strings, sorted, with their module index */
-	size_t *owner_idx;
-	struct kexport_verdict **verdicts;
-	unsigned char *state;       /* 0 not yet, 1 in progress, 2 done */
-	unsigned flags;
-	bool oom;
-	bool speculate;             /* first pass: every owner loads, untainted */
-};
-
-/* Which module's owners a first-pass check asked about: module -> owner. */
-struct edge {
-	size_t from, to;
-};
-struct edges {
-	struct edge *items;
-	size_t n, cap;
-	bool oom;
-};
-static _Thread_local size_t cur_module;
-static _Thread_local struct edges *cur_edges;
-
-static void edge_add(struct edges *e, size_t from, size_t to)
-{
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 256;
-		void *p = realloc(e->items, cap * sizeof(*e->items));
-		if (!p) {
-			e->oom = true;
-			return;
-		}
-		e->items = p;
-		e->cap = cap;
-	}
-	e->items[e->n++] = (struct edge){ from, to };
-}
-
-static struct audit *cmp_ctx;
-static int cmp_owner(const void *a, const void *b)
-{
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	return strcmp(cmp_ctx->mods[ia]->owner, cmp_ctx->mods[ib]->owner);
-}
-
-static long find_owner(const struct audit *a, const char *owner)
-{
-	size_t lo = 0, hi = a->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(a->mods[a->owner_idx[mid]]->owner, owner);
-		if (c == 0)
-			return (long)a->owner_idx[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static void verdict_of(struct audit *a, size_t i);
-
 static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The loader asks: would the module owning this export load, and with which taint? */
-static int owner_taint(void *data, const char *owner, unsigned long *taint)
-{
-	struct audit *a = data;
-	long i = find_owner(a, owner);
-	*taint = 0;
-	if (i < 0)
-		return 0; /* from the kernel's table only: an in-tree module, untainted */
-	if (a->speculate) {
-		edge_add(cur_edges, cur_module, (size_t)i);
-		return 0;
-	}
-	if (a->state[i] == 1)
-		return 0; /* a dependency cycle: modprobe would fail earlier; do not recurse */
-	verdict_of(a, (size_t)i);
-	if (!a->verdicts[i])
-		return 0;
-	*taint = a->verdicts[i]->module_taint;
-	return a->verdicts[i]->loads ? 0 : -1;
-}
-
-static void verdict_of(struct audit *a, size_t i)
-{
-	if (a->state[i])
-		return;
-	a->state[i] = 1;
-	if (kexport_loader_check(a->loader, a->mods[i], a->flags, &a->verdicts[i]) < 0)
-		a->oom = true;
-	a->state[i] = 2;
-}
-
-/*
- * Owners' verdicts feed their importers (owner_taint()), which would make
- * the exporting modules a serial chain.  Instead every module is checked
- * at once on every CPU assuming each owner loads untainted, as nearly all
- * do, and the checks say which owners they asked about.  Then the modules
- * that asked about an owner that is refused or tainted, and whoever asked
- * about those, are checked again one at a time, owners first, with the
- * owners' real verdicts.  The loader is not changed by a check.
- */
-struct worker {
-	struct audit *a;
-	size_t *next;
-	pthread_mutex_t *lock;
-	struct edges edges;
-};
-
-static void *verdict_worker(void *arg)
-{
-	struct worker *w = arg;
-	cur_edges = &w->edges;
-	for (;;) {
-		pthread_mutex_lock(w->lock);
-		size_t i = (*w->next)++;
-		pthread_mutex_unlock(w->lock);
-		if (i >= w->a->n)
-			return NULL;
-		struct kexport_verdict *v = NULL;
-		cur_module = i;
-		if (kexport_loader_check(w->a->loader, w->a->mods[i], w->a->flags, &v) < 0)
-			w->a->oom = true; /* only ever set to true */
-		w->a->verdicts[i] = v;
-		w->a->state[i] = 2;
-	}
-}
-
-static void *verdict_thread(void *arg)
-{
-	return verdict_worker(arg);
-}
-
-static int cmp_edge_to(const void *x, const void *y)
-{
-	const struct edge *a = x, *b = y;
-	return a->to < b->to ? -1 : a->to > b->to ? 1 : a->from < b->from ? -1 : a->from > b->from;
-}
-
-/* The second pass: modules whose first-pass assumption may not hold. */
-static bool first_pass_wrong(const struct audit *a, size_t i)
-{
-	return a->verdicts[i] && (!a->verdicts[i]->loads || a->verdicts[i]->module_taint);
-}
-
-static void recheck(struct audit *a, struct edge *e, size_t n_edges)
-{
-	size_t first;
-	for (first = 0; first < n_edges && !first_pass_wrong(a, e[first].to); first++)
-		;
-	if (first == n_edges)
-		return; /* nobody asked about an owner that is refused or tainted */
-	qsort(e, n_edges, sizeof(*e), cmp_edge_to);
-	/* Start from the owners that are refused or tainted; whoever asked
-	 * about one is rechecked, and counts as changed itself (transitively). */
-	unsigned char *mark = calloc(a->n, 1);
-	size_t *queue = malloc(a->n * sizeof(*queue)), head = 0, tail = 0;
-	if (!mark || !queue) {
-		a->oom = true;
-		free(mark);
-		free(queue);
-		return;
-	}
-	for (size_t i = 0; i < a->n; i++)
-		if (first_pass_wrong(a, i)) {
-			mark[i] = 1;
-			queue[tail++] = i;
-		}
-	while (head < tail) {
-		size_t owner = queue[head++];
-		size_t lo = 0, hi = n_edges;
-		while (lo < hi) { /* the first edge to this owner */
-			size_t mid = (lo + hi) / 2;
-			if (e[mid].to < owner)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t k = lo; k < n_edges && e[k].to == owner; k++)
-			if (mark[e[k].from] != 2) {
-				if (!mark[e[k].from])
-					queue[tail++] = e[k].from;
-				mark[e[k].from] = 2;
-			}
-	}
-	for (size_t i = 0; i < a->n; i++)
-		if (mark[i] == 2) {
-			kexport_verdict_free(a->verdicts[i]);
-			a->verdicts[i] = NULL;
-			a->state[i] = 0;
-		}
-	for (size_t i = 0; i < a->n; i++)
-		if (mark[i] == 2)
-			verdict_of(a, i);
-	free(mark);
-	free(queue);
-}
-
-static void all_verdicts(struct audit *a)
-{
-	long cpus = kx_opt.threads ? kx_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
-	if (cpus > 64)
-		cpus = 64;
-	pthread_t th[64];
-	struct worker w[64];
-	size_t next = 0;
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	long started = 0;
-	a->speculate = true;
-	for (long t = 0; t < cpus; t++)
-		w[t] = (struct worker){ a, &next, &lock, { NULL, 0, 0, false } };
-	for (long t = 1; t < cpus; t++, started++)
-		if (pthread_create(&th[started], NULL, verdict_thread, &w[t]) != 0)
-			break;
-	verdict_worker(&w[0]);
-	for (long t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	a->speculate = false;
-	/* One list of every worker's edges. */
-	size_t n_edges = 0;
-	for (long t = 0; t < cpus; t++) {
-		n_edges += w[t].edges.n;
-		if (w[t].edges.oom)
-			a->oom = true;
-	}
-	struct edge *all = malloc((n_edges ? n_edges : 1) * sizeof(*all));
-	if (!all)
-		a->oom = true;
-	for (long t = 0, at = 0; t < cpus; t++) {
-		if (all && w[t].edges.n)
-			memcpy(all + at, w[t].edges.items, w[t].edges.n * sizeof(*all));
-		at += (long)w[t].edges.n;
-		free(w[t].edges.items);
-	}
-	if (all && !a->oom)
-		recheck(a, all, n_edges);
-	free(all);
 }
 
 /* Progress on a terminal, when the run takes more than a second. */
@@ -311,22 +68,7 @@ static void *read_kernel(void *arg)
 	return NULL;
 }
 
-/* The kernel of a /lib/modules/RELEASE tree: its image, else build/Module.symvers. */
-static char *tree_kernel(const char *dir)
-{
-	char *p = kexport_kernel_image(dir);
-	if (p)
-		return p;
-	struct stat st;
-	if (asprintf(&p, "%s/build/Module.symvers", dir) < 0)
-		return NULL;
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return p;
-	free(p);
-	return NULL;
-}
-
-static void print_summary(const struct audit *a, bool all)
+static void print_summary(const struct kx_judge *a, bool all)
 {
 	size_t loads = 0, refused = 0;
 	/* taint strings and their counts */
@@ -414,7 +156,7 @@ static int cmd_audit(int argc, char **argv)
 	}
 	char *own_kernel = NULL;
 	if (t.n_sources == 0) {
-		own_kernel = tree_kernel(dir);
+		own_kernel = kx_tree_kernel(dir);
 		kx_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
 	}
 
@@ -426,7 +168,8 @@ static int cmd_audit(int argc, char **argv)
 
 	kx_output_begin();
 	struct kexport_ctx *ctx = kx_ctx_new(), *kctx = kx_ctx_new();
-	struct audit a = { .flags = t.flags };
+	struct kx_judge a = { .flags = t.flags };
+	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
 	t.probe = dir;
 	/* A distribution tree is signed module by module: verifying every
@@ -471,19 +214,9 @@ static int cmd_audit(int argc, char **argv)
 		t_kernel = now();
 		progress_phase = "checking modules";
 		a.loader = t.loader;
-		a.owner_idx = malloc(a.n * sizeof(*a.owner_idx));
-		a.verdicts = calloc(a.n, sizeof(*a.verdicts));
-		a.state = calloc(a.n, 1);
-		if (!a.owner_idx || !a.verdicts || !a.state) {
-			fprintf(stderr, "kexport: out of memory\n");
-			return KX_EXIT_BAD_INPUT;
-		}
-		for (size_t i = 0; i < a.n; i++)
-			a.owner_idx[i] = i;
-		cmp_ctx = &a;
-		qsort(a.owner_idx, a.n, sizeof(*a.owner_idx), cmp_owner);
-		kexport_loader_set_owner_fn(t.loader, owner_taint, &a);
-		all_verdicts(&a);
+		a.owner_idx = owner_idx = kx_owner_index(a.mods, a.n);
+		if (!owner_idx || kx_judge_run(&a) < 0)
+			a.oom = true;
 		kx_target_report_keys(&t);
 		t_verdicts = now();
 		if (kx_opt.verbose)
@@ -526,11 +259,8 @@ static int cmd_audit(int argc, char **argv)
 		json_obj_end(kx_json);
 	}
 	kx_output_end();
-	for (size_t i = 0; a.verdicts && i < a.n; i++)
-		kexport_verdict_free(a.verdicts[i]);
-	free(a.verdicts);
-	free(a.state);
-	free(a.owner_idx);
+	kx_judge_free(&a);
+	free(owner_idx);
 	kx_target_close(&t);
 	kexport_module_list_free(a.mods, a.n);
 	kexport_ctx_free(ctx);

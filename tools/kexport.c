@@ -20,6 +20,7 @@ static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_audit,
 	&kexport_cmd_diff,
 	&kexport_cmd_history,
+	&kexport_cmd_whatif,
 };
 
 static void usage(FILE *f)

@@ -38,6 +38,7 @@ extern const struct kexport_cmd kexport_cmd_check;
 extern const struct kexport_cmd kexport_cmd_audit;
 extern const struct kexport_cmd kexport_cmd_diff;
 extern const struct kexport_cmd kexport_cmd_history;
+extern const struct kexport_cmd kexport_cmd_whatif;
 
 /* Global options (may also be given after the subcommand). */
 struct kx_global {

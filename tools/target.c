@@ -281,6 +281,22 @@ bool kx_verdict_taints(const struct kexport_verdict *v)
 	return v->loads && (v->module_taint || v->kernel_taint_after != v->kernel_taint_before);
 }
 
+void kx_json_problems(const struct kexport_verdict *v)
+{
+	json_key(kx_json, "problems");
+	json_arr_start(kx_json);
+	for (size_t i = 0; i < v->n_problems; i++) {
+		const struct kexport_problem *p = &v->problems[i];
+		json_obj_start(kx_json);
+		json_kstr(kx_json, "code", kexport_reason_name(p->reason));
+		json_kbool(kx_json, "fatal", p->fatal);
+		json_kstr(kx_json, "symbol", p->symbol);
+		json_kstr(kx_json, "explanation", p->explanation);
+		json_obj_end(kx_json);
+	}
+	json_arr_end(kx_json);
+}
+
 void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
                       enum kx_verdict_format fmt)
 {
@@ -306,18 +322,7 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 		for (size_t i = 0; i < v->n_log; i++)
 			json_str(kx_json, v->log[i]);
 		json_arr_end(kx_json);
-		json_key(kx_json, "problems");
-		json_arr_start(kx_json);
-		for (size_t i = 0; i < v->n_problems; i++) {
-			const struct kexport_problem *p = &v->problems[i];
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "code", kexport_reason_name(p->reason));
-			json_kbool(kx_json, "fatal", p->fatal);
-			json_kstr(kx_json, "symbol", p->symbol);
-			json_kstr(kx_json, "explanation", p->explanation);
-			json_obj_end(kx_json);
-		}
-		json_arr_end(kx_json);
+		kx_json_problems(v);
 		json_kstr(kx_json, "signature", v->signature);
 		json_key(kx_json, "needs");
 		json_arr_start(kx_json);

@@ -99,5 +99,7 @@ void kx_target_report_keys(const struct kx_target *t);
 void kx_target_describe(const struct kx_target *t);
 const char *kx_errno_name(int err);
 bool kx_verdict_taints(const struct kexport_verdict *v);
+/* The "problems" member of a verdict, in JSON. */
+void kx_json_problems(const struct kexport_verdict *v);
 void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
                       enum kx_verdict_format fmt);

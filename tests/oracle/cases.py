@@ -142,3 +142,13 @@ sc("intree_then_oot", "intree=Y unsigned module, then an out-of-tree one", "flag
 sc("signed_then_unsigned", "Debian's signed module, then an unsigned out-of-tree one",
    DEB_CRC_ITU_T, "lic_dual_bsd")
 sc("staging_then_test", "a staging=Y module, then a test=Y module", "flag_staging", "flag_test")
+
+# 13. kexport whatif: the modules its real-data test edits the export table for
+sc("whatif_prop_unmap", "Proprietary, plain unmap_mapping_range: loads, P", "whatif_prop_unmap")
+sc("whatif_gpl_unmap", "GPL, plain unmap_mapping_range", "whatif_gpl_unmap")
+sc("whatif_unmap_chain", "GPL user of a proprietary unmap_mapping_range user's export",
+   "whatif_prop_unmap", "whatif_unmap_user")
+sc("whatif_prop_dmabuf", "Proprietary (edited), dma_buf_get/put/fd with MODULE_IMPORT_NS(DMA_BUF)",
+   "whatif_prop_dmabuf")
+sc("whatif_dmabuf_chain", "GPL user of the proprietary dma-buf user's export", "whatif_prop_dmabuf",
+   "whatif_dmabuf_user")
