@@ -237,8 +237,7 @@ const struct kexport_cmd kexport_cmd_history = {
 	.name = "history",
 	.fn = cmd_history,
 	.summary = "exports across the tags of a kernel git repository: since when, and who changed them",
-	.usage = "kexport history REPO [SYMBOL...] [--changes A..B | --gpl-flips] [--commits]\n"
-	         "                       [--tags GLOB] [--all-tags] [--range A..B] [--db FILE]",
+	.usage = "kexport history [OPTIONS] REPO [SYMBOL...]",
 	.options = "      --tags GLOB     tags to index (default v*; -rc tags left out)\n"
 	           "      --all-tags      keep -rc tags\n"
 	           "      --range A..B    only tags from A to B in version order (either side may be empty)\n"
