@@ -54,20 +54,6 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
-/* The kernel's sources, read on a thread of their own while the modules are read. */
-struct kernel_job {
-	struct kx_target *t;
-	struct kexport_ctx *ctx;
-	int rc;
-};
-
-static void *read_kernel(void *arg)
-{
-	struct kernel_job *j = arg;
-	j->rc = kx_target_read(j->t, j->ctx);
-	return NULL;
-}
-
 static void print_summary(const struct kx_judge *a, bool all)
 {
 	size_t loads = 0, refused = 0;
@@ -167,7 +153,7 @@ static int cmd_audit(int argc, char **argv)
 		progress_on = false;
 
 	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new(), *kctx = kx_ctx_new();
+	struct kexport_ctx *ctx = kx_ctx_new();
 	struct kx_judge a = { .flags = t.flags };
 	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
@@ -182,26 +168,22 @@ static int cmd_audit(int argc, char **argv)
 		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
 		t.trust_set = true;
 	}
-	struct kernel_job job = { &t, kctx, 0 };
-	pthread_t kernel_thread;
-	bool kernel_threaded = pthread_create(&kernel_thread, NULL, read_kernel, &job) == 0;
+	struct kx_target_reader kernel;
+	kx_target_read_start(&kernel, &t);
 	int rr = kexport_read_modules(ctx, dir, &a.mods, &a.n);
 	bool bad = rr < 0 && a.n == 0;
 	t_read = now();
 	progress_phase = "reading the kernel";
-	if (kernel_threaded)
-		pthread_join(kernel_thread, NULL);
-	else
-		read_kernel(&job);
+	int krc = kx_target_read_wait(&kernel);
 	const char *fallback = NULL;
 	for (size_t i = 0; i < a.n && !fallback; i++)
 		fallback = a.mods[i]->vermagic;
-	int fin = job.rc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
+	int fin = krc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
 	if (fin == -ENOMEM) {
 		fprintf(stderr, "kexport: out of memory\n");
 		return KX_EXIT_BAD_INPUT;
 	}
-	if (job.rc < 0 || fin < 0)
+	if (krc < 0 || fin < 0)
 		bad = true;
 	if (kx_json)
 		json_obj_start(kx_json);
@@ -264,7 +246,6 @@ static int cmd_audit(int argc, char **argv)
 	kx_target_close(&t);
 	kexport_module_list_free(a.mods, a.n);
 	kexport_ctx_free(ctx);
-	kexport_ctx_free(kctx);
 	free(own_kernel);
 	free(dflt);
 	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;

@@ -157,6 +157,30 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 	return bad;
 }
 
+static void *target_reader(void *arg)
+{
+	struct kx_target_reader *r = arg;
+	r->rc = kx_target_read(r->t, r->ctx);
+	return NULL;
+}
+
+void kx_target_read_start(struct kx_target_reader *r, struct kx_target *t)
+{
+	*r = (struct kx_target_reader){ .t = t, .ctx = kx_ctx_new() };
+	r->threaded = pthread_create(&r->thread, NULL, target_reader, r) == 0;
+}
+
+int kx_target_read_wait(struct kx_target_reader *r)
+{
+	if (r->threaded)
+		pthread_join(r->thread, NULL);
+	else
+		target_reader(r);
+	kexport_ctx_free(r->ctx);
+	r->ctx = NULL;
+	return r->rc;
+}
+
 int kx_target_finish(struct kx_target *t, const char *fallback_release)
 {
 	int bad = 0;

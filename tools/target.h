@@ -3,6 +3,7 @@
  * The target kernel of check and audit: options, reading, verdict output.
  */
 #pragma once
+#include <pthread.h>
 #include "kexport.h"
 
 /* Option codes shared by the commands that take a target kernel. */
@@ -92,6 +93,19 @@ int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fal
  * so audit runs it while the modules are read), then the release and the loader. */
 int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx);
 int kx_target_finish(struct kx_target *t, const char *fallback_release);
+
+/* kx_target_read() on a thread of its own, with a context of its own, while
+ * the caller reads its modules (audit, whatif); then the wait returns its
+ * result.  Without a thread it runs in the wait. */
+struct kx_target_reader {
+	struct kx_target *t;
+	struct kexport_ctx *ctx;
+	pthread_t thread;
+	bool threaded;
+	int rc;
+};
+void kx_target_read_start(struct kx_target_reader *r, struct kx_target *t);
+int kx_target_read_wait(struct kx_target_reader *r);
 void kx_target_close(struct kx_target *t);
 /* After the verdicts: a --signing-keys image that could not be read. */
 void kx_target_report_keys(const struct kx_target *t);

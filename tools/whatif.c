@@ -477,6 +477,18 @@ static int cmd_whatif(int argc, char **argv)
 	kx_output_begin();
 	struct kexport_ctx *ctx = kx_ctx_new();
 	bool bad = false;
+	/* The kernel is read on its own thread while the corpus is read. */
+	char *own_kernel = NULL;
+	if (t.n_sources == 0 && (own_kernel = kx_tree_kernel(paths[0])))
+		kx_push_str(&t.sources, &t.n_sources, own_kernel);
+	t.probe = paths[0];
+	/* As audit: a corpus's signatures are not each verified unless asked. */
+	if (!t.trust_set) {
+		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		t.trust_set = true;
+	}
+	struct kx_target_reader kernel;
+	kx_target_read_start(&kernel, &t);
 	/* The corpus, read once for both passes. */
 	for (size_t p = 0; p < n_paths; p++) {
 		struct kexport_module **m = NULL;
@@ -495,19 +507,12 @@ static int cmd_whatif(int argc, char **argv)
 		w.n += nm;
 		free(m);
 	}
-	char *own_kernel = NULL;
-	if (t.n_sources == 0 && (own_kernel = kx_tree_kernel(paths[0])))
-		kx_push_str(&t.sources, &t.n_sources, own_kernel);
+	int krc = kx_target_read_wait(&kernel);
 	const char *fallback = NULL;
 	for (size_t i = 0; i < w.n && !fallback; i++)
 		fallback = w.mods[i]->vermagic;
-	t.probe = paths[0];
-	/* As audit: a corpus's signatures are not each verified unless asked. */
-	if (!t.trust_set) {
-		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
-		t.trust_set = true;
-	}
-	if (kx_target_open(&t, ctx, fallback) < 0)
+	int fin = krc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
+	if (krc < 0 || fin < 0)
 		bad = true;
 	if (kx_json)
 		json_obj_start(kx_json);
