@@ -14,6 +14,7 @@
 
 #include "kexport.h"
 
+#ifdef KEXPORT_HISTORY_HELPER
 enum {
 	OPT_DB = 0x300,
 	OPT_TAGS,
@@ -231,6 +232,8 @@ static void stats_json(const struct kexport_history_stats *st, double secs)
 	json_obj_end(kx_json);
 }
 
+#endif /* KEXPORT_HISTORY_HELPER */
+
 static int cmd_history(int argc, char **argv);
 
 const struct kexport_cmd kexport_cmd_history = {
@@ -247,6 +250,13 @@ const struct kexport_cmd kexport_cmd_history = {
 	           "      --gpl-flips     every symbol that became GPL-only, with the tag\n",
 };
 
+#ifndef KEXPORT_HISTORY_HELPER
+/* libgit2 and SQLite load only in the helper, which runs the body below. */
+static int cmd_history(int argc, char **argv)
+{
+	return kx_exec_helper("kexport-history", argc, argv);
+}
+#else
 static int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -459,3 +469,4 @@ out:
 	free(ch_to);
 	return ret;
 }
+#endif /* KEXPORT_HISTORY_HELPER */

@@ -69,6 +69,9 @@ void kx_output_end(void);
 
 /* A bad input: one line on stderr "kexport: PATH: MSG", kept for JSON. */
 void kx_bad_input(const char *path, const char *msg);
+/* Run a command's body in the helper executable NAME (beside this one, else in
+ * KEXPORT_LIBEXECDIR), passing the global options on; returns only on failure. */
+int kx_exec_helper(const char *name, int argc, char **argv);
 unsigned kx_bad_input_count(void);
 /* Usage error for a command: message, then the usage line; returns 2. */
 int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kexport.h"
 
@@ -179,4 +180,49 @@ void kx_json_export(const struct kexport_export *e)
 	json_kstr(kx_json, "owner", e->owner);
 	json_kstr(kx_json, "source", e->source);
 	json_obj_end(kx_json);
+}
+
+int kx_exec_helper(const char *name, int argc, char **argv)
+{
+	char self[4096], path[4096 + 64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	path[0] = '\0';
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/%s", self, name);
+		}
+	}
+#ifdef KEXPORT_LIBEXECDIR
+	if (!path[0] || access(path, X_OK) != 0)
+		snprintf(path, sizeof(path), "%s/%s", KEXPORT_LIBEXECDIR, name);
+#endif
+	/* kexport [global options] COMMAND ARGS...: the helper parses them again. */
+	char threads[16];
+	const char **av = calloc((size_t)argc + 8, sizeof(*av));
+	if (!av) {
+		fprintf(stderr, "kexport: out of memory\n");
+		return KX_EXIT_BAD_INPUT;
+	}
+	size_t k = 0;
+	av[k++] = "kexport";
+	if (kx_opt.json)
+		av[k++] = kx_opt.pretty ? "-p" : "-j";
+	if (kx_opt.verbose)
+		av[k++] = "-v";
+	if (kx_opt.threads) {
+		snprintf(threads, sizeof(threads), "%d", kx_opt.threads);
+		av[k++] = "--threads";
+		av[k++] = threads;
+	}
+	for (int i = 0; i < argc; i++)
+		av[k++] = argv[i];
+	av[k] = NULL;
+	fflush(stdout);
+	execv(path, (char *const *)av);
+	fprintf(stderr, "kexport: %s: cannot run: %s\n", path, strerror(errno));
+	free(av);
+	return KX_EXIT_BAD_INPUT;
 }
