@@ -124,7 +124,7 @@ static int rehash(struct kexport_table *t, size_t n_slots)
 int kx_table_reserve(struct kexport_table *t, size_t n)
 {
 	size_t want = t->n_slots ? t->n_slots : 1024;
-	while (n * 2 > want)
+	while (n * 4 > want * 3)
 		want *= 2;
 	if (want != t->n_slots && rehash(t, want) < 0)
 		return -ENOMEM;
@@ -206,7 +206,7 @@ bool kx_same_owner(const char *a, const char *b)
 
 KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_export *e)
 {
-	if (t->n_slots == 0 || (t->n + 1) * 2 > t->n_slots) {
+	if (t->n_slots == 0 || (t->n + 1) * 4 > t->n_slots * 3) {
 		if (rehash(t, t->n_slots ? t->n_slots * 2 : 1024) < 0)
 			return -ENOMEM;
 	}
