@@ -105,6 +105,7 @@ static int rehash(struct kexport_table *t, size_t n_slots)
 	struct table_slot *slots = calloc(n_slots, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
+	kx_prefault(slots, n_slots * sizeof(*slots)); /* every page is touched: fault them at once */
 	size_t mask = n_slots - 1;
 	for (size_t i = 0; i < t->n_slots; i++) {
 		if (!t->slots[i].idx)
@@ -132,6 +133,7 @@ int kx_table_reserve(struct kexport_table *t, size_t n)
 		void *p = realloc(t->items, n * sizeof(*t->items));
 		if (!p)
 			return -ENOMEM;
+		kx_prefault(p, n * sizeof(*t->items));
 		t->items = p;
 		t->cap = n;
 	}

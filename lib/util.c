@@ -270,6 +270,8 @@ void *kx_arena_alloc_aligned(struct kx_arena *a, size_t size, size_t align)
 				nb = malloc(BLOCK_HDR + cap);
 				if (!nb)
 					return NULL;
+				/* A big block is filled soon: its pages faulted in one call. */
+				kx_prefault(nb, BLOCK_HDR + cap);
 				nb->how = BLOCK_MALLOC;
 			}
 			nb->used = 0;
