@@ -413,17 +413,11 @@ static int cmd_diff(int argc, char **argv)
 	size_t n_mod_paths = 0;
 	const char *stable_path = NULL, *rules_path = NULL;
 	bool symvers = false, with_modules = false;
-	int opt, r;
-	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			kx_print_help(&kexport_cmd_diff);
-			return KX_EXIT_OK;
-		}
-		if ((r = kx_common_option(opt, optarg)) != 0) {
-			if (r < 0)
-				return KX_EXIT_BAD_INPUT;
-			continue;
-		}
+	int opt, st;
+	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_diff, NULL,
+	                        &st)) != -1) {
+		if (opt == KX_GETOPT_EXIT)
+			return st;
 		switch (opt) {
 		case OPT_MODULES:
 			with_modules = true;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kexport.h"
+#include "target.h"
 
 #ifdef KEXPORT_HISTORY_HELPER
 enum {
@@ -277,16 +278,11 @@ static int cmd_history(int argc, char **argv)
 	char *range_from = NULL, *range_to = NULL, *ch_from = NULL, *ch_to = NULL;
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	int c, ret = KX_EXIT_OK;
-	while ((c = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		int r = kx_common_option(c, optarg);
-		if (r < 0)
-			return KX_EXIT_BAD_INPUT;
-		if (r > 0)
-			continue;
+	int exit_status;
+	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, opts, cmd, NULL, &exit_status)) != -1) {
 		switch (c) {
-		case 'h':
-			kx_print_help(cmd);
-			return KX_EXIT_OK;
+		case KX_GETOPT_EXIT:
+			return exit_status;
 		case OPT_DB:
 			db = optarg;
 			break;

@@ -410,21 +410,13 @@ static int cmd_whatif(int argc, char **argv)
 	const char **paths = NULL;
 	size_t n_paths = 0;
 	char err[KEXPORT_ERRMSG_MAX];
-	int opt, r, status = KX_EXIT_OK;
+	int opt, status = KX_EXIT_OK;
 	if (kexport_edits_new(&edits) < 0)
 		return KX_EXIT_BAD_INPUT;
-	while ((opt = getopt_long(argc, argv, KX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			kx_print_help(&kexport_cmd_whatif);
+	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_whatif, &t,
+	                        &status)) != -1) {
+		if (opt == KX_GETOPT_EXIT)
 			goto done;
-		}
-		if ((r = kx_common_option(opt, optarg)) != 0 || (r = kx_target_option(&t, opt, optarg)) != 0) {
-			if (r < 0) {
-				status = KX_EXIT_BAD_INPUT;
-				goto done;
-			}
-			continue;
-		}
 		switch (opt) {
 		case OPT_MODULES:
 			kx_push_str(&paths, &n_paths, optarg);
