@@ -118,6 +118,7 @@ for threads in 1 2; do
 		"audit chains, $threads threads"
 	want "[p['code'] for m in d['modules'] if m['name'] == 'depdep' for p in m['problems'] if p['fatal']]" \
 		"['DEPENDENCY']" "audit: refused two modules deep"
+	want "d['kernel']['exports']" 4 "audit: the kernel line counts the kernel's own exports, not the tree's"
 	cp out.txt "audit-$threads.json"
 done
 cmp -s audit-1.json audit-2.json || fail "audit: one thread and two disagree"
