@@ -152,7 +152,14 @@ struct mk {
 	struct var *vars;
 	size_t n_vars, cap_vars;
 	int includes;
+	unsigned expansions;   /* nested $(VAR)/$(subst) expansions of one expand() */
 };
+
+/* A variable referring to itself several times (x = $(x) $(x)) would expand
+ * exponentially even under the depth limit: one top-level expansion gets
+ * this many nested ones, then the rest counts as unknown.  Kernel Makefiles
+ * need a handful. */
+#define MK_EXPANSIONS_MAX 4096
 
 static struct var *mk_var(struct mk *m, const char *name)
 {
@@ -237,6 +244,8 @@ static char *subst(const char *from, const char *to, const char *text)
  */
 static char *expand(struct mk *m, const char *s, bool *unknown, int depth)
 {
+	if (depth == 0)
+		m->expansions = 0;
 	struct sbuf_ {
 		char *p;
 		size_t n, cap;
@@ -281,7 +290,9 @@ static char *expand(struct mk *m, const char *s, bool *unknown, int depth)
 			const char *val = NULL;
 			char *tmp = NULL;
 			struct var *v;
-			if (strncmp(name, "subst ", 6) == 0 && depth < 8) {
+			bool budget = m->expansions < MK_EXPANSIONS_MAX;
+			if (strncmp(name, "subst ", 6) == 0 && depth < 8 && budget) {
+				m->expansions++;
 				/* $(subst FROM,TO,TEXT): obj-$(subst m,y,$(CONFIG_X)) */
 				char *args = expand(m, name + 6, unknown, depth + 1);
 				char *c1 = args ? strchr(args, ',') : NULL;
@@ -311,7 +322,8 @@ static char *expand(struct mk *m, const char *s, bool *unknown, int depth)
 				val = tmp ? tmp : "";
 			} else if (strcmp(name, "BITS") == 0) {
 				val = cfg(m->t, "CONFIG_64BIT")[0] == 'y' ? "64" : "32";
-			} else if ((v = mk_var(m, name)) && depth < 8) {
+			} else if ((v = mk_var(m, name)) && depth < 8 && budget) {
+				m->expansions++;
 				tmp = expand(m, v->value, unknown, depth + 1);
 				val = tmp;
 			} else {
