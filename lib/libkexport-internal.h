@@ -60,6 +60,13 @@ uint32_t kx_hash(const char *s);
 
 /* Room for n exports in the table without growing it again. */
 int kx_table_reserve(struct kexport_table *t, size_t n);
+/* kexport_table_find() of a name whose kx_hash() is known. */
+const struct kexport_export *kx_table_find_hashed(const struct kexport_table *t, const char *name,
+                                                  uint32_t hash);
+/* n lookups, overlapped: out[i] = the entry named *(char **)(base + i * stride),
+ * whose kx_hash() is hashes[i]; NULL if none. */
+void kx_table_find_many(const struct kexport_table *t, const void *base, size_t stride,
+                        const uint32_t *hashes, size_t n, const struct kexport_export **out);
 
 /*
  * Per-thread memory for bulk work (kx_parallel_for() workers enter it): a

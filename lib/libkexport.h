@@ -279,6 +279,15 @@ void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *dat
 void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads);
 /* Number of inputs reported to the diagnostic callback so far. */
 unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx);
+/*
+ * Optional, around a thread's run of many calls (a worker judging a corpus):
+ * between them the library keeps the thread's working memory from one call
+ * to the next, and carves verdicts from big pages instead of malloc'ing
+ * them piece by piece.  Pairs nest.  What was made in between may be freed
+ * on any thread, before or after kexport_thread_end().
+ */
+void kexport_thread_begin(void);
+void kexport_thread_end(void);
 
 /* ------------------------------------------------------------------------ */
 /* Reading sources                                                          */

@@ -158,6 +158,16 @@ void kx_thread_mem_leave(void)
 	memset(&tm, 0, sizeof(tm));
 }
 
+KX_EXPORT void kexport_thread_begin(void)
+{
+	kx_thread_mem_enter();
+}
+
+KX_EXPORT void kexport_thread_end(void)
+{
+	kx_thread_mem_leave();
+}
+
 void *kx_scratch_alloc(const void *owner, size_t size)
 {
 	if (tm.depth <= 0 || (tm.scratch_owner && tm.scratch_owner != owner))

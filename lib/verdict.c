@@ -861,11 +861,12 @@ static const char *owner_module_name(struct run *r, const char *owner)
 	return s;
 }
 
-/* find_symbol(): vmlinux first, then the loaded modules; then what modprobe would load. */
-static bool find_symbol(struct run *r, const char *name, struct found *f)
+/* find_symbol(): vmlinux first, then the loaded modules; then what modprobe
+ * would load.  e: the name's entry in the kernel's table, looked up already. */
+static bool find_symbol(struct run *r, const char *name, const struct kexport_export *e,
+                        struct found *f)
 {
 	memset(f, 0, sizeof(*f));
-	const struct kexport_export *e = kexport_table_find(r->l->exports, name);
 	if (e && owned_by_vmlinux(r, e->owner)) {
 		f->e = e;
 		return true;
@@ -993,13 +994,14 @@ static bool module_ns_matches(const char *ns, const char *name)
 }
 
 /* resolve_symbol(): 0 resolved, -E_NOENT "NULL" (not found), else an error pointer. */
-static int resolve_symbol(struct run *r, const struct kexport_import *imp, bool *not_found)
+static int resolve_symbol(struct run *r, const struct kexport_import *imp,
+                          const struct kexport_export *in_table, bool *not_found)
 {
 	*not_found = false;
 	bool gplok = !(r->mtaint & BIT(KEXPORT_TAINT_PROPRIETARY));
 	struct found f;
 	const char *name = imp->name;
-	if (!find_symbol(r, name, &f)) {
+	if (!find_symbol(r, name, in_table, &f)) {
 		*not_found = true;
 		problem(r, KEXPORT_REASON_MISSING, !imp->weak, name,
 		        "%s is not exported by this kernel%s%s", name,
@@ -1138,10 +1140,21 @@ static int simplify_symbols(struct run *r)
 {
 	int ret = 0;
 	bool got = r->l->x86 || r->m->machine == 3 /* EM_386 */ || r->m->machine == 62 /* EM_X86_64 */;
+	/* The table is looked up a batch of imports at a time (kx_table_find_many()
+	 * overlaps the lookups' cache misses); the loader's order is kept. */
+	enum { BATCH = 64 };
+	uint32_t hashes[BATCH];
+	const struct kexport_export *in_table[BATCH];
 	for (size_t i = 0; i < r->m->n_imports; i++) {
 		const struct kexport_import *imp = &r->m->imports[i];
+		if (i % BATCH == 0) {
+			size_t n = r->m->n_imports - i < BATCH ? r->m->n_imports - i : BATCH;
+			for (size_t k = 0; k < n; k++)
+				hashes[k] = kx_hash(imp[k].name);
+			kx_table_find_many(r->l->exports, &imp->name, sizeof(*imp), hashes, n, in_table);
+		}
 		bool not_found;
-		int err = resolve_symbol(r, imp, &not_found);
+		int err = resolve_symbol(r, imp, in_table[i % BATCH], &not_found);
 		if (!err)
 			continue;
 		if (not_found && (imp->weak || (got && feature(r->l, KEXPORT_FEATURE_IGNORE_GOT) &&
@@ -1154,38 +1167,74 @@ static int simplify_symbols(struct run *r)
 	return ret;
 }
 
+/* The need (module name) an owner from the table's owner column is, or NULL:
+ * owner_module_name() without the copy. */
+static const char *needed_owner(const struct run *r, const char *owner)
+{
+	const char *b = strrchr(owner, '/');
+	b = b ? b + 1 : owner;
+	const char *const *n = r->needs.items;
+	for (size_t j = 0; j < r->needs.n; j++) {
+		size_t k = 0;
+		while (b[k] && (b[k] == '-' ? '_' : b[k]) == n[j][k])
+			k++;
+		if (!b[k] && !n[j][k])
+			return n[j];
+	}
+	return NULL;
+}
+
 /* verify_exported_symbols(): an export the kernel or a loaded module has already. */
 static int check_duplicates(struct run *r)
 {
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < r->m->n_exports; i++) {
+	size_t n = r->m->n_exports;
+	if (!n)
+		return 0;
+	/* Every export's entry in the table, looked up at once (as for imports). */
+	enum { ON_STACK = 64 };
+	uint32_t hashes_stack[ON_STACK];
+	const struct kexport_export *in_table_stack[ON_STACK];
+	uint32_t *hashes = n <= ON_STACK ? hashes_stack : malloc(n * sizeof(*hashes));
+	const struct kexport_export **in_table =
+		n <= ON_STACK ? in_table_stack : malloc(n * sizeof(*in_table));
+	int ret = 0;
+	if (!hashes || !in_table) {
+		r->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		hashes[i] = kx_hash(r->m->exports[i].name);
+	kx_table_find_many(r->l->exports, &r->m->exports->name, sizeof(*r->m->exports), hashes, n,
+	                   in_table);
+	for (int pass = 0; pass < 2 && !ret; pass++)
+		for (size_t i = 0; i < n; i++) {
 			const struct kexport_export *e = &r->m->exports[i];
 			if (kexport_kind_gpl_only(e->kind) != (pass == 1))
 				continue;
 			const char *owner = NULL;
-			const struct kexport_export *k = kexport_table_find(r->l->exports, e->name);
+			const struct kexport_export *k = in_table[i];
+			const struct slot *s;
 			if (k && owned_by_vmlinux(r, k->owner))
 				owner = "kernel";
-			else if (slots_find(r->l, e->name)) {
-				const struct slot *s = slots_find(r->l, e->name);
+			else if ((s = slots_find(r->l, e->name)))
 				owner = ((const struct loaded *)r->l->loaded.items)[s->loaded].m->name;
-			} else if (k) {
-				/* Loaded only if this module needs it. */
-				const char *on = owner_module_name(r, k->owner);
-				const char **n = r->needs.items;
-				for (size_t j = 0; j < r->needs.n; j++)
-					if (strcmp(n[j], on) == 0)
-						owner = on;
-			}
+			else if (k)
+				owner = needed_owner(r, k->owner); /* loaded only if this module needs it */
 			if (!owner)
 				continue;
 			klog(r, "%s: exports duplicate symbol %s (owned by %s)", r->name, e->name, owner);
 			problem(r, KEXPORT_REASON_DUPLICATE_EXPORT, true, e->name,
 			        "%s is already exported by %s; the kernel refuses a second exporter",
 			        e->name, owner);
-			return -E_NOEXEC;
+			ret = -E_NOEXEC;
+			break;
 		}
-	return 0;
+out:
+	if (hashes != hashes_stack)
+		free(hashes);
+	if (in_table != in_table_stack)
+		free(in_table);
+	return ret;
 }
 
 static bool already_loaded(const struct run *r)
@@ -1261,34 +1310,53 @@ static int simulate(struct run *r)
 	return 0;
 }
 
-/* A verdict and the arena its strings live in, freed together. */
+/* A verdict and the arena it lives in (its strings and arrays too), freed together. */
 struct verdict_box {
 	struct kexport_verdict v;
 	struct kx_arena arena;
 };
 
+/* A vector's items, copied to the arena (the vector is freed by the caller). */
+static void *arena_copy(struct run *r, const struct kx_vec *vec)
+{
+	if (!vec->n)
+		return NULL;
+	void *p = kx_arena_alloc(&r->arena, vec->n * vec->item_size);
+	if (!p)
+		r->oom = true;
+	else
+		memcpy(p, vec->items, vec->n * vec->item_size);
+	return p;
+}
+
 static int finish(struct run *r, int err, struct kexport_verdict **vp)
 {
+	struct verdict_box *box = kx_arena_alloc(&r->arena, sizeof(*box));
+	if (!box)
+		r->oom = true;
+	const char **log = arena_copy(r, &r->log);
+	struct kexport_problem *problems = arena_copy(r, &r->problems);
+	const char **needs = arena_copy(r, &r->needs);
 	if (r->oom)
 		return -ENOMEM;
-	struct verdict_box *box = calloc(1, sizeof(*box));
-	if (!box)
-		return -ENOMEM;
+	memset(box, 0, sizeof(*box));
 	struct kexport_verdict *v = &box->v;
-	box->arena = r->arena; /* the run's strings move with their arrays */
 	v->module = r->name;
 	v->loads = err == 0;
 	v->err = err;
 	v->module_taint = r->mtaint;
 	v->kernel_taint_before = r->l->st.taint;
 	v->kernel_taint_after = r->st.taint;
-	v->log = r->log.items;
+	v->log = log;
 	v->n_log = r->log.n;
-	v->problems = r->problems.items;
+	v->problems = problems;
 	v->n_problems = r->problems.n;
-	v->needs = r->needs.items;
+	v->needs = needs;
 	v->n_needs = r->needs.n;
 	v->signature = r->sig_note;
+	/* the box lives in the arena it holds, as a module does */
+	kx_arena_move(&box->arena, &r->arena);
+	kx_arena_seal(&box->arena);
 	*vp = v;
 	return 0;
 }
@@ -1298,17 +1366,17 @@ KX_EXPORT void kexport_verdict_free(struct kexport_verdict *v)
 	if (!v)
 		return;
 	struct verdict_box *box = (struct verdict_box *)v;
-	free(v->log);
-	free(v->problems);
-	free(v->needs);
-	kx_arena_free(&box->arena);
-	free(box);
+	struct kx_arena a;
+	kx_arena_move(&a, &box->arena);
+	kx_arena_free(&a);
 }
 
 static int run_module(struct kexport_loader *l, const struct kexport_module *m, unsigned flags,
                       bool keep, struct kexport_verdict **vp)
 {
-	struct run r = { .l = l, .st = l->st, .m = m, .flags = flags };
+	/* The run's arena becomes the verdict's: from the thread's slab inside
+	 * kexport_thread_begin()/_end(). */
+	struct run r = { .l = l, .st = l->st, .m = m, .flags = flags, .arena = { .slab = true } };
 	kx_vec_init(&r.log, sizeof(char *));
 	kx_vec_init(&r.problems, sizeof(struct kexport_problem));
 	kx_vec_init(&r.needs, sizeof(char *));
@@ -1318,10 +1386,10 @@ static int run_module(struct kexport_loader *l, const struct kexport_module *m, 
 	unsigned long mtaint = r.mtaint;
 	struct kstate st = r.st;
 	int fr = finish(&r, err, vp);
+	kx_vec_free(&r.log);
+	kx_vec_free(&r.problems);
+	kx_vec_free(&r.needs);
 	if (fr < 0) {
-		kx_vec_free(&r.log);
-		kx_vec_free(&r.problems);
-		kx_vec_free(&r.needs);
 		kx_arena_free(&r.arena);
 		return fr;
 	}

@@ -178,12 +178,13 @@ static void *verdict_worker(void *arg)
 {
 	struct worker *w = arg;
 	cur_edges = &w->edges;
+	kexport_thread_begin(); /* verdicts carved from this thread's slab */
 	for (;;) {
 		pthread_mutex_lock(w->lock);
 		size_t i = (*w->next)++;
 		pthread_mutex_unlock(w->lock);
 		if (i >= w->j->n)
-			return NULL;
+			break;
 		if (w->j->before) {
 			verdict_of(w->j, i);
 			continue;
@@ -195,6 +196,8 @@ static void *verdict_worker(void *arg)
 		w->j->verdicts[i] = v;
 		w->j->state[i] = 2;
 	}
+	kexport_thread_end();
+	return NULL;
 }
 
 static int cmp_edge_to(const void *x, const void *y)
