@@ -360,6 +360,13 @@ void kexport_module_free(struct kexport_module *mod);
 int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
                          struct kexport_module ***mods, size_t *n_mods);
 void kexport_module_list_free(struct kexport_module **mods, size_t n_mods);
+/*
+ * kexport_table_add() of every export of mods, in order, with the same
+ * result; the exports the table has already (a tree's modules against their
+ * Module.symvers: all of them) are found on ctx's threads.  0 or -ENOMEM.
+ */
+int kexport_table_add_modules(const struct kexport_ctx *ctx, struct kexport_table *table,
+                              struct kexport_module *const *mods, size_t n);
 
 /*
  * Parsers on memory, for tests and fuzzers: each reads one format into the

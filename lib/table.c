@@ -257,6 +257,77 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 	return 0;
 }
 
+/*
+ * kexport_table_add_modules(): adding an export the table has already from
+ * the same owner, knowing nothing the table does not, changes nothing, and
+ * that is every export of a tree checked against its own Module.symvers.
+ * So the exports are looked up first, module by module on every CPU, and
+ * only the others are added, one by one in order.  Those lookups are
+ * exact: an earlier add can only fill in fields of an entry or give it its
+ * owner's full path, and an export equal to the entry before stays equal
+ * (or same-owner) after.
+ */
+struct add_modules {
+	const struct kexport_table *t;
+	struct kexport_module *const *mods;
+	const size_t *first;   /* first[i]: index of mods[i]'s first export in `add` */
+	unsigned char *add;    /* per export: 1 when kexport_table_add() must see it */
+};
+
+static bool adds_nothing(const struct kexport_export *old, const struct kexport_export *e)
+{
+	if (!old || (e->known & ~old->known) || strcmp(old->owner, e->owner ? e->owner : "") != 0)
+		return false;
+	return (!(e->known & KEXPORT_KNOWN_KIND) || e->kind == old->kind) &&
+	       (!(e->known & KEXPORT_KNOWN_NS) || strcmp(e->ns ? e->ns : "", old->ns) == 0) &&
+	       (!(e->known & KEXPORT_KNOWN_CRC) || e->crc == old->crc);
+}
+
+static void find_module_exports(size_t i, void *arg)
+{
+	struct add_modules *am = arg;
+	const struct kexport_module *m = am->mods[i];
+	enum { BATCH = 64 };
+	uint32_t hashes[BATCH];
+	const struct kexport_export *found[BATCH];
+	for (size_t at = 0; at < m->n_exports; at += BATCH) {
+		size_t n = m->n_exports - at < BATCH ? m->n_exports - at : BATCH;
+		const struct kexport_export *e = m->exports + at;
+		for (size_t k = 0; k < n; k++)
+			hashes[k] = kx_hash(e[k].name);
+		kx_table_find_many(am->t, &e->name, sizeof(*e), hashes, n, found);
+		for (size_t k = 0; k < n; k++)
+			am->add[am->first[i] + at + k] = !adds_nothing(found[k], &e[k]);
+	}
+}
+
+KX_EXPORT int kexport_table_add_modules(const struct kexport_ctx *ctx, struct kexport_table *t,
+                                        struct kexport_module *const *mods, size_t n)
+{
+	size_t *first = malloc((n + 1) * sizeof(*first));
+	if (!first)
+		return -ENOMEM;
+	first[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		first[i + 1] = first[i] + mods[i]->n_exports;
+	struct add_modules am = { t, mods, first, malloc(first[n] ? first[n] : 1) };
+	int r = 0;
+	if (!am.add) {
+		free(first);
+		return -ENOMEM;
+	}
+	kx_parallel_for(ctx, n, find_module_exports, &am);
+	for (size_t i = 0; i < n && r == 0; i++)
+		for (size_t k = 0; k < mods[i]->n_exports; k++)
+			if (am.add[first[i] + k] && kexport_table_add(t, &mods[i]->exports[k]) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+	free(am.add);
+	free(first);
+	return r;
+}
+
 KX_EXPORT size_t kexport_table_count(const struct kexport_table *t)
 {
 	return t->n;

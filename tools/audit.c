@@ -190,14 +190,12 @@ static int cmd_audit(int argc, char **argv)
 	int status = KX_EXIT_OK;
 	if (t.loader && a.n) {
 		/* The tree's own exports, as its modules provide them. */
-		for (size_t i = 0; i < a.n; i++)
-			for (size_t j = 0; j < a.mods[i]->n_exports; j++)
-				kexport_table_add(t.table, &a.mods[i]->exports[j]);
+		int added = kexport_table_add_modules(ctx, t.table, a.mods, a.n);
 		t_kernel = now();
 		progress_phase = "checking modules";
 		a.loader = t.loader;
 		a.owner_idx = owner_idx = kx_owner_index(a.mods, a.n);
-		if (!owner_idx || kx_judge_run(&a) < 0)
+		if (added < 0 || !owner_idx || kx_judge_run(&a) < 0)
 			a.oom = true;
 		kx_target_report_keys(&t);
 		t_verdicts = now();
@@ -241,11 +239,13 @@ static int cmd_audit(int argc, char **argv)
 		json_obj_end(kx_json);
 	}
 	kx_output_end();
-	kx_judge_free(&a);
+	if (KX_FREE_AT_EXIT) {
+		kx_judge_free(&a);
+		kx_target_close(&t);
+		kexport_module_list_free(a.mods, a.n);
+		kexport_ctx_free(ctx);
+	}
 	free(owner_idx);
-	kx_target_close(&t);
-	kexport_module_list_free(a.mods, a.n);
-	kexport_ctx_free(ctx);
 	free(own_kernel);
 	free(dflt);
 	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;

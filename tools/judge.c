@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,39 +12,51 @@
 
 #include "judge.h"
 
-static struct kexport_module **sort_mods;
-static int cmp_owner(const void *a, const void *b)
+/*
+ * The owner index: module indexes by owner name, open addressing in a
+ * power-of-two table at most half full (slots hold index + 1).  It was a
+ * sorted array searched with strcmp(): sorting 4,000 paths cost audit 1 ms
+ * on one CPU, between the reading and the verdicts.
+ */
+static size_t owner_slots(size_t n)
 {
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	return strcmp(sort_mods[ia]->owner, sort_mods[ib]->owner);
+	size_t s = 16;
+	while (s < 2 * n)
+		s *= 2;
+	return s;
+}
+
+static size_t owner_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)(h ^ h >> 29);
 }
 
 size_t *kx_owner_index(struct kexport_module **mods, size_t n)
 {
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	if (!idx)
+	size_t n_slots = owner_slots(n), mask = n_slots - 1;
+	size_t *slots = calloc(n_slots, sizeof(*slots));
+	if (!slots)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_mods = mods;
-	qsort(idx, n, sizeof(*idx), cmp_owner);
-	return idx;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = owner_hash(mods[i]->owner) & mask;
+		while (slots[h] && strcmp(mods[slots[h] - 1]->owner, mods[i]->owner) != 0)
+			h = (h + 1) & mask;
+		if (!slots[h]) /* the first of two modules with one owner name wins */
+			slots[h] = i + 1;
+	}
+	return slots;
 }
 
 long kx_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
                    const char *owner)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(mods[idx[mid]]->owner, owner);
-		if (c == 0)
-			return (long)idx[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t mask = owner_slots(n) - 1;
+	for (size_t h = owner_hash(owner) & mask; idx[h]; h = (h + 1) & mask)
+		if (strcmp(mods[idx[h] - 1]->owner, owner) == 0)
+			return (long)(idx[h] - 1);
 	return -1;
 }
 
@@ -200,12 +213,6 @@ static void *verdict_worker(void *arg)
 	return NULL;
 }
 
-static int cmp_edge_to(const void *x, const void *y)
-{
-	const struct kx_edge *a = x, *b = y;
-	return a->to < b->to ? -1 : a->to > b->to ? 1 : a->from < b->from ? -1 : a->from > b->from;
-}
-
 static int cmp_edge_from(const void *x, const void *y)
 {
 	const struct kx_edge *a = x, *b = y;
@@ -225,17 +232,31 @@ static void recheck(struct kx_judge *j, struct kx_edge *e, size_t n_edges)
 		;
 	if (first == n_edges)
 		return; /* nobody asked about an owner that is refused or tainted */
-	qsort(e, n_edges, sizeof(*e), cmp_edge_to);
-	/* Start from the owners that are refused or tainted; whoever asked
-	 * about one is rechecked, and counts as changed itself (transitively). */
+	/* Who asked about each owner: the edges grouped by owner, counted
+	 * into place (askers[start[o]..start[o + 1]) asked about o). */
 	unsigned char *mark = calloc(j->n, 1);
 	size_t *queue = malloc(j->n * sizeof(*queue)), head = 0, tail = 0;
-	if (!mark || !queue) {
+	size_t *start = calloc(j->n + 1, sizeof(*start));
+	size_t *askers = malloc((n_edges ? n_edges : 1) * sizeof(*askers));
+	if (!mark || !queue || !start || !askers) {
 		j->oom = true;
 		free(mark);
 		free(queue);
+		free(start);
+		free(askers);
 		return;
 	}
+	for (size_t k = 0; k < n_edges; k++)
+		start[e[k].to + 1]++;
+	for (size_t i = 0; i < j->n; i++)
+		start[i + 1] += start[i];
+	for (size_t k = 0; k < n_edges; k++) /* start[o] runs to start[o + 1] as o's fill */
+		askers[start[e[k].to]++] = e[k].from;
+	for (size_t i = j->n; i > 0; i--) /* and back */
+		start[i] = start[i - 1];
+	start[0] = 0;
+	/* Start from the owners that are refused or tainted; whoever asked
+	 * about one is rechecked, and counts as changed itself (transitively). */
 	for (size_t i = 0; i < j->n; i++)
 		if (first_pass_wrong(j, i)) {
 			mark[i] = 1;
@@ -243,21 +264,15 @@ static void recheck(struct kx_judge *j, struct kx_edge *e, size_t n_edges)
 		}
 	while (head < tail) {
 		size_t owner = queue[head++];
-		size_t lo = 0, hi = n_edges;
-		while (lo < hi) { /* the first edge to this owner */
-			size_t mid = (lo + hi) / 2;
-			if (e[mid].to < owner)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t k = lo; k < n_edges && e[k].to == owner; k++)
-			if (mark[e[k].from] != 2) {
-				if (!mark[e[k].from])
-					queue[tail++] = e[k].from;
-				mark[e[k].from] = 2;
+		for (size_t k = start[owner]; k < start[owner + 1]; k++)
+			if (mark[askers[k]] != 2) {
+				if (!mark[askers[k]])
+					queue[tail++] = askers[k];
+				mark[askers[k]] = 2;
 			}
 	}
+	free(start);
+	free(askers);
 	for (size_t i = 0; i < j->n; i++)
 		if (mark[i] == 2) {
 			kexport_verdict_free(j->verdicts[i]);

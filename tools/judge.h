@@ -41,7 +41,7 @@ struct kx_judge {
 	bool oom;
 };
 
-/* Indexes of mods sorted by owner name (for kx_find_owner); NULL on ENOMEM. */
+/* Modules by owner name (for kx_find_owner); free() it; NULL on ENOMEM. */
 size_t *kx_owner_index(struct kexport_module **mods, size_t n);
 long kx_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
                    const char *owner);

@@ -20,6 +20,11 @@
 #include "json.h"
 #include "libkexport.h"
 
+/* Free a command's big models before exiting (set in sanitizer builds). */
+#ifndef KX_FREE_AT_EXIT
+#define KX_FREE_AT_EXIT 0
+#endif
+
 #define KX_EXIT_OK 0
 #define KX_EXIT_FINDING 1
 #define KX_EXIT_BAD_INPUT 2

@@ -510,14 +510,12 @@ static int cmd_whatif(int argc, char **argv)
 		json_obj_start(kx_json);
 	if (t.loader && w.n) {
 		/* The corpus's own exports, as its modules provide them (and editable). */
-		for (size_t i = 0; i < w.n; i++)
-			for (size_t j = 0; j < w.mods[i]->n_exports; j++)
-				kexport_table_add(t.table, &w.mods[i]->exports[j]);
+		int added = kexport_table_add_modules(ctx, t.table, w.mods, w.n);
 		size_t *idx = kx_owner_index(w.mods, w.n);
 		w.before = (struct kx_judge){ .loader = t.loader, .mods = w.mods, .n = w.n,
 			                      .owner_idx = idx, .flags = t.flags,
 			                      .record_owners = !w.n_who };
-		bool oom = !idx || kx_judge_run(&w.before) < 0;
+		bool oom = added < 0 || !idx || kx_judge_run(&w.before) < 0;
 		kx_target_report_keys(&t);
 		if (!oom) {
 			kx_target_describe(&t);
@@ -543,7 +541,8 @@ static int cmd_whatif(int argc, char **argv)
 		}
 		if (newly_refused)
 			status = KX_EXIT_FINDING;
-		kx_judge_free(&w.before);
+		if (KX_FREE_AT_EXIT)
+			kx_judge_free(&w.before);
 		free(idx);
 	}
 	if (kx_json) {
@@ -551,13 +550,16 @@ static int cmd_whatif(int argc, char **argv)
 		json_obj_end(kx_json);
 	}
 	kx_output_end();
-	kexport_module_list_free(w.mods, w.n);
-	kexport_ctx_free(ctx);
+	if (KX_FREE_AT_EXIT) {
+		kexport_module_list_free(w.mods, w.n);
+		kexport_ctx_free(ctx);
+	}
 	free(own_kernel);
 	if (bad || kx_bad_input_count())
 		status = KX_EXIT_BAD_INPUT;
 done:
-	kx_target_close(&t);
+	if (KX_FREE_AT_EXIT)
+		kx_target_close(&t);
 	kexport_edits_free(edits);
 	free(paths);
 	free(w.who);

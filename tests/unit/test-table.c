@@ -137,12 +137,95 @@ static void test_licenses(void **state)
 	assert_false(kexport_license_gpl_compatible(NULL));
 }
 
+/* A table as the kernel's Module.symvers or System.map leaves it, before a tree is added. */
+static struct kexport_table *base_table(void)
+{
+	struct kexport_table *t;
+	assert_int_equal(kexport_table_new(&t), 0);
+	struct kexport_export base[] = {
+		mk("a", KEXPORT_KIND_PLAIN, "", "vmlinux", 1, ALL),
+		/* kallsyms: a base-name owner, the kind only */
+		mk("b", KEXPORT_KIND_GPL, "", "usb_storage", 0, KEXPORT_KNOWN_KIND),
+		mk("c", KEXPORT_KIND_PLAIN, "NS", "drivers/x/foo", 7, ALL),
+		mk("e", KEXPORT_KIND_PLAIN, "", "drivers/x/foo", 8, ALL),
+	};
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		assert_true(kexport_table_add(t, &base[i]) >= 0);
+	return t;
+}
+
+/* kexport_table_add_modules() leaves exactly what adding one by one leaves. */
+static void test_add_modules_as_one_by_one(void **state)
+{
+	(void)state;
+	struct kexport_export x1[] = {
+		/* fills in b's CRC and gives it its full path */
+		mk("b", KEXPORT_KIND_GPL, "", "drivers/usb/storage/usb-storage", 5, ALL),
+	};
+	struct kexport_export x2[] = {
+		/* another path to a module of that name: a conflict once b has x1's path */
+		mk("b", KEXPORT_KIND_GPL, "", "drivers/other/usb_storage", 0, KEXPORT_KNOWN_KIND),
+	};
+	struct kexport_export x3[] = {
+		mk("c", KEXPORT_KIND_PLAIN, "NS", "drivers/x/foo", 7, ALL),  /* already there */
+		mk("d", KEXPORT_KIND_GPL, "", "drivers/x/foo", 9, ALL),      /* new */
+		mk("e", KEXPORT_KIND_PLAIN, "", "drivers/x/foo", 2, ALL),    /* CRC conflict */
+		mk("c", KEXPORT_KIND_GPL, "NS", "drivers/x/foo", 7, ALL),    /* kind conflict */
+	};
+	struct kexport_export x4[] = {
+		mk("d", KEXPORT_KIND_GPL, "", "drivers/y/bar", 9, ALL),      /* owner conflict */
+		mk("a", KEXPORT_KIND_PLAIN, "", "vmlinux", 1, KEXPORT_KNOWN_KIND),
+	};
+	struct kexport_module m[4] = { 0 };
+	m[0].exports = x1, m[0].n_exports = 1;
+	m[1].exports = x2, m[1].n_exports = 1;
+	m[2].exports = x3, m[2].n_exports = 4;
+	m[3].exports = x4, m[3].n_exports = 2;
+	struct kexport_module *mods[4] = { &m[0], &m[1], &m[2], &m[3] };
+
+	struct kexport_table *one = base_table(), *all = base_table();
+	for (size_t i = 0; i < 4; i++)
+		for (size_t k = 0; k < mods[i]->n_exports; k++)
+			assert_true(kexport_table_add(one, &mods[i]->exports[k]) >= 0);
+	struct kexport_ctx *ctx;
+	assert_int_equal(kexport_ctx_new(&ctx), 0);
+	kexport_ctx_set_threads(ctx, 2);
+	assert_int_equal(kexport_table_add_modules(ctx, all, mods, 4), 0);
+
+	assert_int_equal(kexport_table_count(all), kexport_table_count(one));
+	assert_int_equal(kexport_table_count(all), 5);
+	for (size_t i = 0; i < kexport_table_count(one); i++) {
+		const struct kexport_export *a = kexport_table_get(one, i), *b = kexport_table_get(all, i);
+		assert_string_equal(a->name, b->name);
+		assert_string_equal(a->owner, b->owner);
+		assert_string_equal(a->ns, b->ns);
+		assert_int_equal(a->kind, b->kind);
+		assert_int_equal(a->crc, b->crc);
+		assert_int_equal(a->known, b->known);
+	}
+	assert_string_equal(kexport_table_find(all, "b")->owner, "drivers/usb/storage/usb-storage");
+	assert_int_equal(kexport_table_find(all, "b")->crc, 5);
+	assert_int_equal(kexport_table_conflict_count(all), kexport_table_conflict_count(one));
+	assert_int_equal(kexport_table_conflict_count(all), 4);
+	for (size_t i = 0; i < kexport_table_conflict_count(one); i++) {
+		const struct kexport_conflict *a = kexport_table_conflict(one, i),
+		                              *b = kexport_table_conflict(all, i);
+		assert_string_equal(a->kept->name, b->kept->name);
+		assert_string_equal(a->other->owner, b->other->owner);
+		assert_string_equal(a->what, b->what);
+	}
+	kexport_ctx_free(ctx);
+	kexport_table_free(one);
+	kexport_table_free(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_sort), cmocka_unit_test(test_merge_fills_unknown),
 		cmocka_unit_test(test_conflicts),     cmocka_unit_test(test_owner_alias),
 		cmocka_unit_test(test_kinds),         cmocka_unit_test(test_licenses),
+		cmocka_unit_test(test_add_modules_as_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
