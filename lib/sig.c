@@ -9,18 +9,90 @@
  * and the errno values are the kernel's (kernel-rules.md §5.3).
  */
 #include <ctype.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/opensslv.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "libkexport-internal.h"
+
+/*
+ * libcrypto is opened on first use, not linked: loading and relocating it
+ * cost every kexport run 2.8 ms at start (a tenth of an audit's time over
+ * its floor), and only reading certificates and checking signatures need it.
+ */
+#ifdef OPENSSL_SHLIB_VERSION
+#define LIBCRYPTO_SONAME "libcrypto.so." KX_STRINGIFY(OPENSSL_SHLIB_VERSION)
+#else
+#define LIBCRYPTO_SONAME "libcrypto.so." SHLIB_VERSION_NUMBER
+#endif
+#define KX_STRINGIFY(x) KX_STRINGIFY_(x)
+#define KX_STRINGIFY_(x) #x
+
+#define CRYPTO_FUNCS(X) \
+	X(ASN1_STRING_get0_data) X(ASN1_STRING_length) X(BIO_ctrl) X(BIO_free) X(BIO_new) \
+	X(BIO_new_mem_buf) X(BIO_s_mem) X(CMS_ContentInfo_free) X(CMS_SignerInfo_cert_cmp) \
+	X(CMS_SignerInfo_get0_algs) X(CMS_SignerInfo_get0_signature) X(CMS_get0_SignerInfos) \
+	X(CMS_get0_content) X(CMS_get0_eContentType) X(CMS_get0_type) X(CMS_signed_get_attr_count) \
+	X(ERR_clear_error) X(ERR_peek_last_error) X(EVP_Digest) X(EVP_PKEY_CTX_free) \
+	X(EVP_PKEY_CTX_new) X(EVP_PKEY_CTX_set_rsa_padding) X(EVP_PKEY_CTX_set_signature_md) \
+	X(EVP_PKEY_verify) X(EVP_PKEY_verify_init) X(EVP_sha1) X(EVP_sha224) X(EVP_sha256) \
+	X(EVP_sha384) X(EVP_sha512) X(OBJ_nid2sn) X(OBJ_obj2nid) X(OPENSSL_sk_num) X(OPENSSL_sk_value) \
+	X(PEM_read_bio_X509) X(X509_ALGOR_get0) X(X509_NAME_print_ex) X(X509_free) X(X509_get0_pubkey) \
+	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	CRYPTO_FUNCS(X)
+#undef X
+} crypto;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+static char crypto_error[160]; /* why it could not be opened; "" once it is */
+
+static void crypto_open(void)
+{
+	void *h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(crypto_error, sizeof(crypto_error), "cannot load %s: %s", LIBCRYPTO_SONAME,
+		         dlerror());
+		return;
+	}
+	void *sym;
+#define X(f)                                                                                     \
+	if (!(sym = dlsym(h, #f))) {                                                             \
+		snprintf(crypto_error, sizeof(crypto_error), "%s has no %s", LIBCRYPTO_SONAME, #f); \
+		return;                                                                          \
+	}                                                                                        \
+	memcpy(&crypto.f, &sym, sizeof(sym));
+	CRYPTO_FUNCS(X)
+#undef X
+	crypto_error[0] = '\0';
+}
+
+/* libcrypto, opened once; false with errmsg set when it cannot be. */
+static bool crypto_ready(char *errmsg)
+{
+	if (pthread_once(&crypto_once, crypto_open) == 0 && !crypto_error[0])
+		return true;
+	if (errmsg)
+		kx_err(errmsg, -ENOPKG, "%s", crypto_error[0] ? crypto_error : "cannot load libcrypto");
+	return false;
+}
+
+/* sk_CMS_SignerInfo_value() */
+static CMS_SignerInfo *signer_info(STACK_OF(CMS_SignerInfo) *sis, int i)
+{
+	return (CMS_SignerInfo *)crypto.OPENSSL_sk_value((const OPENSSL_STACK *)sis, i);
+}
 
 struct kx_keyring {
 	X509 **certs;
@@ -33,7 +105,7 @@ void kx_keyring_free(struct kx_keyring *kr)
 	if (!kr)
 		return;
 	for (size_t i = 0; i < kr->n; i++) {
-		X509_free(kr->certs[i]);
+		crypto.X509_free(kr->certs[i]);
 		free(kr->names[i]);
 	}
 	free(kr->certs);
@@ -54,18 +126,18 @@ const char *kx_keyring_name(const struct kx_keyring *kr, size_t i)
 /* The subject as "CN=..., O=..." (RFC 2253 order reversed to read naturally). */
 static char *subject_name(X509 *x)
 {
-	BIO *b = BIO_new(BIO_s_mem());
+	BIO *b = crypto.BIO_new(crypto.BIO_s_mem());
 	char *s = NULL;
 	if (!b)
 		return NULL;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
+	if (crypto.X509_NAME_print_ex(b, crypto.X509_get_subject_name(x), 0,
 	                       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		char *p;
-		long n = BIO_get_mem_data(b, &p);
+		long n = crypto.BIO_ctrl(b, BIO_CTRL_INFO, 0, (char *)&p); /* BIO_get_mem_data() */
 		if (n >= 0)
 			s = strndup(p, (size_t)n);
 	}
-	BIO_free(b);
+	crypto.BIO_free(b);
 	return s;
 }
 
@@ -73,7 +145,7 @@ static char *subject_name(X509 *x)
 static int keyring_add(struct kx_keyring **krp, X509 *x)
 {
 	if (!*krp && !(*krp = calloc(1, sizeof(**krp)))) {
-		X509_free(x);
+		crypto.X509_free(x);
 		return -ENOMEM;
 	}
 	struct kx_keyring *kr = *krp;
@@ -84,7 +156,7 @@ static int keyring_add(struct kx_keyring **krp, X509 *x)
 			kr->certs = c;
 		char **nm = c ? realloc(kr->names, cap * sizeof(*nm)) : NULL;
 		if (!nm) {
-			X509_free(x);
+			crypto.X509_free(x);
 			return -ENOMEM;
 		}
 		kr->names = nm;
@@ -92,14 +164,14 @@ static int keyring_add(struct kx_keyring **krp, X509 *x)
 	}
 	char *name = subject_name(x);
 	if (!name) {
-		X509_free(x);
+		crypto.X509_free(x);
 		return -ENOMEM;
 	}
 	/* Decode the public key now: verification threads then only read it. */
-	if (!X509_get0_pubkey(x)) {
+	if (!crypto.X509_get0_pubkey(x)) {
 		free(name);
-		X509_free(x);
-		ERR_clear_error();
+		crypto.X509_free(x);
+		crypto.ERR_clear_error();
 		return -EINVAL;
 	}
 	kr->certs[kr->n] = x;
@@ -111,12 +183,12 @@ static int keyring_add(struct kx_keyring **krp, X509 *x)
 static X509 *der_cert(const uint8_t *p, size_t len)
 {
 	const unsigned char *q = p;
-	X509 *x = d2i_X509(NULL, &q, (long)len);
+	X509 *x = crypto.d2i_X509(NULL, &q, (long)len);
 	if (x && q != p + len) {
-		X509_free(x);
+		crypto.X509_free(x);
 		x = NULL;
 	}
-	ERR_clear_error();
+	crypto.ERR_clear_error();
 	return x;
 }
 
@@ -142,6 +214,8 @@ static size_t der_seq_len(const uint8_t *p, size_t avail)
 int kx_keyring_scan(struct kx_keyring **kr, const uint8_t *d, size_t size)
 {
 	size_t found = 0;
+	if (!crypto_ready(NULL))
+		return -ENOPKG;
 	for (size_t i = 0; i + 13 <= size;) {
 		const uint8_t *p = memchr(d + i, 0x30, size - i - 12);
 		if (!p)
@@ -203,17 +277,17 @@ static bool is_pem(const uint8_t *d, size_t size)
 
 static int read_pem(struct kx_keyring **kr, const uint8_t *d, size_t size, char *errmsg)
 {
-	BIO *b = BIO_new_mem_buf(d, size > INT32_MAX ? INT32_MAX : (int)size);
+	BIO *b = crypto.BIO_new_mem_buf(d, size > INT32_MAX ? INT32_MAX : (int)size);
 	if (!b)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	int n = 0, r = 0;
 	for (;;) {
-		X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		X509 *x = crypto.PEM_read_bio_X509(b, NULL, NULL, NULL);
 		if (!x) {
-			unsigned long e = ERR_peek_last_error();
+			unsigned long e = crypto.ERR_peek_last_error();
 			/* The end of the file, or a block that is not a certificate. */
 			bool end = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
-			ERR_clear_error();
+			crypto.ERR_clear_error();
 			if (!end)
 				r = kx_err(errmsg, -EINVAL, "certificate %d: not a valid PEM X.509 certificate", n + 1);
 			break;
@@ -225,7 +299,7 @@ static int read_pem(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 		}
 		n++;
 	}
-	BIO_free(b);
+	crypto.BIO_free(b);
 	if (r == 0 && n == 0)
 		r = kx_err(errmsg, -EINVAL, "no CERTIFICATE block in this PEM file");
 	return r < 0 ? r : n;
@@ -256,6 +330,8 @@ static int read_der(struct kx_keyring **kr, const uint8_t *d, size_t size, char 
 int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char *errmsg)
 {
 	int r;
+	if (!crypto_ready(errmsg))
+		return -ENOPKG;
 	if (size >= 4 && memcmp(d, "\177ELF", 4) == 0)
 		r = scan_vmlinux(kr, d, size, errmsg);
 	else if (kx_is_kernel_image(d, size)) {
@@ -325,15 +401,15 @@ static const EVP_MD *kernel_digest(int nid)
 {
 	switch (nid) {
 	case NID_sha1:
-		return EVP_sha1();
+		return crypto.EVP_sha1();
 	case NID_sha224:
-		return EVP_sha224();
+		return crypto.EVP_sha224();
 	case NID_sha256:
-		return EVP_sha256();
+		return crypto.EVP_sha256();
 	case NID_sha384:
-		return EVP_sha384();
+		return crypto.EVP_sha384();
 	case NID_sha512:
-		return EVP_sha512();
+		return crypto.EVP_sha512();
 	}
 	return NULL;
 }
@@ -354,7 +430,7 @@ static int result(struct kexport_sig_result *res, int err, const char *fmt, ...)
 static int find_signer(const struct kx_keyring *kr, CMS_SignerInfo *si)
 {
 	for (size_t i = 0; kr && i < kr->n; i++)
-		if (CMS_SignerInfo_cert_cmp(si, kr->certs[i]) == 0)
+		if (crypto.CMS_SignerInfo_cert_cmp(si, kr->certs[i]) == 0)
 			return (int)i;
 	return -1;
 }
@@ -364,23 +440,23 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
                       size_t content_len, struct kexport_sig_result *res)
 {
 	X509_ALGOR *dig_alg, *sig_alg;
-	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
+	crypto.CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig_alg, &sig_alg);
 	const ASN1_OBJECT *obj;
-	X509_ALGOR_get0(&obj, NULL, NULL, dig_alg);
-	int dnid = OBJ_obj2nid(obj);
+	crypto.X509_ALGOR_get0(&obj, NULL, NULL, dig_alg);
+	int dnid = crypto.OBJ_obj2nid(obj);
 	const EVP_MD *md = kernel_digest(dnid);
 	if (!md)
 		return result(res, -ENOPKG, "digest algorithm %s is not one the kernel can check",
-		              dnid != NID_undef ? OBJ_nid2sn(dnid) : "(unknown)");
-	X509_ALGOR_get0(&obj, NULL, NULL, sig_alg);
-	int snid = OBJ_obj2nid(obj);
+		              dnid != NID_undef ? crypto.OBJ_nid2sn(dnid) : "(unknown)");
+	crypto.X509_ALGOR_get0(&obj, NULL, NULL, sig_alg);
+	int snid = crypto.OBJ_obj2nid(obj);
 	/* pkcs7_sig_note_pkey_algo(): rsaEncryption (and ECDSA/SM2/GOST, not
 	 * configured on distribution kernels' module keys). */
 	if (snid != NID_rsaEncryption && snid != NID_sha1WithRSAEncryption &&
 	    snid != NID_sha224WithRSAEncryption && snid != NID_sha256WithRSAEncryption &&
 	    snid != NID_sha384WithRSAEncryption && snid != NID_sha512WithRSAEncryption)
 		return result(res, -ENOPKG, "signature algorithm %s is not one kexport can check",
-		              snid != NID_undef ? OBJ_nid2sn(snid) : "(unknown)");
+		              snid != NID_undef ? crypto.OBJ_nid2sn(snid) : "(unknown)");
 	int ki = find_signer(kr, si);
 	if (ki < 0)
 		return result(res, -ENOKEY, "signed with a key that is not among the kernel's %zu trusted "
@@ -388,24 +464,24 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
 	snprintf(res->signer, sizeof(res->signer), "%s", kr->names[ki]);
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
-	if (!EVP_Digest(content, content_len, dig, &dlen, md, NULL))
+	if (!crypto.EVP_Digest(content, content_len, dig, &dlen, md, NULL))
 		return result(res, -ENOMEM, "digest failed");
-	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
-	EVP_PKEY *pk = X509_get0_pubkey(kr->certs[ki]);
-	EVP_PKEY_CTX *ctx = pk ? EVP_PKEY_CTX_new(pk, NULL) : NULL;
-	int ok = ctx && EVP_PKEY_verify_init(ctx) > 0 &&
-	         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-	         EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
-	         EVP_PKEY_verify(ctx, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig), dig,
+	ASN1_OCTET_STRING *sig = crypto.CMS_SignerInfo_get0_signature(si);
+	EVP_PKEY *pk = crypto.X509_get0_pubkey(kr->certs[ki]);
+	EVP_PKEY_CTX *ctx = pk ? crypto.EVP_PKEY_CTX_new(pk, NULL) : NULL;
+	int ok = ctx && crypto.EVP_PKEY_verify_init(ctx) > 0 &&
+	         crypto.EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	         crypto.EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
+	         crypto.EVP_PKEY_verify(ctx, crypto.ASN1_STRING_get0_data(sig), (size_t)crypto.ASN1_STRING_length(sig), dig,
 	                         dlen) == 1;
-	EVP_PKEY_CTX_free(ctx);
-	ERR_clear_error();
+	crypto.EVP_PKEY_CTX_free(ctx);
+	crypto.ERR_clear_error();
 	if (!ok)
 		return result(res, -EKEYREJECTED,
 		              "the %s signature does not match the module's content under the key of "
-		              "%s", OBJ_nid2sn(dnid), kr->names[ki]);
+		              "%s", crypto.OBJ_nid2sn(dnid), kr->names[ki]);
 	return result(res, 0, "%s signature verified against the kernel's builtin key %s",
-	              OBJ_nid2sn(dnid), kr->names[ki]);
+	              crypto.OBJ_nid2sn(dnid), kr->names[ki]);
 }
 
 int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
@@ -429,15 +505,17 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	const uint8_t *sig = module + body - sig_len;
 	size_t content_len = body - sig_len;
 
+	if (!crypto_ready(NULL))
+		return result(res, -ENOPKG, "cannot check signatures: %s", crypto_error);
 	const unsigned char *q = sig;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, sig_len);
+	CMS_ContentInfo *cms = crypto.d2i_CMS_ContentInfo(NULL, &q, sig_len);
 	int err;
-	if (!cms || q != sig + sig_len || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+	if (!cms || q != sig + sig_len || crypto.OBJ_obj2nid(crypto.CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		err = result(res, -EBADMSG, "the signature is not a PKCS#7 SignedData message");
 		goto out;
 	}
 	/* verify_pkcs7_message_sig(): the content must be detached ... */
-	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+	ASN1_OCTET_STRING **pos = crypto.CMS_get0_content(cms);
 	if (pos && *pos) {
 		snprintf(res->kernel_msg, sizeof(res->kernel_msg),
 		         "PKCS#7 signature with non-detached data");
@@ -447,16 +525,16 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	}
 	/* ... pkcs7_verify(VERIFYING_MODULE_SIGNATURE) (pr_fmt "PKCS7: "): of type data, and
 	 * without signed attributes. */
-	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+	if (crypto.OBJ_obj2nid(crypto.CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
 		snprintf(res->kernel_msg, sizeof(res->kernel_msg), "PKCS7: Invalid module sig (not pkcs7-data)");
 		res->kernel_msg_level = 4;
 		err = result(res, -EKEYREJECTED, "the signed content is not of type pkcs7-data");
 		goto out;
 	}
-	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	int n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
+	STACK_OF(CMS_SignerInfo) *sis = crypto.CMS_get0_SignerInfos(cms);
+	int n = sis ? crypto.OPENSSL_sk_num((const OPENSSL_STACK *)sis) : 0;
 	for (int i = 0; i < n; i++)
-		if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, i)) >= 0) {
+		if (crypto.CMS_signed_get_attr_count(signer_info(sis, i)) >= 0) {
 			snprintf(res->kernel_msg, sizeof(res->kernel_msg), "PKCS7: Invalid module sig (has authattrs)");
 			res->kernel_msg_level = 4;
 			err = result(res, -EKEYREJECTED, "the signature has signed attributes, which the "
@@ -473,7 +551,7 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	struct kexport_sig_result one, keep = { 0 };
 	for (int i = 0; i < n; i++) {
 		memset(&one, 0, sizeof(one));
-		int r = verify_one(kr, sk_CMS_SignerInfo_value(sis, i), module, content_len, &one);
+		int r = verify_one(kr, signer_info(sis, i), module, content_len, &one);
 		int rank = r == -EKEYREJECTED ? 3 : r == 0 ? 2 : r == -ENOPKG ? 1 : 0;
 		int best_rank = best == -EKEYREJECTED ? 3 : best == 0 ? 2 : best == -ENOPKG ? 1 : 0;
 		if (i == 0 || rank > best_rank || r == -ENOMEM) {
@@ -486,7 +564,7 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	*res = keep;
 	err = best;
 out:
-	CMS_ContentInfo_free(cms);
-	ERR_clear_error();
+	crypto.CMS_ContentInfo_free(cms);
+	crypto.ERR_clear_error();
 	return err;
 }
