@@ -145,6 +145,11 @@ struct kx_src {
 #define KX_SRC_REGULAR 1u
 int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg);
 int kx_src_open_file_flags(struct kx_src *src, const char *path, unsigned flags, char *errmsg);
+/* The same for `rel`, relative to the directory `at` (a tree's descriptor:
+ * the kernel resolves a few components, not the whole path); `path` names
+ * it in messages. */
+int kx_src_open_at(struct kx_src *src, int at, const char *rel, const char *path, unsigned flags,
+                   char *errmsg);
 void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const char *path);
 void kx_src_close(struct kx_src *src);
 /* Copy [off, off+len) into dst; -EINVAL if out of bounds. */
@@ -170,6 +175,8 @@ int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
  */
 int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
                       enum kexport_compression *comp, char *errmsg);
+int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char *path,
+                         unsigned flags, enum kexport_compression *comp, char *errmsg);
 
 /* elf.c ------------------------------------------------------------------- */
 
@@ -296,6 +303,9 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        struct kexport_module **mod, char *errmsg);
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,
                         struct kexport_module **mod, char *errmsg);
+/* The same, the file opened as `rel` relative to the directory `at`. */
+int kx_module_read_at(int at, const char *rel, const char *path, const char *tree, unsigned flags,
+                      struct kexport_module **mod, char *errmsg);
 /* The Module.symvers owner name of a module file below `tree`. */
 char *kx_module_owner(const char *path, const char *tree);
 

@@ -4,6 +4,8 @@
  * read from .modinfo, __versions (and the 6.14+ extended tables), .symtab,
  * the export tables and the signature trailer.
  */
+#include <fcntl.h>
+
 #include "libkexport-internal.h"
 
 struct module_priv {
@@ -577,10 +579,16 @@ out:
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,
                         struct kexport_module **mod, char *errmsg)
 {
+	return kx_module_read_at(AT_FDCWD, path, path, tree, flags, mod, errmsg);
+}
+
+int kx_module_read_at(int at, const char *rel, const char *path, const char *tree, unsigned flags,
+                      struct kexport_module **mod, char *errmsg)
+{
 	struct kx_src src;
 	enum kexport_compression comp = KEXPORT_COMP_NONE;
-	int r = kx_src_open_plain(&src, path, flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp,
-	                          errmsg);
+	int r = kx_src_open_plain_at(&src, at, rel, path,
+	                             flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp, errmsg);
 	if (r < 0)
 		return r;
 	char *owner = kx_module_owner(path, tree);

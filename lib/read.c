@@ -317,6 +317,8 @@ struct mod_item {
 struct mod_stream {
 	struct kx_stream q;    /* struct mod_item */
 	const char *tree;
+	size_t tree_len;
+	int tree_fd;           /* modules are opened relative to it; AT_FDCWD if it could not be */
 	unsigned flags;
 };
 
@@ -341,7 +343,13 @@ static void stream_worker(void *arg)
 	struct mod_item *it;
 	while ((it = kx_stream_pop(&st->q))) {
 		msg[0] = '\0';
-		it->err = kx_module_read_path(it->path, st->tree, st->flags, &it->mod, msg);
+		/* The walk made each path as tree + "/" + the rest. */
+		const char *rel = it->path;
+		if (st->tree_fd != AT_FDCWD && strncmp(rel, st->tree, st->tree_len) == 0 &&
+		    rel[st->tree_len] == '/')
+			rel += st->tree_len + 1;
+		int at = rel == it->path ? AT_FDCWD : st->tree_fd;
+		it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
 		if (it->err < 0) {
 			it->mod = NULL;
 			if (!(it->msg = strdup(msg)))
@@ -361,10 +369,15 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
                              struct kexport_module ***out, size_t *n_out, size_t *n_found,
                              size_t *n_bad)
 {
-	struct mod_stream st = { .tree = dir, .flags = flags | KX_READ_REGULAR };
+	struct mod_stream st = { .tree = dir, .tree_len = strlen(dir), .flags = flags | KX_READ_REGULAR };
+	st.tree_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (st.tree_fd < 0)
+		st.tree_fd = AT_FDCWD; /* the walk reports why */
 	kx_stream_init(&st.q, ctx, stream_worker, &st);
 	int r = kx_walk_modules_each(ctx, dir, stream_add, &st);
 	kx_stream_finish(&st.q, r < 0);
+	if (st.tree_fd != AT_FDCWD)
+		close(st.tree_fd);
 	void **items = st.q.items;
 	size_t n_items = st.q.n;
 

@@ -122,9 +122,15 @@ static bool tail_tells_size(struct kx_src *src, const uint8_t *h, size_t len)
 
 int kx_src_open_file_flags(struct kx_src *src, const char *path, unsigned flags, char *errmsg)
 {
+	return kx_src_open_at(src, AT_FDCWD, path, path, flags, errmsg);
+}
+
+int kx_src_open_at(struct kx_src *src, int at, const char *rel, const char *path, unsigned flags,
+                   char *errmsg)
+{
 	memset(src, 0, sizeof(*src));
 	src->path = path;
-	src->fd = open(path, O_RDONLY | O_CLOEXEC);
+	src->fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0)
 		return kx_err(errmsg, -errno, "cannot open: %s", strerror(errno));
 	if (flags & KX_SRC_REGULAR) {
@@ -508,7 +514,13 @@ int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
 int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
                       enum kexport_compression *comp, char *errmsg)
 {
-	int r = kx_src_open_file_flags(src, path, flags, errmsg);
+	return kx_src_open_plain_at(src, AT_FDCWD, path, path, flags, comp, errmsg);
+}
+
+int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char *path,
+                         unsigned flags, enum kexport_compression *comp, char *errmsg)
+{
+	int r = kx_src_open_at(src, at, rel, path, flags, errmsg);
 	if (r < 0)
 		return r;
 	uint8_t magic[6] = { 0 };
