@@ -409,15 +409,23 @@ static void preload(struct kx_elf *elf, unsigned flags)
 	if (!want)
 		return;
 	bool exports = false;
+	bool full = !(flags & KX_READ_EXPORTS_ONLY);
 	for (size_t i = 1; i < elf->shnum; i++) {
 		const char *n = elf->sh[i].name;
-		want[i] = is_export_table(n);
-		if (strncmp(n, "__ksymtab", 9) == 0 && strcmp(n, "__ksymtab_strings") != 0)
-			exports = true;
-		if (!(flags & KX_READ_EXPORTS_ONLY) &&
-		    (strcmp(n, ".modinfo") == 0 || strcmp(n, "__versions") == 0 ||
-		     strcmp(n, "__version_ext_crcs") == 0 || strcmp(n, "__version_ext_names") == 0))
+		want[i] = false;
+		/* Every name sought starts "__" or ".m": most sections are passed
+		 * on their first two bytes (a tree has 160,000 sections). */
+		if (n[0] == '_' && n[1] == '_') {
+			want[i] = is_export_table(n);
+			if (strncmp(n, "__ksymtab", 9) == 0 && strcmp(n, "__ksymtab_strings") != 0)
+				exports = true;
+			if (full && strncmp(n, "__version", 9) == 0 &&
+			    (strcmp(n + 9, "s") == 0 || strcmp(n + 9, "_ext_crcs") == 0 ||
+			     strcmp(n + 9, "_ext_names") == 0))
+				want[i] = true;
+		} else if (full && n[0] == '.' && n[1] == 'm' && strcmp(n, ".modinfo") == 0) {
 			want[i] = true;
+		}
 	}
 	want[0] = false;
 	if (!exports && (flags & KX_READ_EXPORTS_ONLY))
