@@ -14,8 +14,8 @@
 #include "libkexport-internal.h"
 
 struct config_entry {
-	char *key;   /* without CONFIG_ */
-	char *value; /* "y", "m", text; NULL for "is not set" */
+	const char *key;   /* without CONFIG_ */
+	const char *value; /* "y", "m", text; NULL for "is not set" */
 };
 
 struct kexport_kernel {
@@ -26,6 +26,7 @@ struct kexport_kernel {
 	char *vermagic_set;       /* given or probed */
 	char *vermagic_built;     /* from release and configuration */
 	struct kx_vec config;     /* struct config_entry */
+	struct kx_arena config_strings; /* its keys and values (a .config has 10,000) */
 	uint32_t *config_slots;   /* key hash -> index + 1 of the key's last entry */
 	size_t config_n_slots;
 	bool config_known;
@@ -58,12 +59,8 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 {
 	if (!k)
 		return;
-	struct config_entry *c = k->config.items;
-	for (size_t i = 0; i < k->config.n; i++) {
-		free(c[i].key);
-		free(c[i].value);
-	}
 	kx_vec_free(&k->config);
+	kx_arena_free(&k->config_strings);
 	free(k->config_slots);
 	free(k->release);
 	free(k->distro);
@@ -186,20 +183,14 @@ static int config_put(struct kexport_kernel *k, const char *key, size_t klen, co
 		key += 7;
 		klen -= 7;
 	}
-	char *kc = strndup(key, klen);
-	char *vc = value ? strndup(value, vlen) : NULL;
-	if (!kc || (value && !vc)) {
-		free(kc);
-		free(vc);
+	const char *kc = kx_arena_strndup(&k->config_strings, key, klen);
+	const char *vc = value ? kx_arena_strndup(&k->config_strings, value, vlen) : NULL;
+	if (!kc || (value && !vc))
 		return -ENOMEM;
-	}
 	/* Appended, not replaced, so that the order of sources stays visible. */
 	struct config_entry *e = kx_vec_push(&k->config);
-	if (!e) {
-		free(kc);
-		free(vc);
+	if (!e)
 		return -ENOMEM;
-	}
 	e->key = kc;
 	e->value = vc;
 	if (config_index_last(k) < 0)

@@ -377,7 +377,7 @@ void kx_free_paths(char **paths, size_t n);
  * walk and is returned.
  */
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
-                         int (*found)(char *path, void *arg), void *arg);
+                         int (*found)(const char *path, void *arg), void *arg);
 
 /* table.c --------------------------------------------------------------- */
 
@@ -392,7 +392,7 @@ bool kx_same_owner(const char *a, const char *b);
  */
 int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
                        bool (*want)(const char *name, size_t len),
-                       int (*found)(char *path, void *arg), void *arg);
+                       int (*found)(const char *path, void *arg), void *arg);
 
 /* srctree.c --------------------------------------------------------------- */
 

@@ -73,7 +73,8 @@ static size_t strip_module_suffix(const char *s, size_t len)
 	return len;
 }
 
-char *kx_module_owner(const char *path, const char *tree)
+/* The owner name kx_module_owner() copies: where it starts in path, and its length. */
+static const char *owner_span(const char *path, const char *tree, size_t *len)
 {
 	const char *rel = path;
 	if (tree) {
@@ -91,7 +92,14 @@ char *kx_module_owner(const char *path, const char *tree)
 		const char *slash = strrchr(path, '/');
 		rel = slash ? slash + 1 : path;
 	}
-	size_t len = strip_module_suffix(rel, strlen(rel));
+	*len = strip_module_suffix(rel, strlen(rel));
+	return rel;
+}
+
+char *kx_module_owner(const char *path, const char *tree)
+{
+	size_t len;
+	const char *rel = owner_span(path, tree, &len);
 	return strndup(rel, len);
 }
 
@@ -599,13 +607,21 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
 	                             flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp, errmsg);
 	if (r < 0)
 		return r;
-	char *owner = kx_module_owner(path, tree);
+	/* The owner on the stack: a malloc() a module showed in profiles (its
+	 * heap pages faulting in). */
+	size_t olen;
+	const char *o = owner_span(path, tree, &olen);
+	char owner_buf[512];
+	char *owner = olen < sizeof(owner_buf) ? owner_buf : malloc(olen + 1);
 	if (!owner) {
 		kx_src_close(&src);
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	}
+	memcpy(owner, o, olen);
+	owner[olen] = '\0';
 	r = kx_module_read_src(&src, path, owner, comp, flags, mod, errmsg);
-	free(owner);
+	if (owner != owner_buf)
+		free(owner);
 	kx_src_close(&src);
 	return r;
 }

@@ -320,20 +320,19 @@ struct mod_stream {
 	size_t tree_len;
 	int tree_fd;           /* modules are opened relative to it; AT_FDCWD if it could not be */
 	unsigned flags;
+	struct kx_arena items; /* the items and their paths: the walk's thread only */
 };
 
-static int stream_add(char *path, void *arg)
+static int stream_add(const char *path, void *arg)
 {
 	struct mod_stream *st = arg;
-	struct mod_item *it = calloc(1, sizeof(*it));
-	if (it)
-		it->path = path;
-	if (!it || kx_stream_push(&st->q, it) < 0) {
-		free(it);
-		free(path);
+	struct mod_item *it = kx_arena_alloc(&st->items, sizeof(*it));
+	char *copy = it ? (char *)kx_arena_strdup(&st->items, path) : NULL;
+	if (!copy)
 		return -ENOMEM;
-	}
-	return 0;
+	memset(it, 0, sizeof(*it));
+	it->path = copy;
+	return kx_stream_push(&st->q, it) < 0 ? -ENOMEM : 0;
 }
 
 static void stream_worker(void *arg)
@@ -398,10 +397,9 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 			(*n_bad)++;
 		}
 		free(it->msg);
-		free(it->path);
-		free(it);
 	}
 	free(items);
+	kx_arena_free(&st.items);
 	if (r < 0)
 		return r;
 	*out = mods;

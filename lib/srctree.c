@@ -73,10 +73,11 @@ static bool want_source(const char *n, size_t l)
 	return (l == 8 && memcmp(n, "Makefile", 8) == 0) || (l == 5 && memcmp(n, "Kbuild", 5) == 0);
 }
 
-static int add_file(char *path, void *arg)
+static int add_file(const char *found, void *arg)
 {
 	struct tree *t = arg;
-	struct tree_file *f = calloc(1, sizeof(*f));
+	char *path = strdup(found);
+	struct tree_file *f = path ? calloc(1, sizeof(*f)) : NULL;
 	if (!f) {
 		free(path);
 		return -ENOMEM;

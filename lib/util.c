@@ -40,6 +40,8 @@ void *kx_vec_push(struct kx_vec *v)
 		void *p = realloc(v->items, cap * v->item_size);
 		if (!p)
 			return NULL;
+		/* the new half is filled next: its pages faulted in one call */
+		kx_prefault((char *)p + v->n * v->item_size, (cap - v->n) * v->item_size);
 		v->items = p;
 		v->cap = cap;
 	}

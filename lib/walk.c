@@ -16,8 +16,10 @@ struct walk {
 	bool (*want)(const char *name, size_t len);
 	bool skip_build_links;  /* /lib/modules/VER/{build,source} */
 	bool no_dir_links;      /* symlinked directories are not entered (source trees) */
-	int (*found)(char *path, void *arg);
+	int (*found)(const char *path, void *arg);
 	void *arg;
+	char *file_path;       /* the path found() is given, made again for each file */
+	size_t file_cap;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
 	char *bufs[66];        /* getdents64() buffer of each depth, kept: no re-faulting */
@@ -136,17 +138,32 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		}
 		if (!isdir && !(isreg && module))
 			continue;
-		char *p = join(dir, dl, n, nl);
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
 		if (isdir) {
+			char *p = join(dir, dl, n, nl);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
 			r = walk_dir(w, fd, n, p, false);
 			free(p);
-		} else {
-			r = w->found(p, w->arg);
+			continue;
 		}
+		/* A file's path is lent to found(), not malloc'd for it: a tree's
+		 * thousands of paths faulted in the heap page by page. */
+		if (dl + nl + 2 > w->file_cap) {
+			size_t cap = (dl + nl + 2) * 2;
+			char *np = realloc(w->file_path, cap);
+			if (!np) {
+				r = -ENOMEM;
+				break;
+			}
+			w->file_path = np;
+			w->file_cap = cap;
+		}
+		memcpy(w->file_path, dir, dl);
+		w->file_path[dl] = '/';
+		memcpy(w->file_path + dl + 1, n, nl + 1);
+		r = w->found(w->file_path, w->arg);
 	}
 	close(fd);
 	w->depth--;
@@ -160,33 +177,35 @@ static int walk(struct walk *w, const char *dir)
 	kx_vec_free(&w->seen);
 	for (size_t i = 0; i < KX_ARRAY_SIZE(w->bufs); i++)
 		free(w->bufs[i]);
+	free(w->file_path);
 	return r;
 }
 
 int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
                        bool (*want)(const char *name, size_t len),
-                       int (*found)(char *path, void *arg), void *arg)
+                       int (*found)(const char *path, void *arg), void *arg)
 {
 	struct walk w = { .ctx = ctx, .want = want, .no_dir_links = true, .found = found, .arg = arg };
 	return walk(&w, dir);
 }
 
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
-                         int (*found)(char *path, void *arg), void *arg)
+                         int (*found)(const char *path, void *arg), void *arg)
 {
 	struct walk w = { .ctx = ctx, .want = is_module_name, .skip_build_links = true,
 		          .found = found, .arg = arg };
 	return walk(&w, dir);
 }
 
-static int collect(char *path, void *arg)
+static int collect(const char *path, void *arg)
 {
-	char **slot = kx_vec_push(arg);
+	char *copy = strdup(path);
+	char **slot = copy ? kx_vec_push(arg) : NULL;
 	if (!slot) {
-		free(path);
+		free(copy);
 		return -ENOMEM;
 	}
-	*slot = path;
+	*slot = copy;
 	return 0;
 }
 
