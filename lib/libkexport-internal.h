@@ -57,6 +57,7 @@ const char *kx_arena_strdup(struct kx_arena *a, const char *s);
 void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
+uint32_t kx_hash_len(const char *s, size_t len); /* kx_hash() of a string whose length is known */
 
 /* Room for n exports in the table without growing it again. */
 int kx_table_reserve(struct kexport_table *t, size_t n);

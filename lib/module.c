@@ -204,7 +204,7 @@ static int collect_values(struct module_priv *p, const char *key, bool split,
 
 /* __versions: { unsigned long crc; char name[64 - sizeof(long)]; } (kernel-rules.md §4.2) */
 static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_vec *vers,
-                          char *errmsg)
+                          struct kx_vec *hashes, char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
 	int sec = kx_elf_find(elf, "__versions");
@@ -221,12 +221,16 @@ static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_v
 			              (unsigned long long)size);
 		for (uint64_t off = 0; off < size; off += 64) {
 			const char *name = (const char *)d + off + w;
-			if (!memchr(name, '\0', 64 - w))
+			const char *nul = memchr(name, '\0', 64 - w);
+			if (!nul)
 				return kx_err(errmsg, -EINVAL, "__versions entry %llu has no NUL-terminated name",
 				              (unsigned long long)(off / 64));
 			struct kexport_version *v = kx_vec_push(vers);
-			if (!v || !(v->name = kx_arena_strdup(&p->arena, name)))
+			uint32_t *h = kx_vec_push(hashes);
+			size_t len = (size_t)(nul - name);
+			if (!v || !h || !(v->name = kx_arena_strndup(&p->arena, name, len)))
 				return kx_err(errmsg, -ENOMEM, "out of memory");
+			*h = kx_hash_len(name, len);
 			v->crc = w == 8 ? (uint32_t)kx_get64(d + off, elf->be) : kx_get32(d + off, elf->be);
 		}
 	}
@@ -247,9 +251,11 @@ static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_v
 			if (!end)
 				return kx_err(errmsg, -EINVAL, "more extended version crcs than names");
 			struct kexport_version *v = kx_vec_push(vers);
-			if (!v || !(v->name = kx_arena_strndup(&p->arena, (const char *)nd + pos,
-			                                       (size_t)(end - (nd + pos)))))
+			uint32_t *h = kx_vec_push(hashes);
+			size_t len = (size_t)(end - (nd + pos));
+			if (!v || !h || !(v->name = kx_arena_strndup(&p->arena, (const char *)nd + pos, len)))
 				return kx_err(errmsg, -ENOMEM, "out of memory");
+			*h = kx_hash_len(v->name, len);
 			v->crc = kx_get32(cd + i * 4, elf->be);
 			v->extended = true;
 			pos = (uint64_t)(end - nd) + 1;
@@ -268,6 +274,7 @@ static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_v
 struct version_index {
 	uint32_t *slots;
 	size_t mask;
+	const uint32_t *hashes; /* kx_hash() of each entry's name, from parse_versions() */
 };
 
 static int index_versions(const struct kexport_module *m, struct kx_src *src,
@@ -283,14 +290,14 @@ static int index_versions(const struct kexport_module *m, struct kx_src *src,
 	vi->mask = n_slots - 1;
 	for (size_t i = 0; i < m->n_versions; i++) {
 		const struct kexport_version *v = &m->versions[i];
-		for (size_t h = kx_hash(v->name) & vi->mask;; h = (h + 1) & vi->mask) {
+		for (size_t h = vi->hashes[i] & vi->mask;; h = (h + 1) & vi->mask) {
 			uint32_t *s = &vi->slots[h];
 			if (*s == 0) {
 				*s = (uint32_t)i + 1;
 				break;
 			}
 			const struct kexport_version *o = &m->versions[*s - 1];
-			if (strcmp(o->name, v->name) == 0) {
+			if (vi->hashes[*s - 1] == vi->hashes[i] && strcmp(o->name, v->name) == 0) {
 				if (v->extended && !o->extended)
 					*s = (uint32_t)i + 1;
 				break;
@@ -304,17 +311,19 @@ static const struct kexport_version *find_version(const struct kexport_module *m
                                                   const struct version_index *vi,
                                                   const char *name)
 {
-	for (size_t h = kx_hash(name) & vi->mask;; h = (h + 1) & vi->mask) {
+	uint32_t hash = kx_hash(name);
+	for (size_t h = hash & vi->mask;; h = (h + 1) & vi->mask) {
 		uint32_t s = vi->slots[h];
 		if (s == 0)
 			return NULL;
 		const struct kexport_version *v = &m->versions[s - 1];
-		if (strcmp(v->name, name) == 0)
+		if (vi->hashes[s - 1] == hash && strcmp(v->name, name) == 0)
 			return m->has_ext_versions && !v->extended ? NULL : v;
 	}
 }
 
-static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
+static int read_imports(struct module_priv *p, struct kx_elf *elf, const uint32_t *version_hashes,
+                        char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
 	const struct kx_symtab *st;
@@ -330,7 +339,7 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, char *errmsg)
 		if (s.shndx == KX_SHN_UNDEF && s.name[0])
 			count++;
 	}
-	struct version_index vi = { NULL, 0 };
+	struct version_index vi = { NULL, 0, version_hashes };
 	if ((r = index_versions(m, elf->src, &vi, errmsg)) < 0)
 		return r;
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
@@ -465,8 +474,9 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	struct kexport_module *m = &p->pub;
 	struct kx_elf elf;
-	struct kx_vec vers, exps;
+	struct kx_vec vers, vers_hashes, exps;
 	kx_vec_init(&vers, sizeof(struct kexport_version));
+	kx_vec_init(&vers_hashes, sizeof(uint32_t));
 	kx_vec_init(&exps, sizeof(struct kexport_export));
 	int r = kx_elf_open(&elf, src, errmsg);
 	if (r < 0) {
@@ -550,7 +560,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 		goto out;
 	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
 
-	if ((r = parse_versions(p, &elf, &vers, errmsg)) < 0)
+	if ((r = parse_versions(p, &elf, &vers, &vers_hashes, errmsg)) < 0)
 		goto out;
 	m->versions = kx_arena_alloc(&p->arena, (vers.n ? vers.n : 1) * sizeof(*m->versions));
 	if (!m->versions) {
@@ -560,7 +570,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 	if (vers.n)
 		memcpy(m->versions, vers.items, vers.n * sizeof(*m->versions));
 	m->n_versions = vers.n;
-	if ((r = read_imports(p, &elf, errmsg)) < 0)
+	if ((r = read_imports(p, &elf, vers_hashes.items, errmsg)) < 0)
 		goto out;
 	if ((r = read_signature(m, src, errmsg)) < 0)
 		goto out;
@@ -581,6 +591,7 @@ exports:
 	m->n_exports = exps.n;
 out:
 	kx_vec_free(&vers);
+	kx_vec_free(&vers_hashes);
 	kx_vec_free(&exps);
 	kx_elf_close(&elf);
 	kx_arena_seal(&p->arena);

@@ -348,7 +348,12 @@ void kx_arena_free(struct kx_arena *a)
  */
 uint32_t kx_hash(const char *s)
 {
-	size_t len = strlen(s), total = len;
+	return kx_hash_len(s, strlen(s));
+}
+
+uint32_t kx_hash_len(const char *s, size_t len)
+{
+	size_t total = len;
 	const char *end = s + len;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
 	for (; len > 8; s += 8, len -= 8) {

@@ -903,6 +903,10 @@ static bool find_symbol(struct run *r, const char *name, const struct kexport_ex
 static void note_need(struct run *r, const char *owner)
 {
 	const char **n = r->needs.items;
+	/* An owner's imports all carry its memo's string: pointers first. */
+	for (size_t i = 0; i < r->needs.n; i++)
+		if (n[i] == owner)
+			return;
 	for (size_t i = 0; i < r->needs.n; i++)
 		if (strcmp(n[i], owner) == 0)
 			return;
