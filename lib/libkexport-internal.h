@@ -57,6 +57,50 @@ const char *kx_arena_strdup(struct kx_arena *a, const char *s);
 void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
+
+/*
+ * Libraries opened on first use (dlopen), not linked: loading and relocating
+ * a linked library costs every run at start, libcrypto 2.2 ms and the four
+ * decompressors 0.5 ms, where most runs use none of them.
+ * KX_DLIB(var, soname, FUNCS) defines `var`, a struct of pointers to the
+ * functions FUNCS(X) lists (called as var.f(...)), and var_ready(errmsg):
+ * true once all are found, else false with errmsg (when not NULL) saying
+ * why, and the same answer ever after.
+ */
+struct kx_dlib {
+	const char *soname;
+	const char *const *names;          /* NULL-terminated */
+	void (*set)(size_t i, void *sym);  /* stores names[i]'s address */
+	pthread_mutex_t lock;
+	_Atomic int state;                 /* 0 not tried, 1 ready, 2 failed */
+	char error[192];
+};
+bool kx_dlib_ready(struct kx_dlib *d, char *errmsg);
+#define KX_STRINGIFY(x) KX_STRINGIFY_(x)
+#define KX_STRINGIFY_(x) #x
+#define KX_DL_FIELD(f) __typeof__(f) *f;
+#define KX_DL_NAME(f) #f,
+#define KX_DL_SET(f)                                       \
+	if (i-- == 0) {                                    \
+		memcpy(&t->f, &sym, sizeof(sym));          \
+		return;                                    \
+	}
+#define KX_DLIB(var, soname, FUNCS)                                                               \
+	static struct {                                                                           \
+		FUNCS(KX_DL_FIELD)                                                                \
+	} var;                                                                                    \
+	static void var##_set(size_t i, void *sym)                                                \
+	{                                                                                         \
+		__typeof__(var) *t = &var;                                                        \
+		FUNCS(KX_DL_SET)                                                                  \
+	}                                                                                         \
+	static const char *const var##_names[] = { FUNCS(KX_DL_NAME) NULL };                      \
+	static struct kx_dlib var##_lib = { soname, var##_names, var##_set,                       \
+		                            PTHREAD_MUTEX_INITIALIZER, 0, "" };                   \
+	__attribute__((unused)) static bool var##_ready(char *errmsg)                              \
+	{                                                                                         \
+		return kx_dlib_ready(&var##_lib, errmsg);                                         \
+	}
 uint32_t kx_hash_len(const char *s, size_t len); /* kx_hash() of a string whose length is known */
 
 /* Room for n exports in the table without growing it again. */

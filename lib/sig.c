@@ -9,8 +9,6 @@
  * and the errno values are the kernel's (kernel-rules.md §5.3).
  */
 #include <ctype.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
 
 #include <openssl/cms.h>
@@ -26,17 +24,14 @@
 #include "libkexport-internal.h"
 
 /*
- * libcrypto is opened on first use, not linked: loading and relocating it
- * cost every kexport run 2.8 ms at start (a tenth of an audit's time over
- * its floor), and only reading certificates and checking signatures need it.
+ * libcrypto is opened on first use (KX_DLIB): only reading certificates and
+ * checking signatures need it.
  */
 #ifdef OPENSSL_SHLIB_VERSION
 #define LIBCRYPTO_SONAME "libcrypto.so." KX_STRINGIFY(OPENSSL_SHLIB_VERSION)
 #else
 #define LIBCRYPTO_SONAME "libcrypto.so." SHLIB_VERSION_NUMBER
 #endif
-#define KX_STRINGIFY(x) KX_STRINGIFY_(x)
-#define KX_STRINGIFY_(x) #x
 
 #define CRYPTO_FUNCS(X) \
 	X(ASN1_STRING_get0_data) X(ASN1_STRING_length) X(BIO_ctrl) X(BIO_free) X(BIO_new) \
@@ -50,43 +45,7 @@
 	X(PEM_read_bio_X509) X(X509_ALGOR_get0) X(X509_NAME_print_ex) X(X509_free) X(X509_get0_pubkey) \
 	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509)
 
-static struct {
-#define X(f) __typeof__(f) *f;
-	CRYPTO_FUNCS(X)
-#undef X
-} crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-static char crypto_error[160]; /* why it could not be opened; "" once it is */
-
-static void crypto_open(void)
-{
-	void *h = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(crypto_error, sizeof(crypto_error), "cannot load %s: %s", LIBCRYPTO_SONAME,
-		         dlerror());
-		return;
-	}
-	void *sym;
-#define X(f)                                                                                     \
-	if (!(sym = dlsym(h, #f))) {                                                             \
-		snprintf(crypto_error, sizeof(crypto_error), "%s has no %s", LIBCRYPTO_SONAME, #f); \
-		return;                                                                          \
-	}                                                                                        \
-	memcpy(&crypto.f, &sym, sizeof(sym));
-	CRYPTO_FUNCS(X)
-#undef X
-	crypto_error[0] = '\0';
-}
-
-/* libcrypto, opened once; false with errmsg set when it cannot be. */
-static bool crypto_ready(char *errmsg)
-{
-	if (pthread_once(&crypto_once, crypto_open) == 0 && !crypto_error[0])
-		return true;
-	if (errmsg)
-		kx_err(errmsg, -ENOPKG, "%s", crypto_error[0] ? crypto_error : "cannot load libcrypto");
-	return false;
-}
+KX_DLIB(crypto, LIBCRYPTO_SONAME, CRYPTO_FUNCS)
 
 /* sk_CMS_SignerInfo_value() */
 static CMS_SignerInfo *signer_info(STACK_OF(CMS_SignerInfo) *sis, int i)
@@ -505,8 +464,9 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	const uint8_t *sig = module + body - sig_len;
 	size_t content_len = body - sig_len;
 
-	if (!crypto_ready(NULL))
-		return result(res, -ENOPKG, "cannot check signatures: %s", crypto_error);
+	char why[KEXPORT_ERRMSG_MAX];
+	if (!crypto_ready(why))
+		return result(res, -ENOPKG, "cannot check signatures: %s", why);
 	const unsigned char *q = sig;
 	CMS_ContentInfo *cms = crypto.d2i_CMS_ContentInfo(NULL, &q, sig_len);
 	int err;

@@ -307,11 +307,26 @@ static int outbuf_reserve(struct outbuf *o, size_t more, char *errmsg)
 	return 0;
 }
 
+/* The decompressors, opened on first use (KX_DLIB): a tree of plain modules needs none. */
+#define ZLIB_FUNCS(X) X(inflateInit2_) X(inflate) X(inflateEnd)
+#define LZMA_FUNCS(X) X(lzma_stream_decoder) X(lzma_code) X(lzma_end)
+#define ZSTD_FUNCS(X)                                                                      \
+	X(ZSTD_createDStream) X(ZSTD_DCtx_setParameter) X(ZSTD_decompressStream)           \
+	X(ZSTD_freeDStream) X(ZSTD_isError) X(ZSTD_getErrorName)
+#define LZ4_FUNCS(X) X(LZ4_compressBound) X(LZ4_decompress_safe)
+KX_DLIB(zlib, "libz.so.1", ZLIB_FUNCS)
+KX_DLIB(xz, "liblzma.so." KX_STRINGIFY(LZMA_VERSION_MAJOR), LZMA_FUNCS)
+KX_DLIB(zstd, "libzstd.so." KX_STRINGIFY(ZSTD_VERSION_MAJOR), ZSTD_FUNCS)
+KX_DLIB(lz4, "liblz4.so." KX_STRINGIFY(LZ4_VERSION_MAJOR), LZ4_FUNCS)
+
 static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char *errmsg)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+	if (!zlib_ready(errmsg))
+		return -ENOPKG;
+	/* inflateInit2() */
+	if (zlib.inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, (int)sizeof(z_stream)) != Z_OK)
 		return kx_err(errmsg, -ENOMEM, "zlib init failed");
 	int ret = 0;
 	size_t left = in_len;
@@ -323,7 +338,7 @@ static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char
 		z.avail_in = chunk;
 		z.next_out = o->p + o->len;
 		z.avail_out = (uInt)(o->cap - o->len);
-		int zr = inflate(&z, Z_NO_FLUSH);
+		int zr = zlib.inflate(&z, Z_NO_FLUSH);
 		o->len = o->cap - z.avail_out;
 		left -= chunk - z.avail_in;
 		if (zr == Z_STREAM_END) {
@@ -340,7 +355,7 @@ static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char
 			break;
 		}
 	}
-	inflateEnd(&z);
+	zlib.inflateEnd(&z);
 	return ret;
 }
 
@@ -394,8 +409,10 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 {
 	lzma_stream s = LZMA_STREAM_INIT;
 	s.allocator = &xz_allocator;
+	if (!xz_ready(errmsg))
+		return -ENOPKG;
 	/* Kernel images use at most a 32 MiB dictionary; a hostile header can ask for 4 GiB. */
-	if (lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
+	if (xz.lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
 		return kx_err(errmsg, -ENOMEM, "liblzma init failed");
 	int ret = 0;
 	s.next_in = in;
@@ -405,7 +422,7 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 			break;
 		s.next_out = o->p + o->len;
 		s.avail_out = o->cap - o->len;
-		lzma_ret lr = lzma_code(&s, s.avail_in ? LZMA_RUN : LZMA_FINISH);
+		lzma_ret lr = xz.lzma_code(&s, s.avail_in ? LZMA_RUN : LZMA_FINISH);
 		o->len = o->cap - s.avail_out;
 		if (lr == LZMA_STREAM_END)
 			break;
@@ -417,30 +434,32 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 			break;
 		}
 	}
-	lzma_end(&s);
+	xz.lzma_end(&s);
 	return ret;
 }
 
 static int decode_zstd(const uint8_t *in, size_t in_len, struct outbuf *o, char *errmsg)
 {
-	ZSTD_DStream *ds = ZSTD_createDStream();
+	if (!zstd_ready(errmsg))
+		return -ENOPKG;
+	ZSTD_DStream *ds = zstd.ZSTD_createDStream();
 	if (!ds)
 		return kx_err(errmsg, -ENOMEM, "libzstd init failed");
 	/*
 	 * Kernel images and modules use windows of at most 2^27 (128 MiB); a
 	 * larger one in a hostile frame would only cost memory.
 	 */
-	ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
+	zstd.ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, 27);
 	ZSTD_inBuffer ib = { in, in_len, 0 };
 	int ret = 0;
 	for (;;) {
 		if ((ret = outbuf_reserve(o, 1 << 20, errmsg)) < 0)
 			break;
 		ZSTD_outBuffer ob = { o->p, o->cap, o->len };
-		size_t zr = ZSTD_decompressStream(ds, &ob, &ib);
+		size_t zr = zstd.ZSTD_decompressStream(ds, &ob, &ib);
 		o->len = ob.pos;
-		if (ZSTD_isError(zr)) {
-			ret = kx_err(errmsg, -EINVAL, "corrupt zstd data (%s)", ZSTD_getErrorName(zr));
+		if (zstd.ZSTD_isError(zr)) {
+			ret = kx_err(errmsg, -EINVAL, "corrupt zstd data (%s)", zstd.ZSTD_getErrorName(zr));
 			break;
 		}
 		if (zr == 0)
@@ -450,7 +469,7 @@ static int decode_zstd(const uint8_t *in, size_t in_len, struct outbuf *o, char 
 			break;
 		}
 	}
-	ZSTD_freeDStream(ds);
+	zstd.ZSTD_freeDStream(ds);
 	return ret;
 }
 
@@ -466,6 +485,8 @@ static int decode_lz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
 	size_t pos = 4;
 	if (kx_get32(in, false) != 0x184c2102u)
 		return kx_err(errmsg, -ENOTSUP, "lz4 frame format is not supported, only legacy");
+	if (!lz4_ready(errmsg))
+		return -ENOPKG;
 	while (pos + 4 <= in_len) {
 		uint32_t bsize = kx_get32(in + pos, false);
 		if (bsize == 0x184c2102u) {
@@ -473,12 +494,12 @@ static int decode_lz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
 			continue;
 		}
 		pos += 4;
-		if (bsize == 0 || bsize > in_len - pos || bsize > (uint32_t)LZ4_compressBound((int)block_max))
+		if (bsize == 0 || bsize > in_len - pos || bsize > (uint32_t)lz4.LZ4_compressBound((int)block_max))
 			break; /* trailing data after the last block */
 		int r = outbuf_reserve(o, block_max, errmsg);
 		if (r < 0)
 			return r;
-		int n = LZ4_decompress_safe((const char *)in + pos, (char *)o->p + o->len,
+		int n = lz4.LZ4_decompress_safe((const char *)in + pos, (char *)o->p + o->len,
 		                            (int)bsize, (int)block_max);
 		if (n < 0)
 			return kx_err(errmsg, -EINVAL, "corrupt lz4 data");

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include "libkexport-internal.h"
 
 int kx_err(char *errmsg, int err, const char *fmt, ...)
@@ -346,6 +348,40 @@ void kx_arena_free(struct kx_arena *a)
  * Symbol and section names, hashed a word at a time (a byte-at-a-time hash
  * showed in profiles of reading a module tree); the mix is murmur3's.
  */
+bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
+{
+	int st = atomic_load_explicit(&d->state, memory_order_acquire);
+	if (st == 0) {
+		pthread_mutex_lock(&d->lock);
+		if ((st = atomic_load_explicit(&d->state, memory_order_relaxed)) == 0) {
+			void *h = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
+			st = 1;
+			if (!h) {
+				snprintf(d->error, sizeof(d->error), "cannot load %s: %s", d->soname,
+				         dlerror());
+				st = 2;
+			}
+			for (size_t i = 0; st == 1 && d->names[i]; i++) {
+				void *sym = dlsym(h, d->names[i]);
+				if (!sym) {
+					snprintf(d->error, sizeof(d->error), "%s has no %s", d->soname,
+					         d->names[i]);
+					st = 2;
+				} else {
+					d->set(i, sym);
+				}
+			}
+			atomic_store_explicit(&d->state, st, memory_order_release);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+	if (st == 1)
+		return true;
+	if (errmsg)
+		kx_err(errmsg, -ENOPKG, "%s", d->error);
+	return false;
+}
+
 uint32_t kx_hash(const char *s)
 {
 	return kx_hash_len(s, strlen(s));
