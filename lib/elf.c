@@ -144,8 +144,11 @@ int kx_elf_open(struct kx_elf *elf, struct kx_src *src, char *errmsg)
 		names = copy;
 	}
 	for (size_t i = 0; i < shnum; i++) {
-		elf->sh[i].name = name_off[i] < ss->size ? names + name_off[i] : "";
-		elf->sh[i].name_hash = kx_hash(elf->sh[i].name);
+		const char *n = name_off[i] < ss->size ? names + name_off[i] : "";
+		elf->sh[i].name = n;
+		elf->sh[i].name_hash = kx_hash(n);
+		if (n[0] == '_' && strncmp(n, "__ksymtab", 9) == 0)
+			elf->maybe_ksymtab = true;
 	}
 	return 0;
 fail:

@@ -401,6 +401,8 @@ static int decode_vmlinux_table(struct kx_elf *elf, size_t sec, int strsec, cons
 int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
                     struct kx_arena *arena, struct kx_vec *out, char *errmsg)
 {
+	if (!elf->maybe_ksymtab)
+		return 0; /* exports nothing: every table's name starts "__ksymtab" */
 	int strsec = kx_elf_find(elf, "__ksymtab_strings");
 	bool any = false;
 	for (size_t t = 0; t < KX_ARRAY_SIZE(tables); t++)

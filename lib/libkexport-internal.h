@@ -251,6 +251,7 @@ struct kx_elf {
 	void **loaded;          /* per-section data read so far */
 	struct kx_symtab symtab;
 	bool have_symtab;
+	bool maybe_ksymtab;     /* a section name starts "__ksymtab" (most modules have none) */
 };
 
 #define KX_SHT_PROGBITS 1
@@ -348,6 +349,8 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
                        struct kexport_module **mod, char *errmsg);
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,
                         struct kexport_module **mod, char *errmsg);
+/* kx_hash() of each of m's import names, or NULL (a module made by hand). */
+const uint32_t *kx_module_import_hashes(const struct kexport_module *m);
 /* The same, the file opened as `rel` relative to the directory `at`. */
 int kx_module_read_at(int at, const char *rel, const char *path, const char *tree, unsigned flags,
                       struct kexport_module **mod, char *errmsg);

@@ -253,6 +253,9 @@ struct kexport_module {
 	bool sig_params_zero;    /* algo, hash, signer_len, key_id_len, pad all 0 */
 	bool sig_len_ok;         /* 0 < sig_len < what precedes the trailer */
 	bool sig_der;            /* the signature starts like a DER PKCS#7 message */
+
+	/* The library's own, for its lookups; NULL in a module made by hand. */
+	const void *internal;
 };
 
 /* The first value of a modinfo key, or NULL. */

@@ -307,11 +307,21 @@ static int index_versions(const struct kexport_module *m, struct kx_src *src,
 	return 0;
 }
 
+/* m->internal of a module the reader made */
+struct module_internal {
+	const uint32_t *import_hashes;
+};
+
+const uint32_t *kx_module_import_hashes(const struct kexport_module *m)
+{
+	const struct module_internal *in = m->internal;
+	return in ? in->import_hashes : NULL;
+}
+
 static const struct kexport_version *find_version(const struct kexport_module *m,
                                                   const struct version_index *vi,
-                                                  const char *name)
+                                                  const char *name, uint32_t hash)
 {
-	uint32_t hash = kx_hash(name);
 	for (size_t h = hash & vi->mask;; h = (h + 1) & vi->mask) {
 		uint32_t s = vi->slots[h];
 		if (s == 0)
@@ -343,8 +353,13 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, const uint32_
 	if ((r = index_versions(m, elf->src, &vi, errmsg)) < 0)
 		return r;
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
-	if (!m->imports)
+	/* The names' hashes, kept: the verdict engine looks each up in the kernel's table. */
+	struct module_internal *in = kx_arena_alloc(&p->arena, sizeof(*in));
+	uint32_t *hashes = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*hashes));
+	if (!m->imports || !in || !hashes)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
+	in->import_hashes = hashes;
+	m->internal = in;
 	for (size_t i = 1; i < st->n; i++) {
 		kx_symtab_get(st, i, &s);
 		if (s.shndx != KX_SHN_UNDEF || !s.name[0])
@@ -352,7 +367,8 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, const uint32_
 		struct kexport_import *imp = &m->imports[m->n_imports++];
 		memset(imp, 0, sizeof(*imp));
 		imp->weak = s.bind == KX_STB_WEAK;
-		const struct kexport_version *v = find_version(m, &vi, s.name);
+		uint32_t h = hashes[m->n_imports - 1] = kx_hash(s.name);
+		const struct kexport_version *v = find_version(m, &vi, s.name, h);
 		if (v) { /* the same string: share the version entry's copy */
 			imp->has_crc = true;
 			imp->crc = v->crc;

@@ -1149,12 +1149,13 @@ static int simplify_symbols(struct run *r)
 	enum { BATCH = 64 };
 	uint32_t hashes[BATCH];
 	const struct kexport_export *in_table[BATCH];
+	const uint32_t *known = kx_module_import_hashes(r->m); /* the reader's, if it made m */
 	for (size_t i = 0; i < r->m->n_imports; i++) {
 		const struct kexport_import *imp = &r->m->imports[i];
 		if (i % BATCH == 0) {
 			size_t n = r->m->n_imports - i < BATCH ? r->m->n_imports - i : BATCH;
 			for (size_t k = 0; k < n; k++)
-				hashes[k] = kx_hash(imp[k].name);
+				hashes[k] = known ? known[i + k] : kx_hash(imp[k].name);
 			kx_table_find_many(r->l->exports, &imp->name, sizeof(*imp), hashes, n, in_table);
 		}
 		bool not_found;
