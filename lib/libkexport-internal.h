@@ -227,7 +227,6 @@ int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char
 
 struct kx_shdr {
 	const char *name;
-	uint32_t name_hash;     /* kx_hash(name), for kx_elf_find() */
 	uint32_t type;
 	uint64_t flags, addr, offset, size, entsize;
 	uint32_t link, info;

@@ -533,7 +533,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 	/* One pass over .modinfo for the keys the model names; the first value
 	 * of a key is its value, as kexport_module_modinfo() returns it. */
 	const char *intree = NULL, *retpoline = NULL, *staging = NULL, *livepatch = NULL,
-		   *test = NULL;
+		   *test = NULL, *depends = NULL, *import_ns = NULL;
 	m->all_licenses_gpl = true;
 	for (size_t i = 0; i < m->n_modinfo; i++) {
 		const char *k = m->modinfo[i].key, *v = m->modinfo[i].value;
@@ -556,7 +556,11 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 			slot = strcmp(k, "srcversion") == 0 ? &m->srcversion
 			       : strcmp(k, "staging") == 0 ? &staging : NULL;
 			break;
-		case 'i': slot = strcmp(k, "intree") == 0 ? &intree : NULL; break;
+		case 'i':
+			slot = strcmp(k, "intree") == 0      ? &intree
+			       : strcmp(k, "import_ns") == 0 ? &import_ns : NULL;
+			break;
+		case 'd': slot = strcmp(k, "depends") == 0 ? &depends : NULL; break;
 		case 'r': slot = strcmp(k, "retpoline") == 0 ? &retpoline : NULL; break;
 		case 't': slot = strcmp(k, "test") == 0 ? &test : NULL; break;
 		}
@@ -571,8 +575,13 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 	m->staging = staging && strcmp(staging, "Y") == 0;
 	m->livepatch = livepatch && strcmp(livepatch, "Y") == 0;
 	m->test = test && strcmp(test, "Y") == 0;
-	if ((r = collect_values(p, "depends", true, &m->depends, &m->n_depends, errmsg)) < 0 ||
-	    (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0)
+	/* Only keys the pass above saw are collected (import_ns is rare). */
+	static const char *none[1];
+	m->depends = m->import_ns = none;
+	if ((depends &&
+	     (r = collect_values(p, "depends", true, &m->depends, &m->n_depends, errmsg)) < 0) ||
+	    (import_ns &&
+	     (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0))
 		goto out;
 	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
 
