@@ -80,11 +80,14 @@ static int64_t pread_all(int fd, uint8_t *dst, uint64_t len, uint64_t off)
  * How much of a file the first read takes.  When it comes back short, it
  * was the whole file, and reading the module needs no other syscall; else a
  * read of the section headers follows (which also gives the size, see
- * tail_tells_size()), then one per group of needed sections.  32 KiB holds
- * 45% of Debian's modules whole; a syscall costs about as much as copying
- * 16-32 KiB, and 8, 16, 32 and 64 KiB measured the same within noise.
+ * tail_tells_size()), then one per group of needed sections.  With a warm
+ * CPU cache a syscall costs about as much as copying 10 KiB, and 4 to 64
+ * KiB measured the same; but right after another tool has read the tree
+ * (depmod, in bench/audit-vs-depmod.sh) the copying costs more: 32 KiB read
+ * 164 MB of Debian's tree where 65 MB are needed, and an audit took 113 ms
+ * (median) there against 91 ms with 4 KiB (102 MB read, 50% more syscalls).
  */
-#define KX_FIRST_READ ((size_t)32 << 10)
+#define KX_FIRST_READ ((size_t)4 << 10)
 
 /*
  * The first read of an ELF file was not all of it: read the section headers
