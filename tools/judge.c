@@ -337,9 +337,12 @@ int kx_judge_run(struct kx_judge *j)
 	kexport_loader_set_owner_fn(j->loader, owner_taint, j);
 	size_t n_edges = 0;
 	if (j->before) {
+		/* the serial verdicts too from this thread's slab, as the workers' */
+		kexport_thread_begin();
 		for (size_t i = 0; i < j->n; i++)
 			if (j->mods[i]->n_exports)
 				verdict_of(j, i);
+		kexport_thread_end();
 		free(run_workers(j, &n_edges));
 		return j->oom ? -ENOMEM : 0;
 	}
@@ -355,8 +358,11 @@ int kx_judge_run(struct kx_judge *j)
 			memcpy(j->edges, all, n_edges * sizeof(*all));
 		j->n_edges = n_edges;
 	}
-	if (all && !j->oom)
+	if (all && !j->oom) {
+		kexport_thread_begin();
 		recheck(j, all, n_edges);
+		kexport_thread_end();
+	}
 	if (j->edges)
 		qsort(j->edges, j->n_edges, sizeof(*j->edges), cmp_edge_from);
 	free(all);
