@@ -213,11 +213,9 @@ void kx_elf_preload(struct kx_elf *elf, const bool *want)
  */
 int kx_elf_find(const struct kx_elf *elf, const char *name)
 {
-	if (!name[0])
-		return -ENOENT;
 	for (size_t i = 1; i < elf->shnum; i++) {
 		const char *n = elf->sh[i].name;
-		if (n[0] == name[0] && n[1] == name[1] && strcmp(n, name) == 0)
+		if (n[0] == name[0] && (!n[0] || (n[1] == name[1] && strcmp(n, name) == 0)))
 			return (int)i;
 	}
 	return -ENOENT;

@@ -57,6 +57,7 @@ const char *kx_arena_strdup(struct kx_arena *a, const char *s);
 void kx_arena_free(struct kx_arena *a);
 
 uint32_t kx_hash(const char *s);
+uint32_t kx_hash_len(const char *s, size_t len); /* kx_hash() of a string whose length is known */
 
 /*
  * Libraries opened on first use (dlopen), not linked: loading and relocating
@@ -101,13 +102,9 @@ bool kx_dlib_ready(struct kx_dlib *d, char *errmsg);
 	{                                                                                         \
 		return kx_dlib_ready(&var##_lib, errmsg);                                         \
 	}
-uint32_t kx_hash_len(const char *s, size_t len); /* kx_hash() of a string whose length is known */
 
 /* Room for n exports in the table without growing it again. */
 int kx_table_reserve(struct kexport_table *t, size_t n);
-/* kexport_table_find() of a name whose kx_hash() is known. */
-const struct kexport_export *kx_table_find_hashed(const struct kexport_table *t, const char *name,
-                                                  uint32_t hash);
 /* n lookups, overlapped: out[i] = the entry named *(char **)(base + i * stride),
  * whose kx_hash() is hashes[i]; NULL if none. */
 void kx_table_find_many(const struct kexport_table *t, const void *base, size_t stride,

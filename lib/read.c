@@ -368,7 +368,8 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
                              struct kexport_module ***out, size_t *n_out, size_t *n_found,
                              size_t *n_bad)
 {
-	struct mod_stream st = { .tree = dir, .tree_len = strlen(dir), .flags = flags | KX_READ_REGULAR };
+	struct mod_stream st = { .tree = dir, .tree_len = strlen(dir),
+		                 .flags = flags | KX_READ_REGULAR };
 	st.tree_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.tree_fd < 0)
 		st.tree_fd = AT_FDCWD; /* the walk reports why */

@@ -90,7 +90,7 @@ static char *subject_name(X509 *x)
 	if (!b)
 		return NULL;
 	if (crypto.X509_NAME_print_ex(b, crypto.X509_get_subject_name(x), 0,
-	                       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+	                              XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		char *p;
 		long n = crypto.BIO_ctrl(b, BIO_CTRL_INFO, 0, (char *)&p); /* BIO_get_mem_data() */
 		if (n >= 0)
@@ -431,8 +431,8 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
 	int ok = ctx && crypto.EVP_PKEY_verify_init(ctx) > 0 &&
 	         crypto.EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	         crypto.EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
-	         crypto.EVP_PKEY_verify(ctx, crypto.ASN1_STRING_get0_data(sig), (size_t)crypto.ASN1_STRING_length(sig), dig,
-	                         dlen) == 1;
+	         crypto.EVP_PKEY_verify(ctx, crypto.ASN1_STRING_get0_data(sig),
+	                                (size_t)crypto.ASN1_STRING_length(sig), dig, dlen) == 1;
 	crypto.EVP_PKEY_CTX_free(ctx);
 	crypto.ERR_clear_error();
 	if (!ok)
@@ -470,7 +470,8 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 	const unsigned char *q = sig;
 	CMS_ContentInfo *cms = crypto.d2i_CMS_ContentInfo(NULL, &q, sig_len);
 	int err;
-	if (!cms || q != sig + sig_len || crypto.OBJ_obj2nid(crypto.CMS_get0_type(cms)) != NID_pkcs7_signed) {
+	if (!cms || q != sig + sig_len ||
+	    crypto.OBJ_obj2nid(crypto.CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		err = result(res, -EBADMSG, "the signature is not a PKCS#7 SignedData message");
 		goto out;
 	}

@@ -497,7 +497,8 @@ static int decode_lz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
 			continue;
 		}
 		pos += 4;
-		if (bsize == 0 || bsize > in_len - pos || bsize > (uint32_t)lz4.LZ4_compressBound((int)block_max))
+		if (bsize == 0 || bsize > in_len - pos ||
+		    bsize > (uint32_t)lz4.LZ4_compressBound((int)block_max))
 			break; /* trailing data after the last block */
 		int r = outbuf_reserve(o, block_max, errmsg);
 		if (r < 0)

@@ -347,15 +347,6 @@ KX_EXPORT const struct kexport_export *kexport_table_find(const struct kexport_t
 	return s->idx ? s->e : NULL;
 }
 
-const struct kexport_export *kx_table_find_hashed(const struct kexport_table *t, const char *name,
-                                                  uint32_t hash)
-{
-	if (!t->n_slots)
-		return NULL;
-	const struct table_slot *s = find_slot(t, name, hash);
-	return s->idx ? s->e : NULL;
-}
-
 /*
  * n lookups at once: the name at base + i * stride (the name member of an
  * array of structs), hashed hashes[i].  A lookup is two

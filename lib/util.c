@@ -344,10 +344,7 @@ void kx_arena_free(struct kx_arena *a)
 	a->grown = 0;
 }
 
-/*
- * Symbol and section names, hashed a word at a time (a byte-at-a-time hash
- * showed in profiles of reading a module tree); the mix is murmur3's.
- */
+/* KX_DLIB (libkexport-internal.h): open the library once, find every name. */
 bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 {
 	int st = atomic_load_explicit(&d->state, memory_order_acquire);
@@ -382,6 +379,11 @@ bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 	return false;
 }
 
+
+/*
+ * Symbol and section names, hashed a word at a time (a byte-at-a-time hash
+ * showed in profiles of reading a module tree); the mix is murmur3's.
+ */
 uint32_t kx_hash(const char *s)
 {
 	return kx_hash_len(s, strlen(s));
