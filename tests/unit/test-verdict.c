@@ -633,6 +633,55 @@ static void test_vermagic(void **state)
 	done(&f);
 }
 
+/*
+ * verify_exported_symbols(): an export the kernel already has, or one a
+ * module modprobe loads first (a need: its name from the table's owner
+ * path, '-' read as '_') already has, refuses the module; one owned by a
+ * module it does not need does not.
+ */
+static void test_duplicate_exports(void **state)
+{
+	(void)state;
+	struct fixture f;
+	kernel(&f, "6.1.0-54-amd64");
+	kexport_kernel_set_vermagic(f.k, VM61);
+	add(f.t, "dep_fn", KEXPORT_KIND_PLAIN, "", 0x88888888, "drivers/x/dep-mod");
+	add(f.t, "dep_other", KEXPORT_KIND_PLAIN, "", 0x99999999, "drivers/x/dep-mod");
+	add(f.t, "other_fn", KEXPORT_KIND_PLAIN, "", 0xaaaaaaaa, "drivers/y/other");
+	loader(&f);
+
+	struct mod x;
+	module(&x, "needs_dep", "GPL", VM61);
+	import(&x, "other_fn", 0xaaaaaaaa, false); /* a need that does not own the duplicate */
+	import(&x, "dep_fn", 0x88888888, false);
+	export(&x, "dep_other", KEXPORT_KIND_PLAIN);
+	struct kexport_verdict *v = check(&f, &x);
+	assert_false(v->loads);
+	assert_int_equal(v->n_needs, 2);
+	assert_string_equal(v->needs[0], "other");
+	assert_string_equal(v->needs[1], "dep_mod");
+	assert_true(has_line(v, "needs_dep: exports duplicate symbol dep_other (owned by dep_mod)"));
+	assert_true(has_problem(v, KEXPORT_REASON_DUPLICATE_EXPORT, true));
+	kexport_verdict_free(v);
+
+	module(&x, "no_dep", "GPL", VM61);
+	import(&x, "printk", 0x11111111, false);
+	export(&x, "dep_other", KEXPORT_KIND_PLAIN);
+	v = check(&f, &x);
+	assert_true(v->loads);
+	assert_int_equal(v->n_needs, 0);
+	kexport_verdict_free(v);
+
+	module(&x, "kernel_dup", "GPL", VM61);
+	import(&x, "printk", 0x11111111, false);
+	export(&x, "printk", KEXPORT_KIND_PLAIN);
+	v = check(&f, &x);
+	assert_false(v->loads);
+	assert_true(has_line(v, "kernel_dup: exports duplicate symbol printk (owned by kernel)"));
+	kexport_verdict_free(v);
+	done(&f);
+}
+
 static void test_taint_letters(void **state)
 {
 	(void)state;
@@ -663,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_late_taints),
 		cmocka_unit_test(test_vermagic),
 		cmocka_unit_test(test_taint_letters),
+		cmocka_unit_test(test_duplicate_exports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
