@@ -1178,14 +1178,11 @@ static const char *needed_owner(const struct run *r, const char *owner)
 {
 	const char *b = strrchr(owner, '/');
 	b = b ? b + 1 : owner;
+	size_t len = strlen(b) + 1; /* with the NUL: the whole name */
 	const char *const *n = r->needs.items;
-	for (size_t j = 0; j < r->needs.n; j++) {
-		size_t k = 0;
-		while (b[k] && (b[k] == '-' ? '_' : b[k]) == n[j][k])
-			k++;
-		if (!b[k] && !n[j][k])
+	for (size_t j = 0; j < r->needs.n; j++)
+		if (modname_eq(b, n[j], len))
 			return n[j];
-	}
 	return NULL;
 }
 
