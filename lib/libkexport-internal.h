@@ -340,7 +340,7 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 #define KX_READ_EXPORTS_ONLY 1u
 /* The path is a regular file (from kx_walk_modules()): no fstat() needed. */
 #define KX_READ_REGULAR 2u
-int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
+int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, size_t owner_len,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg);
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,

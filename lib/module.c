@@ -73,7 +73,7 @@ static size_t strip_module_suffix(const char *s, size_t len)
 	return len;
 }
 
-/* The owner name kx_module_owner() copies: where it starts in path, and its length. */
+/* A module's owner name (kx_module_owner()): where it starts in path, and its length. */
 static const char *owner_span(const char *path, const char *tree, size_t *len)
 {
 	const char *rel = path;
@@ -481,7 +481,7 @@ static void preload(struct kx_elf *elf, unsigned flags)
 	kx_elf_preload(elf, want);
 }
 
-int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
+int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, size_t owner_len,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg)
 {
@@ -509,7 +509,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner,
 	m->big_endian = elf.be;
 	m->machine = elf.machine;
 	m->path = kx_arena_strdup(&p->arena, path);
-	m->owner = kx_arena_strdup(&p->arena, owner);
+	m->owner = kx_arena_strndup(&p->arena, owner, owner_len);
 	if (!m->path || !m->owner) {
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
 		goto out;
@@ -643,21 +643,11 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
 	                             flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp, errmsg);
 	if (r < 0)
 		return r;
-	/* The owner on the stack: a malloc() a module showed in profiles (its
-	 * heap pages faulting in). */
+	/* The owner is a span of the path, copied once into the model (a
+	 * malloc() a module showed in profiles: its heap pages faulting in). */
 	size_t olen;
-	const char *o = owner_span(path, tree, &olen);
-	char owner_buf[512];
-	char *owner = olen < sizeof(owner_buf) ? owner_buf : malloc(olen + 1);
-	if (!owner) {
-		kx_src_close(&src);
-		return kx_err(errmsg, -ENOMEM, "out of memory");
-	}
-	memcpy(owner, o, olen);
-	owner[olen] = '\0';
-	r = kx_module_read_src(&src, path, owner, comp, flags, mod, errmsg);
-	if (owner != owner_buf)
-		free(owner);
+	const char *owner = owner_span(path, tree, &olen);
+	r = kx_module_read_src(&src, path, owner, olen, comp, flags, mod, errmsg);
 	kx_src_close(&src);
 	return r;
 }
@@ -686,13 +676,9 @@ KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char 
 		kx_src_open_mem(&src, out, out_len, path);
 		src.owned = out;
 	}
-	char *owner = kx_module_owner(path, tree);
-	if (!owner) {
-		kx_src_close(&src);
-		return kx_err(errmsg, -ENOMEM, "out of memory");
-	}
-	int r = kx_module_read_src(&src, path, owner, comp, 0, mod, errmsg);
-	free(owner);
+	size_t olen;
+	const char *owner = owner_span(path, tree, &olen);
+	int r = kx_module_read_src(&src, path, owner, olen, comp, 0, mod, errmsg);
 	kx_src_close(&src);
 	return r;
 }

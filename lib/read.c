@@ -94,7 +94,8 @@ static int read_module_exports(struct kexport_table *table, struct kx_src *src,
 	info->type = KEXPORT_SOURCE_MODULE;
 	struct kexport_module *m;
 	char *owner = kx_module_owner(path, NULL);
-	int r = owner ? kx_module_read_src(src, path, owner, comp, KX_READ_EXPORTS_ONLY, &m, errmsg)
+	int r = owner ? kx_module_read_src(src, path, owner, strlen(owner), comp,
+	                                   KX_READ_EXPORTS_ONLY, &m, errmsg)
 	              : kx_err(errmsg, -ENOMEM, "out of memory");
 	free(owner);
 	if (r < 0)
