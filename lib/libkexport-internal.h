@@ -183,7 +183,9 @@ struct kx_src {
 	size_t n_ranges;
 	struct kx_src_tmp *tmp; /* malloc'd buffers, freed on close */
 };
-/* Open a file; flags: KX_SRC_REGULAR when the caller knows it is a regular file. */
+/* Open a file; flags: KX_SRC_REGULAR when the caller knows it is a regular
+ * file: its size is then learnt from a short read, not fstat() (see
+ * pread_once() in source.c). */
 #define KX_SRC_REGULAR 1u
 int kx_src_open_file(struct kx_src *src, const char *path, char *errmsg);
 int kx_src_open_file_flags(struct kx_src *src, const char *path, unsigned flags, char *errmsg);

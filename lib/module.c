@@ -641,14 +641,19 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
 	enum kexport_compression comp = KEXPORT_COMP_NONE;
 	int r = kx_src_open_plain_at(&src, at, rel, path,
 	                             flags & KX_READ_REGULAR ? KX_SRC_REGULAR : 0, &comp, errmsg);
-	if (r < 0)
-		return r;
-	/* The owner is a span of the path, copied once into the model (a
-	 * malloc() a module showed in profiles: its heap pages faulting in). */
-	size_t olen;
-	const char *owner = owner_span(path, tree, &olen);
-	r = kx_module_read_src(&src, path, owner, olen, comp, flags, mod, errmsg);
-	kx_src_close(&src);
+	if (r == 0) {
+		/* The owner is a span of the path, copied once into the model (a
+		 * malloc() a module showed in profiles: its heap pages faulting in). */
+		size_t olen;
+		const char *owner = owner_span(path, tree, &olen);
+		r = kx_module_read_src(&src, path, owner, olen, comp, flags, mod, errmsg);
+		kx_src_close(&src);
+	}
+	/* KX_SRC_REGULAR took a short read for the end of the file; on a
+	 * filesystem where it was not, the error is not the module's: read it
+	 * again with its size from fstat(), which gives the true verdict. */
+	if (r < 0 && (flags & KX_READ_REGULAR))
+		return kx_module_read_at(at, rel, path, tree, flags & ~KX_READ_REGULAR, mod, errmsg);
 	return r;
 }
 

@@ -77,6 +77,26 @@ static int64_t pread_all(int fd, uint8_t *dst, uint64_t len, uint64_t off)
 }
 
 /*
+ * One pread() of [off, off+len): a regular file's read comes back short
+ * only at its end (Linux's page-cache read stops early nowhere else but on
+ * a fatal signal), so a short read gives the file's size without the
+ * second pread() that pread_all() would spend finding the end, a syscall a
+ * module.  A filesystem that returns short reads elsewhere makes the size
+ * too small; the module then fails to parse, and kx_module_read_at() reads
+ * it again the slow way.
+ */
+static int64_t pread_once(int fd, uint8_t *dst, uint64_t len, uint64_t off)
+{
+	for (;;) {
+		ssize_t r = pread(fd, dst, len, (off_t)off);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/*
  * How much of a file the first read takes.  When it comes back short, it
  * was the whole file, and reading the module needs no other syscall; else a
  * read of the section headers follows (which also gives the size, see
@@ -114,7 +134,7 @@ static bool tail_tells_size(struct kx_src *src, const uint8_t *h, size_t len)
 	uint8_t *w = kx_src_tmp(src, want);
 	if (!w)
 		return false;
-	int64_t got = pread_all(src->fd, w, want, lo);
+	int64_t got = pread_once(src->fd, w, want, lo);
 	if (got > 0)
 		add_range(src, w, lo, (uint64_t)got);
 	if (got <= 0 || (uint64_t)got >= want)
@@ -142,7 +162,7 @@ int kx_src_open_at(struct kx_src *src, int at, const char *rel, const char *path
 			kx_src_close(src);
 			return kx_err(errmsg, -ENOMEM, "out of memory");
 		}
-		int64_t got = pread_all(src->fd, buf, KX_FIRST_READ, 0);
+		int64_t got = pread_once(src->fd, buf, KX_FIRST_READ, 0);
 		if (got < 0) {
 			int e = (int)-got;
 			kx_src_close(src);
