@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,12 +419,28 @@ void kx_stream_finish(struct kx_stream *st, bool stop);
 int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, size_t *n);
 void kx_free_paths(char **paths, size_t n);
 /*
- * The same walk, unsorted: found(path, arg) takes each module path (it owns
- * the malloc'd string) as soon as it is seen; a negative return stops the
+ * The same walk, unsorted: found(path, arg) is lent each module path (valid
+ * until it returns) as soon as it is seen; a negative return stops the
  * walk and is returned.
  */
 int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
                          int (*found)(const char *path, void *arg), void *arg);
+/*
+ * The same, also lending the open directory the module is in and its name
+ * there: opening `name` relative to kx_dir_fd(d) costs the kernel one
+ * lookup where the path costs one per component.  kx_dir_get() keeps the
+ * directory open past found()'s return, until the matching kx_dir_put()
+ * (from any thread).  *dirs_open counts the directories open (descriptors
+ * held), the walk's own included, until the last put.
+ */
+struct kx_dir;
+int kx_walk_modules_in(struct kexport_ctx *ctx, const char *dir,
+                       int (*found)(const char *path, struct kx_dir *d, const char *name,
+                                    void *arg),
+                       void *arg, atomic_size_t *dirs_open);
+int kx_dir_fd(const struct kx_dir *d);
+void kx_dir_get(struct kx_dir *d);
+void kx_dir_put(struct kx_dir *d); /* NULL-safe */
 
 /* table.c --------------------------------------------------------------- */
 

@@ -6,6 +6,8 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -310,6 +312,8 @@ static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, co
  */
 struct mod_item {
 	char *path;
+	struct kx_dir *dir;  /* the directory it is in, held open; or NULL */
+	size_t name_off;     /* its name in dir: path + name_off */
 	struct kexport_module *mod;
 	int err;
 	char *msg;          /* malloc'd, on failure */
@@ -322,9 +326,11 @@ struct mod_stream {
 	int tree_fd;           /* modules are opened relative to it; AT_FDCWD if it could not be */
 	unsigned flags;
 	struct kx_arena items; /* the items and their paths: the walk's thread only */
+	atomic_size_t dirs_open; /* directories the walk has open, or items hold */
+	size_t dirs_max;         /* items hold theirs while fewer: half the descriptors allowed */
 };
 
-static int stream_add(const char *path, void *arg)
+static int stream_add(const char *path, struct kx_dir *dir, const char *name, void *arg)
 {
 	struct mod_stream *st = arg;
 	struct mod_item *it = kx_arena_alloc(&st->items, sizeof(*it));
@@ -333,6 +339,13 @@ static int stream_add(const char *path, void *arg)
 		return -ENOMEM;
 	memset(it, 0, sizeof(*it));
 	it->path = copy;
+	/* The walk runs ahead of the readers, so items wait with their
+	 * directory open; past the limit they are opened from the tree. */
+	if (atomic_load_explicit(&st->dirs_open, memory_order_relaxed) < st->dirs_max) {
+		kx_dir_get(dir);
+		it->dir = dir;
+		it->name_off = (size_t)(name - path);
+	}
 	return kx_stream_push(&st->q, it) < 0 ? -ENOMEM : 0;
 }
 
@@ -345,11 +358,18 @@ static void stream_worker(void *arg)
 		msg[0] = '\0';
 		/* The walk made each path as tree + "/" + the rest. */
 		const char *rel = it->path;
-		if (st->tree_fd != AT_FDCWD && strncmp(rel, st->tree, st->tree_len) == 0 &&
-		    rel[st->tree_len] == '/')
+		int at = AT_FDCWD;
+		if (it->dir) {
+			rel = it->path + it->name_off;
+			at = kx_dir_fd(it->dir);
+		} else if (st->tree_fd != AT_FDCWD && strncmp(rel, st->tree, st->tree_len) == 0 &&
+		           rel[st->tree_len] == '/') {
 			rel += st->tree_len + 1;
-		int at = rel == it->path ? AT_FDCWD : st->tree_fd;
+			at = st->tree_fd;
+		}
 		it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
+		kx_dir_put(it->dir);
+		it->dir = NULL;
 		if (it->err < 0) {
 			it->mod = NULL;
 			if (!(it->msg = strdup(msg)))
@@ -374,8 +394,12 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 	st.tree_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st.tree_fd < 0)
 		st.tree_fd = AT_FDCWD; /* the walk reports why */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256)
+		st.dirs_max = rl.rlim_cur == RLIM_INFINITY ? 65536 : (size_t)rl.rlim_cur / 2 - 64;
+	atomic_init(&st.dirs_open, 0);
 	kx_stream_init(&st.q, ctx, stream_worker, &st);
-	int r = kx_walk_modules_each(ctx, dir, stream_add, &st);
+	int r = kx_walk_modules_in(ctx, dir, stream_add, &st, &st.dirs_open);
 	kx_stream_finish(&st.q, r < 0);
 	if (st.tree_fd != AT_FDCWD)
 		close(st.tree_fd);
@@ -390,6 +414,7 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 	size_t k = 0;
 	for (size_t i = 0; i < n_items; i++) {
 		struct mod_item *it = items[i];
+		kx_dir_put(it->dir); /* an item a stopped walk left unread */
 		if (r < 0) {
 			kexport_module_free(it->mod);
 		} else if (it->mod) {

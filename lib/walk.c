@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@ struct walk {
 	bool skip_build_links;  /* /lib/modules/VER/{build,source} */
 	bool no_dir_links;      /* symlinked directories are not entered (source trees) */
 	int (*found)(const char *path, void *arg);
+	int (*found_in)(const char *path, struct kx_dir *dir, const char *name, void *arg);
+	atomic_size_t *dirs_open; /* with found_in */
 	void *arg;
 	char *file_path;       /* the path found() is given, made again for each file */
 	size_t file_cap;
@@ -24,6 +27,33 @@ struct walk {
 	int depth;
 	char *bufs[66];        /* getdents64() buffer of each depth, kept: no re-faulting */
 };
+
+/* A directory the walk has open, shared with whoever still wants to open
+ * names in it; the last kx_dir_put() closes it. */
+struct kx_dir {
+	int fd;
+	atomic_uint refs;
+	atomic_size_t *n_open; /* the caller's count of directories open */
+};
+
+int kx_dir_fd(const struct kx_dir *d)
+{
+	return d->fd;
+}
+
+void kx_dir_get(struct kx_dir *d)
+{
+	atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
+}
+
+void kx_dir_put(struct kx_dir *d)
+{
+	if (d && atomic_fetch_sub_explicit(&d->refs, 1, memory_order_acq_rel) == 1) {
+		close(d->fd);
+		atomic_fetch_sub_explicit(d->n_open, 1, memory_order_relaxed);
+		free(d);
+	}
+}
 
 struct dev_ino {
 	dev_t dev;
@@ -95,7 +125,14 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 	if (fd >= 0 && !w->bufs[w->depth])
 		w->bufs[w->depth] = malloc(bufsize);
 	char *buf = fd >= 0 ? w->bufs[w->depth] : NULL;
-	if (!buf) {
+	struct kx_dir *self = NULL;
+	if (buf && w->found_in && (self = malloc(sizeof(*self)))) {
+		self->fd = fd;
+		atomic_init(&self->refs, 1);
+		self->n_open = w->dirs_open;
+		atomic_fetch_add_explicit(self->n_open, 1, memory_order_relaxed);
+	}
+	if (!buf || (w->found_in && !self)) {
 		int e = fd >= 0 ? ENOMEM : errno;
 		if (fd >= 0)
 			close(fd);
@@ -163,9 +200,13 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		memcpy(w->file_path, dir, dl);
 		w->file_path[dl] = '/';
 		memcpy(w->file_path + dl + 1, n, nl + 1);
-		r = w->found(w->file_path, w->arg);
+		r = self ? w->found_in(w->file_path, self, w->file_path + dl + 1, w->arg)
+		         : w->found(w->file_path, w->arg);
 	}
-	close(fd);
+	if (self)
+		kx_dir_put(self);
+	else
+		close(fd);
 	w->depth--;
 	return r;
 }
@@ -194,6 +235,16 @@ int kx_walk_modules_each(struct kexport_ctx *ctx, const char *dir,
 {
 	struct walk w = { .ctx = ctx, .want = is_module_name, .skip_build_links = true,
 		          .found = found, .arg = arg };
+	return walk(&w, dir);
+}
+
+int kx_walk_modules_in(struct kexport_ctx *ctx, const char *dir,
+                       int (*found)(const char *path, struct kx_dir *d, const char *name,
+                                    void *arg),
+                       void *arg, atomic_size_t *dirs_open)
+{
+	struct walk w = { .ctx = ctx, .want = is_module_name, .skip_build_links = true,
+		          .found_in = found, .dirs_open = dirs_open, .arg = arg };
 	return walk(&w, dir);
 }
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "kexport.h"
 
@@ -62,8 +63,28 @@ static const struct kexport_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/*
+ * Reading a tree keeps each directory open until its modules are read
+ * (lib/read.c), and holds at most half the descriptors allowed: the soft
+ * limit of 1024 most sessions start with covers half of Debian's 882
+ * module directories.  A program that does not use select() may raise its
+ * soft limit to the hard one (systemd's advice); up to 65536 is plenty.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		setrlimit(RLIMIT_NOFILE, &rl); /* best effort */
+	}
+}
+
 int main(int argc, char **argv)
 {
+	raise_fd_limit();
 	static const struct option opts[] = {
 		KX_COMMON_LONGOPTS,
 		{ "version", no_argument, NULL, 'V' },
