@@ -129,7 +129,7 @@ struct kx_chunk {
 struct thread_mem {
 	int depth;
 	uint8_t *scratch;
-	size_t scratch_used;
+	size_t scratch_used, scratch_high; /* in use now; touched (the most ever used) */
 	const void *scratch_owner;
 	struct kx_chunk *chunk;   /* the slab's chunk; it holds one ref */
 	size_t chunk_used;
@@ -144,6 +144,49 @@ static void chunk_unref(struct kx_chunk *c)
 		munmap(c, c->size);
 }
 
+/*
+ * Huge pages already touched, kept for the next thread that needs a chunk:
+ * the free tail of a chunk a thread leaves, and the first huge page of its
+ * scratch.  The kernel zeroes each new huge page, and right after another
+ * program ran that was the largest single cost of an audit (a tenth of its
+ * CPU time for 15 pages); the verdict threads that follow the readers take
+ * these instead.  A few at most are kept, one reference each.
+ */
+#define KX_SPARES 4
+static struct spare {
+	struct kx_chunk *chunk;
+	size_t used;
+} spares[KX_SPARES];
+static size_t n_spares;
+static pthread_mutex_t spares_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Keep c (one reference, `used` bytes taken) for later, or let it go. */
+static void spare_put(struct kx_chunk *c, size_t used)
+{
+	if (KX_CHUNK_SIZE - used >= KX_CHUNK_SIZE / 8) {
+		pthread_mutex_lock(&spares_lock);
+		bool kept = n_spares < KX_SPARES;
+		if (kept)
+			spares[n_spares++] = (struct spare){ c, used };
+		pthread_mutex_unlock(&spares_lock);
+		if (kept)
+			return;
+	}
+	chunk_unref(c);
+}
+
+static bool spare_get(struct kx_chunk **c, size_t *used)
+{
+	pthread_mutex_lock(&spares_lock);
+	bool got = n_spares > 0;
+	if (got) {
+		*c = spares[--n_spares].chunk;
+		*used = spares[n_spares].used;
+	}
+	pthread_mutex_unlock(&spares_lock);
+	return got;
+}
+
 void kx_thread_mem_enter(void)
 {
 	tm.depth++;
@@ -156,9 +199,17 @@ void kx_thread_mem_leave(void)
 	if (tm.lent)
 		kx_arena_seal(tm.lent);
 	if (tm.chunk)
-		chunk_unref(tm.chunk);
-	if (tm.scratch)
+		spare_put(tm.chunk, tm.chunk_used);
+	if (tm.scratch && tm.scratch_high && tm.scratch_high <= KX_CHUNK_SIZE) {
+		/* Its first huge page, the only one touched, becomes a chunk. */
+		munmap(tm.scratch + KX_CHUNK_SIZE, KX_SCRATCH_SIZE - KX_CHUNK_SIZE);
+		struct kx_chunk *c = (struct kx_chunk *)tm.scratch;
+		atomic_init(&c->refs, 1);
+		c->size = KX_CHUNK_SIZE;
+		spare_put(c, (sizeof(*c) + 15) & ~(size_t)15);
+	} else if (tm.scratch) {
 		munmap(tm.scratch, KX_SCRATCH_SIZE);
+	}
 	memset(&tm, 0, sizeof(tm));
 }
 
@@ -184,6 +235,8 @@ void *kx_scratch_alloc(const void *owner, size_t size)
 	tm.scratch_owner = owner;
 	void *p = tm.scratch + tm.scratch_used;
 	tm.scratch_used += size;
+	if (tm.scratch_used > tm.scratch_high)
+		tm.scratch_high = tm.scratch_used;
 	return p;
 }
 
@@ -238,15 +291,23 @@ static struct kx_arena_block *chunk_block(struct kx_arena *a, size_t size)
 		kx_arena_seal(tm.lent);
 	size_t need = BLOCK_HDR + size;
 	if (!tm.chunk || KX_CHUNK_SIZE - tm.chunk_used < need) {
-		struct kx_chunk *c = kx_map_huge(KX_CHUNK_SIZE);
-		if (!c)
-			return NULL;
-		atomic_init(&c->refs, 1);
-		c->size = KX_CHUNK_SIZE;
+		struct kx_chunk *c = NULL;
+		size_t used = 0;
+		if (spare_get(&c, &used) && KX_CHUNK_SIZE - used < need) {
+			chunk_unref(c); /* a block this big is rare: a fresh chunk */
+			c = NULL;
+		}
+		if (!c) {
+			if (!(c = kx_map_huge(KX_CHUNK_SIZE)))
+				return NULL;
+			atomic_init(&c->refs, 1);
+			c->size = KX_CHUNK_SIZE;
+			used = (sizeof(*c) + 15) & ~(size_t)15;
+		}
 		if (tm.chunk)
 			chunk_unref(tm.chunk);
 		tm.chunk = c;
-		tm.chunk_used = (sizeof(*c) + 15) & ~(size_t)15;
+		tm.chunk_used = used;
 	}
 	struct kx_arena_block *b = (struct kx_arena_block *)((uint8_t *)tm.chunk + tm.chunk_used);
 	b->used = 0;
