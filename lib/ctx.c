@@ -41,6 +41,11 @@ KX_EXPORT void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads)
 	ctx->threads = threads < 0 ? 0 : threads;
 }
 
+KX_EXPORT void kexport_ctx_set_model(struct kexport_ctx *ctx, enum kexport_model model)
+{
+	ctx->model = model == KEXPORT_MODEL_VERDICT ? model : KEXPORT_MODEL_FULL;
+}
+
 KX_EXPORT unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx)
 {
 	return ctx->bad_inputs;

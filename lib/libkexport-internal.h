@@ -343,6 +343,8 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 #define KX_READ_EXPORTS_ONLY 1u
 /* The path is a regular file (from kx_walk_modules()): no fstat() needed. */
 #define KX_READ_REGULAR 2u
+/* KEXPORT_MODEL_VERDICT: only the modinfo keys and versions a check reads. */
+#define KX_READ_VERDICT 4u
 int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, size_t owner_len,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg);
@@ -362,6 +364,7 @@ struct kexport_ctx {
 	kexport_diag_fn diag;
 	void *diag_data;
 	int threads;
+	enum kexport_model model;
 	unsigned bad_inputs;
 	const struct kexport_kernel *config; /* for source trees */
 };

@@ -283,6 +283,18 @@ void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads);
 /* Number of inputs reported to the diagnostic callback so far. */
 unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx);
 /*
+ * What kexport_read_modules() keeps of each module.  KEXPORT_MODEL_FULL,
+ * the default: everything below.  KEXPORT_MODEL_VERDICT: what
+ * kexport_loader_check() reads, for checking whole trees: `modinfo` holds
+ * only the keys the model names (name, license, vermagic, version,
+ * srcversion, intree, retpoline, staging, livepatch, test, depends,
+ * import_ns: no alias, parm, firmware ...) and `versions` only the
+ * module_layout entry; the imports still carry their CRCs.  Debian's tree
+ * then takes a third less memory.
+ */
+enum kexport_model { KEXPORT_MODEL_FULL, KEXPORT_MODEL_VERDICT };
+void kexport_ctx_set_model(struct kexport_ctx *ctx, enum kexport_model model);
+/*
  * Optional, around a thread's run of many calls (a worker judging a corpus):
  * between them the library keeps the thread's working memory from one call
  * to the next, and carves verdicts from big pages instead of malloc'ing

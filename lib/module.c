@@ -118,22 +118,71 @@ static const char *name_from_path(struct kx_arena *a, const char *path)
 	return n;
 }
 
+/* The keys kx_module_read_src() reads, all a KX_READ_VERDICT model keeps. */
+static bool verdict_key(const uint8_t *s, size_t len)
+{
+	static const char *const keys[] = { "name", "license", "vermagic", "version",
+		                            "srcversion", "intree", "retpoline", "staging",
+		                            "livepatch", "test", "depends", "import_ns" };
+	const uint8_t *eq = memchr(s, '=', len);
+	size_t kl = eq ? (size_t)(eq - s) : len;
+	for (size_t i = 0; i < KX_ARRAY_SIZE(keys); i++)
+		if (strlen(keys[i]) == kl && memcmp(keys[i], s, kl) == 0)
+			return true;
+	return false;
+}
+
 /*
  * .modinfo is copied once; keys and values are split in place (the first
- * '=' becomes the key's NUL).
+ * '=' becomes the key's NUL).  With `lean`, only the entries verdict_key()
+ * accepts are kept (aliases are most of a driver's .modinfo).
  */
-static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size, char *errmsg)
+static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size, bool lean,
+                         char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
 	size_t n = 0;
+	uint64_t kept = 0;
 	for (uint64_t i = 0; i < size;) {
 		if (d[i] == '\0') { /* the loader skips NUL padding between entries */
 			i++;
 			continue;
 		}
 		const uint8_t *end = memchr(d + i, '\0', size - i);
-		n++;
-		i = end ? (uint64_t)(end - d) + 1 : size;
+		uint64_t next = end ? (uint64_t)(end - d) + 1 : size;
+		if (!lean || verdict_key(d + i, next - i)) {
+			n++;
+			kept += next - i;
+		}
+		i = next;
+	}
+	if (lean) { /* the kept entries, each NUL-terminated, one after another */
+		char *copy = kx_arena_alloc_aligned(&p->arena, kept + 1, 1);
+		m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
+		if (!copy || !m->modinfo)
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		size_t k = 0;
+		for (uint64_t i = 0; i < size;) {
+			if (d[i] == '\0') {
+				i++;
+				continue;
+			}
+			const uint8_t *end = memchr(d + i, '\0', size - i);
+			uint64_t next = end ? (uint64_t)(end - d) + 1 : size;
+			size_t len = end ? (size_t)(end - (d + i)) : (size_t)(size - i);
+			if (verdict_key(d + i, next - i)) {
+				memcpy(copy, d + i, len);
+				copy[len] = '\0';
+				char *eq = memchr(copy, '=', len);
+				struct kexport_modinfo *mi = &m->modinfo[k++];
+				mi->key = copy;
+				mi->value = eq ? (*eq = '\0', eq + 1) : "";
+				copy += len + 1;
+			}
+			i = next;
+		}
+		m->n_modinfo = n;
+		return 0;
 	}
 	char *copy = kx_arena_alloc_aligned(&p->arena, size + 1, 1);
 	m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
@@ -524,7 +573,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 		if ((r = kx_elf_section(&elf, (size_t)mi, &d, errmsg)) < 0)
 			goto out;
 		uint64_t size = elf.sh[mi].type == KX_SHT_NOBITS ? 0 : elf.sh[mi].size;
-		if ((r = parse_modinfo(p, d, size, errmsg)) < 0)
+		if ((r = parse_modinfo(p, d, size, flags & KX_READ_VERDICT, errmsg)) < 0)
 			goto out;
 	} else if (!(m->modinfo = kx_arena_alloc(&p->arena, sizeof(*m->modinfo)))) {
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
@@ -587,16 +636,29 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 
 	if ((r = parse_versions(p, &elf, &vers, &vers_hashes, errmsg)) < 0)
 		goto out;
-	m->versions = kx_arena_alloc(&p->arena, (vers.n ? vers.n : 1) * sizeof(*m->versions));
+	/* The imports find their CRCs in every entry; the model then keeps
+	 * every entry, or for a verdict only module_layout's. */
+	m->versions = vers.items;
+	m->n_versions = vers.n;
+	if ((r = read_imports(p, &elf, vers_hashes.items, errmsg)) < 0)
+		goto out;
+	size_t keep = vers.n, from = 0;
+	if (flags & KX_READ_VERDICT) {
+		const struct kexport_version *v = vers.items;
+		for (from = 0; from < vers.n; from++)
+			if (!v[from].extended && strcmp(v[from].name, "module_layout") == 0)
+				break;
+		keep = from < vers.n;
+	}
+	m->versions = kx_arena_alloc(&p->arena, (keep ? keep : 1) * sizeof(*m->versions));
 	if (!m->versions) {
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (vers.n)
-		memcpy(m->versions, vers.items, vers.n * sizeof(*m->versions));
-	m->n_versions = vers.n;
-	if ((r = read_imports(p, &elf, vers_hashes.items, errmsg)) < 0)
-		goto out;
+	if (keep)
+		memcpy(m->versions, (struct kexport_version *)vers.items + from,
+		       keep * sizeof(*m->versions));
+	m->n_versions = keep;
 	if ((r = read_signature(m, src, errmsg)) < 0)
 		goto out;
 exports:

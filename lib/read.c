@@ -671,9 +671,10 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 	*mods = NULL;
 	*n_mods = 0;
 	int r;
+	unsigned flags = ctx->model == KEXPORT_MODEL_VERDICT ? KX_READ_VERDICT : 0;
 	if (kx_is_dir(path)) {
 		size_t n = 0;
-		r = read_tree_modules(ctx, path, 0, mods, n_mods, &n, &bad);
+		r = read_tree_modules(ctx, path, flags, mods, n_mods, &n, &bad);
 		if (r == 0 && n == 0) {
 			kx_diag(ctx, path, -ENOENT, "no modules (.ko, .ko.xz, .ko.zst, .ko.gz) in this directory");
 			r = -ENOENT;
@@ -682,7 +683,7 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 		char *one = strdup(path);
 		if (!one)
 			return -ENOMEM;
-		r = read_module_paths(ctx, &one, 1, NULL, 0, mods, n_mods, &bad);
+		r = read_module_paths(ctx, &one, 1, NULL, flags, mods, n_mods, &bad);
 		free(one);
 		if (r == 0 && bad)
 			r = -EINVAL;

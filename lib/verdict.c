@@ -394,6 +394,8 @@ static int force_load(struct run *r, const char *reason)
 	return 0;
 }
 
+/* Only ever asked for module_layout: a KEXPORT_MODEL_VERDICT module keeps
+ * no other entry (module.c), so a check that wants another must keep it there. */
 static const struct kexport_version *find_version(const struct kexport_module *m,
                                                   const char *name)
 {
