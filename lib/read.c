@@ -312,6 +312,7 @@ static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, co
  */
 struct mod_item {
 	char *path;
+	const char *sort_key; /* path past the tree's prefix, which every path has */
 	struct kx_dir *dir;  /* the directory it is in, held open; or NULL */
 	size_t name_off;     /* its name in dir: path + name_off */
 	struct kexport_module *mod;
@@ -339,6 +340,7 @@ static int stream_add(const char *path, struct kx_dir *dir, const char *name, vo
 		return -ENOMEM;
 	memset(it, 0, sizeof(*it));
 	it->path = copy;
+	it->sort_key = copy + (strncmp(copy, st->tree, st->tree_len) == 0 ? st->tree_len : 0);
 	/* The walk runs ahead of the readers, so items wait with their
 	 * directory open; past the limit they are opened from the tree. */
 	if (atomic_load_explicit(&st->dirs_open, memory_order_relaxed) < st->dirs_max) {
@@ -381,7 +383,7 @@ static void stream_worker(void *arg)
 static int cmp_item_path(const void *a, const void *b)
 {
 	const struct mod_item *x = *(void *const *)a, *y = *(void *const *)b;
-	return strcmp(x->path, y->path);
+	return strcmp(x->sort_key, y->sort_key);
 }
 
 /* Read every module below dir in parallel, sorted by path; failures go to diag. */
