@@ -64,4 +64,5 @@ echo "ratio audit/floor: $(ratio "$k" "$f")x (target <= 1.5x)"
 # machine slows audit's run more.  The fastest runs show that spread.
 df=$(fastest "$tmp/depmod.times") ff=$(fastest "$tmp/floor.times") kf=$(fastest "$tmp/kexport.times")
 echo "fastest runs: depmod $df s, floor $ff s, audit $kf s: depmod/audit $(ratio "$df" "$kf")x, audit/floor $(ratio "$kf" "$ff")x"
+echo "paired (median of the $runs rounds' own ratios): depmod/audit $(paired_ratio "$tmp/depmod.times" "$tmp/kexport.times")x, audit/floor $(paired_ratio "$tmp/kexport.times" "$tmp/floor.times")x"
 exit 0

@@ -12,7 +12,7 @@
 #   depmod_root sets root: $tmp/root/lib/modules/$release as symlinks
 #   run NAME OUT CMD...   one timed run; appends "seconds peak_kib" to
 #                         $tmp/NAME.times; stdout to OUT; dies on failure
-#   median FILE, fastest FILE, max_mib FILE, ratio A B
+#   median FILE, fastest FILE, max_mib FILE, ratio A B, paired_ratio A B
 # A temporary directory $tmp is made and removed on exit.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=../tests/kernels.conf
@@ -94,4 +94,11 @@ median() {
 # machine's other work; the medians are what the targets are checked on)
 fastest() { sort -n -k1,1 "$1" | awk 'NR == 1 { printf "%.3f", $1 }'; }
 max_mib() { awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
+# paired_ratio A B: the median over runs i of A's time i / B's time i.  Run i
+# of each tool ran back to back, so a slow spell of the machine slows both
+# of a pair; the medians of each tool alone can fall in different spells.
+paired_ratio() {
+	paste -d ' ' "$1" "$2" | awk '$3 > 0 { print $1 / $3 }' | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "inf" }'; }
