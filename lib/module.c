@@ -133,9 +133,9 @@ static bool verdict_key(const uint8_t *s, size_t len)
 }
 
 /*
- * .modinfo is copied once; keys and values are split in place (the first
- * '=' becomes the key's NUL).  With `lean`, only the entries verdict_key()
- * accepts are kept (aliases are most of a driver's .modinfo).
+ * .modinfo's entries are copied one after another, each NUL-terminated, and
+ * split in place (the first '=' becomes the key's NUL).  With `lean`, only
+ * the entries verdict_key() accepts (aliases are most of a driver's .modinfo).
  */
 static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size, bool lean,
                          char *errmsg)
@@ -143,72 +143,38 @@ static int parse_modinfo(struct module_priv *p, const uint8_t *d, uint64_t size,
 	struct kexport_module *m = &p->pub;
 	size_t n = 0;
 	uint64_t kept = 0;
-	for (uint64_t i = 0; i < size;) {
-		if (d[i] == '\0') { /* the loader skips NUL padding between entries */
-			i++;
-			continue;
+	for (int pass = 0; pass < 2; pass++) {
+		char *copy = NULL;
+		if (pass == 1) { /* sized by the first */
+			copy = kx_arena_alloc_aligned(&p->arena, kept + 1, 1);
+			m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
+			if (!copy || !m->modinfo)
+				return kx_err(errmsg, -ENOMEM, "out of memory");
+			n = 0;
 		}
-		const uint8_t *end = memchr(d + i, '\0', size - i);
-		uint64_t next = end ? (uint64_t)(end - d) + 1 : size;
-		if (!lean || verdict_key(d + i, next - i)) {
-			n++;
-			kept += next - i;
-		}
-		i = next;
-	}
-	if (lean) { /* the kept entries, each NUL-terminated, one after another */
-		char *copy = kx_arena_alloc_aligned(&p->arena, kept + 1, 1);
-		m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
-		if (!copy || !m->modinfo)
-			return kx_err(errmsg, -ENOMEM, "out of memory");
-		size_t k = 0;
 		for (uint64_t i = 0; i < size;) {
-			if (d[i] == '\0') {
+			if (d[i] == '\0') { /* the loader skips NUL padding between entries */
 				i++;
 				continue;
 			}
 			const uint8_t *end = memchr(d + i, '\0', size - i);
-			uint64_t next = end ? (uint64_t)(end - d) + 1 : size;
 			size_t len = end ? (size_t)(end - (d + i)) : (size_t)(size - i);
-			if (verdict_key(d + i, next - i)) {
-				memcpy(copy, d + i, len);
-				copy[len] = '\0';
-				char *eq = memchr(copy, '=', len);
-				struct kexport_modinfo *mi = &m->modinfo[k++];
-				mi->key = copy;
-				mi->value = eq ? (*eq = '\0', eq + 1) : "";
-				copy += len + 1;
+			if (!lean || verdict_key(d + i, len)) {
+				if (pass == 0) {
+					kept += len + 1;
+				} else {
+					memcpy(copy, d + i, len);
+					copy[len] = '\0';
+					char *eq = memchr(copy, '=', len);
+					if (eq)
+						*eq = '\0';
+					m->modinfo[n] = (struct kexport_modinfo){ copy, eq ? eq + 1 : "" };
+					copy += len + 1;
+				}
+				n++;
 			}
-			i = next;
+			i += len + 1;
 		}
-		m->n_modinfo = n;
-		return 0;
-	}
-	char *copy = kx_arena_alloc_aligned(&p->arena, size + 1, 1);
-	m->modinfo = kx_arena_alloc(&p->arena, (n ? n : 1) * sizeof(*m->modinfo));
-	if (!copy || !m->modinfo)
-		return kx_err(errmsg, -ENOMEM, "out of memory");
-	if (size)
-		memcpy(copy, d, size);
-	copy[size] = '\0';
-	size_t k = 0;
-	for (uint64_t i = 0; i < size;) {
-		if (copy[i] == '\0') {
-			i++;
-			continue;
-		}
-		char *s = copy + i;
-		size_t len = strlen(s);
-		char *eq = memchr(s, '=', len);
-		struct kexport_modinfo *mi = &m->modinfo[k++];
-		mi->key = s;
-		if (eq) {
-			*eq = '\0';
-			mi->value = eq + 1;
-		} else {
-			mi->value = "";
-		}
-		i += len + 1;
 	}
 	m->n_modinfo = n;
 	return 0;
