@@ -2,14 +2,18 @@
 /*
  * libFuzzer target: kernel modules (kexport_module_read_mem, plain or
  * compressed); every field of the model is read, and the module's exports
- * go through a table.
+ * go through a table.  The same bytes are then read as a one-module tree
+ * with KEXPORT_MODEL_VERDICT, which must agree with the memory read.
  */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "fuzz-common.h"
 
-static void touch_module(const struct kexport_module *m)
+static void touch_module(const struct kexport_module *m, const char *path)
 {
 	size_t n = fuzz_str(m->path) + fuzz_str(m->name) + fuzz_str(m->owner);
-	FUZZ_CHECK(strcmp(m->path, "fuzz.ko") == 0, "path \"%s\"", m->path);
+	FUZZ_CHECK(strcmp(m->path, path) == 0, "path \"%s\"", m->path);
 	FUZZ_CHECK((unsigned)m->compression < KEXPORT_COMP_COUNT, "compression %d",
 	           (int)m->compression);
 	n += fuzz_str(kexport_compression_name(m->compression));
@@ -72,10 +76,19 @@ static void touch_module(const struct kexport_module *m)
 /*
  * The verdict engine on the module: against a 6.1 Debian kernel and a 6.16
  * mainline one (different rules), checked and then loaded twice (the second
- * load must find it already loaded).
+ * load must find it already loaded).  Returns the first check's outcome.
  */
-static void judge(const struct kexport_module *m, const char *release)
+struct outcome {
+	bool loads;
+	int err;
+	unsigned long taint;
+	size_t n_problems, n_log;
+};
+
+static struct outcome judge(const struct kexport_module *m, const char *release,
+                            bool same_build)
 {
+	struct outcome o = { 0 };
 	struct kexport_table *t;
 	struct kexport_kernel *k;
 	struct kexport_loader *l;
@@ -92,6 +105,8 @@ static void judge(const struct kexport_module *m, const char *release)
 	FUZZ_CHECK(kexport_kernel_set_release(k, release) == 0, "release");
 	kexport_kernel_set_config(k, "X86", "y");
 	FUZZ_CHECK(kexport_loader_new(&l, k, t) == 0, "loader");
+	if (same_build) /* no signature read back from the module's file */
+		kexport_loader_set_sig_trust(l, KEXPORT_SIG_TRUST_SAME_BUILD);
 	struct kexport_verdict *v;
 	bool loaded = false;
 	for (int pass = 0; pass < 3; pass++) {
@@ -110,6 +125,9 @@ static void judge(const struct kexport_module *m, const char *release)
 		for (size_t i = 0; i < v->n_needs; i++)
 			n += fuzz_str(v->needs[i]);
 		FUZZ_CHECK(v->loads || v->n_problems > 0, "refused (%d) without a reason", v->err);
+		if (pass == 0)
+			o = (struct outcome){ v->loads, v->err, v->module_taint, v->n_problems,
+				              v->n_log };
 		/* Loaded once, the same name cannot load again. */
 		FUZZ_CHECK(pass < 2 || !v->loads || !loaded, "loaded twice");
 		loaded = loaded || (pass == 1 && v->loads);
@@ -119,6 +137,93 @@ static void judge(const struct kexport_module *m, const char *release)
 	kexport_loader_free(l);
 	kexport_kernel_free(k);
 	kexport_table_free(t);
+	return o;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void no_diag(void *data, const char *path, int err, const char *msg)
+{
+	(void)data, (void)path, (void)err, (void)msg;
+}
+
+/*
+ * The bytes as DIR/fuzz.ko, read as a tree: the size from a short read,
+ * the file opened from its directory, and only what a verdict reads kept.
+ * When that read and the memory read both succeed, the verdict model is
+ * the full one less modinfo keys and versions, and judged alike.
+ */
+static char dir[] = "/tmp/kexport-fuzz-XXXXXX";
+static char file[sizeof(dir) + 16];
+
+static void remove_dir(void)
+{
+	unlink(file);
+	rmdir(dir);
+}
+
+static void read_as_tree(const uint8_t *data, size_t size, const struct kexport_module *full)
+{
+	static struct kexport_ctx *ctx;
+	if (!ctx) {
+		FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+		snprintf(file, sizeof(file), "%s/fuzz.ko", dir);
+		atexit(remove_dir);
+		FUZZ_CHECK(kexport_ctx_new(&ctx) == 0, "ctx");
+		kexport_ctx_set_diag(ctx, no_diag, NULL);
+		kexport_ctx_set_threads(ctx, 1);
+		kexport_ctx_set_model(ctx, KEXPORT_MODEL_VERDICT);
+	}
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FUZZ_CHECK(fd >= 0, "cannot write %s", file);
+	FUZZ_CHECK(write(fd, data, size) == (ssize_t)size, "short write");
+	close(fd);
+	struct kexport_module **mods;
+	size_t n;
+	int r = kexport_read_modules(ctx, dir, &mods, &n);
+	/* A module that cannot be read is reported to the diagnostic callback. */
+	FUZZ_CHECK(r <= 0 && (r < 0 || n <= 1), "tree read: %d, %zu modules", r, n);
+	if (r < 0 || n == 0 || !full) {
+		if (r == 0)
+			kexport_module_list_free(mods, n);
+		return;
+	}
+	const struct kexport_module *v = mods[0];
+	touch_module(v, file);
+	FUZZ_CHECK(same_str(full->name, v->name) && same_str(full->license, v->license) &&
+	                   same_str(full->vermagic, v->vermagic) &&
+	                   full->all_licenses_gpl == v->all_licenses_gpl &&
+	                   full->intree == v->intree && full->staging == v->staging &&
+	                   full->n_depends == v->n_depends && full->n_import_ns == v->n_import_ns &&
+	                   full->signed_trailer == v->signed_trailer && full->sig_len == v->sig_len,
+	           "the verdict model's modinfo fields differ from the memory read's");
+	FUZZ_CHECK(v->n_modinfo <= full->n_modinfo && v->n_versions <= 1 &&
+	                   v->n_versions <= full->n_versions,
+	           "the verdict model keeps %zu modinfo entries of %zu, %zu versions of %zu",
+	           v->n_modinfo, full->n_modinfo, v->n_versions, full->n_versions);
+	FUZZ_CHECK(v->n_imports == full->n_imports && v->n_exports == full->n_exports,
+	           "imports %zu/%zu, exports %zu/%zu", v->n_imports, full->n_imports,
+	           v->n_exports, full->n_exports);
+	for (size_t i = 0; i < v->n_imports; i++)
+		FUZZ_CHECK(strcmp(v->imports[i].name, full->imports[i].name) == 0 &&
+		                   v->imports[i].crc == full->imports[i].crc &&
+		                   v->imports[i].has_crc == full->imports[i].has_crc &&
+		                   v->imports[i].weak == full->imports[i].weak,
+		           "import %zu differs", i);
+	static const char *const releases[] = { "6.1.0-54-amd64", "6.16.0" };
+	for (size_t i = 0; i < 2; i++) {
+		/* a model read from a file has its signature verified from the
+		 * file, one read from memory (named "fuzz.ko") cannot */
+		struct outcome a = judge(full, releases[i], true), b = judge(v, releases[i], true);
+		FUZZ_CHECK(a.loads == b.loads && a.err == b.err && a.taint == b.taint &&
+		                   a.n_problems == b.n_problems && a.n_log == b.n_log,
+		           "%s: the verdict model is judged otherwise (%d/%d)", releases[i], a.err,
+		           b.err);
+	}
+	kexport_module_list_free(mods, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -132,14 +237,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_result(r, errmsg, "kexport_module_read_mem");
 	if (r == 0) {
 		FUZZ_CHECK(m != NULL, "success without a module");
-		touch_module(m);
-		judge(m, "6.1.0-54-amd64");
-		judge(m, "6.16.0");
+		touch_module(m, "fuzz.ko");
+		judge(m, "6.1.0-54-amd64", false);
+		judge(m, "6.16.0", false);
 		for (size_t i = 0; i < m->n_exports; i++)
 			FUZZ_CHECK(kexport_table_add(t, &m->exports[i]) >= 0, "kexport_table_add failed");
 		fuzz_walk_table(t);
-		kexport_module_free(m);
 	}
+	read_as_tree(data, size, m);
+	kexport_module_free(m);
 	kexport_table_free(t);
 	return 0;
 }
