@@ -312,7 +312,8 @@ static int read_module_paths(struct kexport_ctx *ctx, char **paths, size_t n, co
  */
 struct mod_item {
 	char *path;
-	const char *sort_key; /* path past the tree's prefix, which every path has */
+	size_t rel_off;      /* path + rel_off: the path below the tree (the walk made
+	                        each path tree + "/" + the rest) */
 	struct kx_dir *dir;  /* the directory it is in, held open; or NULL */
 	size_t name_off;     /* its name in dir: path + name_off */
 	struct kexport_module *mod;
@@ -340,7 +341,8 @@ static int stream_add(const char *path, struct kx_dir *dir, const char *name, vo
 		return -ENOMEM;
 	memset(it, 0, sizeof(*it));
 	it->path = copy;
-	it->sort_key = copy + (strncmp(copy, st->tree, st->tree_len) == 0 ? st->tree_len : 0);
+	if (strncmp(copy, st->tree, st->tree_len) == 0 && copy[st->tree_len] == '/')
+		it->rel_off = st->tree_len + 1;
 	/* The walk runs ahead of the readers, so items wait with their
 	 * directory open; past the limit they are opened from the tree. */
 	if (atomic_load_explicit(&st->dirs_open, memory_order_relaxed) < st->dirs_max) {
@@ -358,15 +360,13 @@ static void stream_worker(void *arg)
 	struct mod_item *it;
 	while ((it = kx_stream_pop(&st->q))) {
 		msg[0] = '\0';
-		/* The walk made each path as tree + "/" + the rest. */
 		const char *rel = it->path;
 		int at = AT_FDCWD;
 		if (it->dir) {
 			rel = it->path + it->name_off;
 			at = kx_dir_fd(it->dir);
-		} else if (st->tree_fd != AT_FDCWD && strncmp(rel, st->tree, st->tree_len) == 0 &&
-		           rel[st->tree_len] == '/') {
-			rel += st->tree_len + 1;
+		} else if (st->tree_fd != AT_FDCWD && it->rel_off) {
+			rel = it->path + it->rel_off;
 			at = st->tree_fd;
 		}
 		it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
@@ -383,7 +383,8 @@ static void stream_worker(void *arg)
 static int cmp_item_path(const void *a, const void *b)
 {
 	const struct mod_item *x = *(void *const *)a, *y = *(void *const *)b;
-	return strcmp(x->sort_key, y->sort_key);
+	/* every path starts with the tree: only the rest is compared */
+	return strcmp(x->path + x->rel_off, y->path + y->rel_off);
 }
 
 /* Read every module below dir in parallel, sorted by path; failures go to diag. */

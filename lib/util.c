@@ -138,6 +138,18 @@ struct thread_mem {
 
 static _Thread_local struct thread_mem tm;
 
+/* Where a chunk's blocks start: after its header. */
+#define KX_CHUNK_HDR ((sizeof(struct kx_chunk) + 15) & ~(size_t)15)
+
+/* A chunk's header at the start of the huge page p, one reference held. */
+static struct kx_chunk *chunk_init(void *p)
+{
+	struct kx_chunk *c = p;
+	atomic_init(&c->refs, 1);
+	c->size = KX_CHUNK_SIZE;
+	return c;
+}
+
 static void chunk_unref(struct kx_chunk *c)
 {
 	if (atomic_fetch_sub(&c->refs, 1) == 1)
@@ -203,10 +215,7 @@ void kx_thread_mem_leave(void)
 	if (tm.scratch && tm.scratch_high && tm.scratch_high <= KX_CHUNK_SIZE) {
 		/* Its first huge page, the only one touched, becomes a chunk. */
 		munmap(tm.scratch + KX_CHUNK_SIZE, KX_SCRATCH_SIZE - KX_CHUNK_SIZE);
-		struct kx_chunk *c = (struct kx_chunk *)tm.scratch;
-		atomic_init(&c->refs, 1);
-		c->size = KX_CHUNK_SIZE;
-		spare_put(c, (sizeof(*c) + 15) & ~(size_t)15);
+		spare_put(chunk_init(tm.scratch), KX_CHUNK_HDR);
 	} else if (tm.scratch) {
 		munmap(tm.scratch, KX_SCRATCH_SIZE);
 	}
@@ -298,11 +307,11 @@ static struct kx_arena_block *chunk_block(struct kx_arena *a, size_t size)
 			c = NULL;
 		}
 		if (!c) {
-			if (!(c = kx_map_huge(KX_CHUNK_SIZE)))
+			void *p = kx_map_huge(KX_CHUNK_SIZE);
+			if (!p)
 				return NULL;
-			atomic_init(&c->refs, 1);
-			c->size = KX_CHUNK_SIZE;
-			used = (sizeof(*c) + 15) & ~(size_t)15;
+			c = chunk_init(p);
+			used = KX_CHUNK_HDR;
 		}
 		if (tm.chunk)
 			chunk_unref(tm.chunk);
@@ -439,7 +448,6 @@ bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 		kx_err(errmsg, -ENOPKG, "%s", d->error);
 	return false;
 }
-
 
 /*
  * Symbol and section names, hashed a word at a time (a byte-at-a-time hash
