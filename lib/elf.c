@@ -207,15 +207,16 @@ void kx_elf_preload(struct kx_elf *elf, const bool *want)
 }
 
 /*
- * A module has 40 sections and is asked for a dozen names: the first two
- * bytes tell nearly all apart, cheaper than hashing every section's name
- * (which showed in profiles of reading a tree).
+ * A module has 40 sections and is asked for a dozen names: the first three
+ * bytes tell nearly all apart ("__" starts a dozen of them), cheaper than
+ * hashing every section's name (which showed in profiles of reading a tree).
  */
 int kx_elf_find(const struct kx_elf *elf, const char *name)
 {
 	for (size_t i = 1; i < elf->shnum; i++) {
 		const char *n = elf->sh[i].name;
-		if (n[0] == name[0] && (!n[0] || (n[1] == name[1] && strcmp(n, name) == 0)))
+		if (n[0] == name[0] &&
+		    (!n[0] || (n[1] == name[1] && (!n[1] || (n[2] == name[2] && strcmp(n, name) == 0)))))
 			return (int)i;
 	}
 	return -ENOENT;

@@ -168,8 +168,13 @@ static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_sym
 			fr->target_off = s.value + (uint64_t)addend;
 		}
 	}
-	if (v.n > 1)
-		qsort(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
+	/* The linker writes them in offset order: sort only when they are not. */
+	const struct field_reloc *fr = v.items;
+	for (size_t i = 1; i < v.n; i++)
+		if (fr[i - 1].offset > fr[i].offset) {
+			qsort(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
+			break;
+		}
 	*out = v.items;
 	*n_out = v.n;
 	return 0;
@@ -259,7 +264,7 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 		return r;
 	uint64_t strsize = elf->sh[strsec].size;
 	static const uint8_t widths[] = { 4, 8 };
-	int ret = kx_err(errmsg, -EINVAL, "cannot decode %s: no known entry layout fits", s->name);
+	int ret;
 	for (size_t wi = 0; wi < 2; wi++) {
 		for (uint8_t fields = 3; fields >= 2; fields--) {
 			uint64_t es = (uint64_t)widths[wi] * fields;
@@ -311,6 +316,7 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 			goto done;
 		}
 	}
+	ret = kx_err(errmsg, -EINVAL, "cannot decode %s: no known entry layout fits", s->name);
 done:
 	free(rel);
 	return ret;

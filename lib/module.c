@@ -121,13 +121,18 @@ static const char *name_from_path(struct kx_arena *a, const char *path)
 /* The keys kx_module_read_src() reads, all a KX_READ_VERDICT model keeps. */
 static bool verdict_key(const uint8_t *s, size_t len)
 {
-	static const char *const keys[] = { "name", "license", "vermagic", "version",
-		                            "srcversion", "intree", "retpoline", "staging",
-		                            "livepatch", "test", "depends", "import_ns" };
+#define KEY(k) { k, sizeof(k) - 1 }
+	static const struct {
+		const char *key;
+		size_t len;
+	} keys[] = { KEY("name"),      KEY("license"),   KEY("vermagic"), KEY("version"),
+		     KEY("srcversion"), KEY("intree"),    KEY("retpoline"), KEY("staging"),
+		     KEY("livepatch"),  KEY("test"),      KEY("depends"),  KEY("import_ns") };
+#undef KEY
 	const uint8_t *eq = memchr(s, '=', len);
 	size_t kl = eq ? (size_t)(eq - s) : len;
 	for (size_t i = 0; i < KX_ARRAY_SIZE(keys); i++)
-		if (strlen(keys[i]) == kl && memcmp(keys[i], s, kl) == 0)
+		if (keys[i].len == kl && memcmp(keys[i].key, s, kl) == 0)
 			return true;
 	return false;
 }
@@ -217,108 +222,179 @@ static int collect_values(struct module_priv *p, const char *key, bool split,
 	return 0;
 }
 
+/*
+ * A module's version entries while it is read, in the source's scratch.
+ * Names point into the section data; the model gets a copy of a name only
+ * where it keeps one (an import's, and every entry's in a full model), in
+ * one block a module: an audit reads 190,000 entries, and a vector push,
+ * an arena copy and a memset each showed in profiles.
+ */
+struct vers_entry {
+	const char *name;  /* in the section data, NUL-terminated */
+	const char *copy;  /* the model's copy, once made */
+	uint32_t len, crc, hash;
+	bool extended;     /* from __version_ext_crcs/__version_ext_names */
+	bool found;        /* the entry the loader finds for its name (see index_versions()) */
+};
+
+struct vers_scan {
+	struct vers_entry *e;
+	size_t n;
+	uint32_t *slots;   /* open addressing on the name's hash, entry index + 1 */
+	size_t mask;
+};
+
 /* __versions: { unsigned long crc; char name[64 - sizeof(long)]; } (kernel-rules.md §4.2) */
-static int parse_versions(struct module_priv *p, struct kx_elf *elf, struct kx_vec *vers,
-                          struct kx_vec *hashes, char *errmsg)
+static int parse_versions(struct kexport_module *m, struct kx_elf *elf, struct vers_scan *vs,
+                          char *errmsg)
 {
-	struct kexport_module *m = &p->pub;
 	int sec = kx_elf_find(elf, "__versions");
-	const uint8_t *d;
+	int cs = kx_elf_find(elf, "__version_ext_crcs");
+	int ns = kx_elf_find(elf, "__version_ext_names");
+	const uint8_t *d = NULL, *cd = NULL, *nd = NULL;
+	uint64_t size = 0, ncrc = 0, nsize = 0;
+	size_t w = elf->is64 ? 8 : 4;
 	int r;
 	if (sec > 0) {
 		m->has_versions = true;
 		if ((r = kx_elf_section(elf, (size_t)sec, &d, errmsg)) < 0)
 			return r;
-		uint64_t size = elf->sh[sec].type == KX_SHT_NOBITS ? 0 : elf->sh[sec].size;
-		size_t w = elf->is64 ? 8 : 4;
+		size = elf->sh[sec].type == KX_SHT_NOBITS ? 0 : elf->sh[sec].size;
 		if (size % 64)
 			return kx_err(errmsg, -EINVAL, "__versions size %llu is not a multiple of 64",
 			              (unsigned long long)size);
-		for (uint64_t off = 0; off < size; off += 64) {
-			const char *name = (const char *)d + off + w;
-			const char *nul = memchr(name, '\0', 64 - w);
-			if (!nul)
-				return kx_err(errmsg, -EINVAL, "__versions entry %llu has no NUL-terminated name",
-				              (unsigned long long)(off / 64));
-			struct kexport_version *v = kx_vec_push(vers);
-			uint32_t *h = kx_vec_push(hashes);
-			size_t len = (size_t)(nul - name);
-			if (!v || !h || !(v->name = kx_arena_strndup(&p->arena, name, len)))
-				return kx_err(errmsg, -ENOMEM, "out of memory");
-			*h = kx_hash_len(name, len);
-			v->crc = w == 8 ? (uint32_t)kx_get64(d + off, elf->be) : kx_get32(d + off, elf->be);
-		}
 	}
-	int cs = kx_elf_find(elf, "__version_ext_crcs");
-	int ns = kx_elf_find(elf, "__version_ext_names");
 	if (cs > 0 || ns > 0) {
 		/* the loader refuses one without the other (kernel-rules.md §4.7) */
 		if (cs < 0 || ns < 0)
 			return kx_err(errmsg, -EINVAL, "extended version crc+name presence does not match");
 		m->has_ext_versions = true;
-		const uint8_t *cd, *nd;
 		if ((r = kx_elf_section(elf, (size_t)cs, &cd, errmsg)) < 0 ||
 		    (r = kx_elf_section(elf, (size_t)ns, &nd, errmsg)) < 0)
 			return r;
-		uint64_t ncrc = elf->sh[cs].size / 4, nsize = elf->sh[ns].size, pos = 0;
-		for (uint64_t i = 0; i < ncrc; i++) {
-			const uint8_t *end = pos < nsize ? memchr(nd + pos, '\0', nsize - pos) : NULL;
-			if (!end)
-				return kx_err(errmsg, -EINVAL, "more extended version crcs than names");
-			struct kexport_version *v = kx_vec_push(vers);
-			uint32_t *h = kx_vec_push(hashes);
-			size_t len = (size_t)(end - (nd + pos));
-			if (!v || !h || !(v->name = kx_arena_strndup(&p->arena, (const char *)nd + pos, len)))
-				return kx_err(errmsg, -ENOMEM, "out of memory");
-			*h = kx_hash_len(v->name, len);
-			v->crc = kx_get32(cd + i * 4, elf->be);
-			v->extended = true;
-			pos = (uint64_t)(end - nd) + 1;
-		}
+		ncrc = elf->sh[cs].size / 4;
+		nsize = elf->sh[ns].size;
+	}
+	size_t n = (size_t)(size / 64 + ncrc);
+	vs->e = kx_src_tmp(elf->src, (n ? n : 1) * sizeof(*vs->e));
+	if (!vs->e)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	vs->n = 0;
+	for (uint64_t off = 0; off < size; off += 64) {
+		const char *name = (const char *)d + off + w;
+		const char *nul = memchr(name, '\0', 64 - w);
+		if (!nul)
+			return kx_err(errmsg, -EINVAL, "__versions entry %llu has no NUL-terminated name",
+			              (unsigned long long)(off / 64));
+		uint32_t len = (uint32_t)(nul - name);
+		vs->e[vs->n++] = (struct vers_entry){
+			.name = name, .len = len, .hash = kx_hash_len(name, len),
+			.crc = w == 8 ? (uint32_t)kx_get64(d + off, elf->be) : kx_get32(d + off, elf->be),
+		};
+	}
+	for (uint64_t i = 0, pos = 0; i < ncrc; i++) {
+		const uint8_t *end = pos < nsize ? memchr(nd + pos, '\0', nsize - pos) : NULL;
+		if (!end)
+			return kx_err(errmsg, -EINVAL, "more extended version crcs than names");
+		const char *name = (const char *)nd + pos;
+		uint32_t len = (uint32_t)(end - (nd + pos));
+		vs->e[vs->n++] = (struct vers_entry){ .name = name, .len = len,
+			                              .hash = kx_hash_len(name, len),
+			                              .crc = kx_get32(cd + i * 4, elf->be),
+			                              .extended = true };
+		pos = (uint64_t)(end - nd) + 1;
 	}
 	return 0;
 }
 
 /*
- * The version entry the loader would check for a name: an extended one
- * (they win over __versions, kernel-rules.md §4.3), else the first in file
- * order; with extended tables present, only they are searched.  Modules
- * import hundreds of symbols, so the entries are indexed in a hash table
- * (slots hold index + 1).
+ * The entry the loader would check for a name: an extended one (they win
+ * over __versions, kernel-rules.md §4.3), else the first in file order;
+ * with extended tables present, only they are searched.  Modules import
+ * hundreds of symbols, so the entries are indexed in a hash table, and each
+ * entry the loader would find is marked `found`.
  */
-struct version_index {
-	uint32_t *slots;
-	size_t mask;
-	const uint32_t *hashes; /* kx_hash() of each entry's name, from parse_versions() */
-};
-
 static int index_versions(const struct kexport_module *m, struct kx_src *src,
-                          struct version_index *vi, char *errmsg)
+                          struct vers_scan *vs, char *errmsg)
 {
 	size_t n_slots = 16;
-	while (n_slots < 2 * m->n_versions)
+	while (n_slots < 2 * vs->n)
 		n_slots *= 2;
-	vi->slots = kx_src_tmp(src, n_slots * sizeof(*vi->slots));
-	if (!vi->slots)
+	vs->slots = kx_src_tmp(src, n_slots * sizeof(*vs->slots));
+	if (!vs->slots)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
-	memset(vi->slots, 0, n_slots * sizeof(*vi->slots));
-	vi->mask = n_slots - 1;
-	for (size_t i = 0; i < m->n_versions; i++) {
-		const struct kexport_version *v = &m->versions[i];
-		for (size_t h = vi->hashes[i] & vi->mask;; h = (h + 1) & vi->mask) {
-			uint32_t *s = &vi->slots[h];
+	memset(vs->slots, 0, n_slots * sizeof(*vs->slots));
+	vs->mask = n_slots - 1;
+	for (size_t i = 0; i < vs->n; i++) {
+		struct vers_entry *v = &vs->e[i];
+		for (size_t h = v->hash & vs->mask;; h = (h + 1) & vs->mask) {
+			uint32_t *s = &vs->slots[h];
 			if (*s == 0) {
 				*s = (uint32_t)i + 1;
+				v->found = true;
 				break;
 			}
-			const struct kexport_version *o = &m->versions[*s - 1];
-			if (vi->hashes[*s - 1] == vi->hashes[i] && strcmp(o->name, v->name) == 0) {
-				if (v->extended && !o->extended)
+			struct vers_entry *o = &vs->e[*s - 1];
+			if (o->hash == v->hash && strcmp(o->name, v->name) == 0) {
+				if (v->extended && !o->extended) {
 					*s = (uint32_t)i + 1;
+					o->found = false;
+					v->found = true;
+				}
 				break;
 			}
 		}
 	}
+	if (m->has_ext_versions) /* then only they are searched */
+		for (size_t i = 0; i < vs->n; i++)
+			vs->e[i].found = vs->e[i].found && vs->e[i].extended;
+	return 0;
+}
+
+static struct vers_entry *find_version(const struct vers_scan *vs, const char *name,
+                                       uint32_t hash)
+{
+	for (size_t h = hash & vs->mask;; h = (h + 1) & vs->mask) {
+		uint32_t s = vs->slots[h];
+		if (s == 0)
+			return NULL;
+		struct vers_entry *v = &vs->e[s - 1];
+		if (v->hash == hash && strcmp(v->name, name) == 0)
+			return v->found ? v : NULL;
+	}
+}
+
+/*
+ * The entries the model keeps, their names copied in one block: all of
+ * them, or for a verdict only module_layout's.
+ */
+static int keep_versions(struct module_priv *p, struct vers_scan *vs, unsigned flags,
+                         char *errmsg)
+{
+	struct kexport_module *m = &p->pub;
+	size_t from = 0, keep = vs->n;
+	if (flags & KX_READ_VERDICT) {
+		for (from = 0; from < vs->n; from++)
+			if (!vs->e[from].extended && vs->e[from].len == 13 &&
+			    memcmp(vs->e[from].name, "module_layout", 13) == 0)
+				break;
+		keep = from < vs->n;
+	}
+	size_t bytes = 0;
+	for (size_t i = from; i < from + keep; i++)
+		bytes += vs->e[i].len + 1;
+	m->versions = kx_arena_alloc(&p->arena, (keep ? keep : 1) * sizeof(*m->versions));
+	char *names = kx_arena_alloc_aligned(&p->arena, bytes ? bytes : 1, 1);
+	if (!m->versions || !names)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	for (size_t i = from; i < from + keep; i++) {
+		struct vers_entry *v = &vs->e[i];
+		memcpy(names, v->name, v->len + 1);
+		v->copy = names;
+		names += v->len + 1;
+		m->versions[i - from] = (struct kexport_version){ v->copy, v->crc, v->extended };
+	}
+	m->n_versions = keep;
 	return 0;
 }
 
@@ -333,21 +409,14 @@ const uint32_t *kx_module_import_hashes(const struct kexport_module *m)
 	return in ? in->import_hashes : NULL;
 }
 
-static const struct kexport_version *find_version(const struct kexport_module *m,
-                                                  const struct version_index *vi,
-                                                  const char *name, uint32_t hash)
-{
-	for (size_t h = hash & vi->mask;; h = (h + 1) & vi->mask) {
-		uint32_t s = vi->slots[h];
-		if (s == 0)
-			return NULL;
-		const struct kexport_version *v = &m->versions[s - 1];
-		if (vi->hashes[s - 1] == hash && strcmp(v->name, name) == 0)
-			return m->has_ext_versions && !v->extended ? NULL : v;
-	}
-}
-
-static int read_imports(struct module_priv *p, struct kx_elf *elf, const uint32_t *version_hashes,
+/*
+ * The undefined symbols, in symbol-table order, each with the version entry
+ * the loader would check.  __versions is mostly in the same order as the
+ * symbol table, so the entry after the last one found is tried before the
+ * hash table (which also spares hashing the import's name: it is the
+ * entry's).
+ */
+static int read_imports(struct module_priv *p, struct kx_elf *elf, struct vers_scan *vs,
                         char *errmsg)
 {
 	struct kexport_module *m = &p->pub;
@@ -364,33 +433,57 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, const uint32_
 		if (s.shndx == KX_SHN_UNDEF && s.name[0])
 			count++;
 	}
-	struct version_index vi = { NULL, 0, version_hashes };
-	if ((r = index_versions(m, elf->src, &vi, errmsg)) < 0)
+	if ((r = index_versions(m, elf->src, vs, errmsg)) < 0)
 		return r;
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
 	/* The names' hashes, kept: the verdict engine looks each up in the kernel's table. */
 	struct module_internal *in = kx_arena_alloc(&p->arena, sizeof(*in));
 	uint32_t *hashes = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*hashes));
-	if (!m->imports || !in || !hashes)
+	/* the names still to copy: where each is, and how long */
+	const char **from = kx_src_tmp(elf->src, (count ? count : 1) * sizeof(*from));
+	uint32_t *len = kx_src_tmp(elf->src, (count ? count : 1) * sizeof(*len));
+	if (!m->imports || !in || !hashes || !from || !len)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	in->import_hashes = hashes;
 	m->internal = in;
+	size_t next = 0, bytes = 0;
 	for (size_t i = 1; i < st->n; i++) {
 		kx_symtab_get(st, i, &s);
 		if (s.shndx != KX_SHN_UNDEF || !s.name[0])
 			continue;
-		struct kexport_import *imp = &m->imports[m->n_imports++];
-		memset(imp, 0, sizeof(*imp));
-		imp->weak = s.bind == KX_STB_WEAK;
-		uint32_t h = hashes[m->n_imports - 1] = kx_hash(s.name);
-		const struct kexport_version *v = find_version(m, &vi, s.name, h);
-		if (v) { /* the same string: share the version entry's copy */
+		size_t k = m->n_imports++;
+		struct kexport_import *imp = &m->imports[k];
+		*imp = (struct kexport_import){ .weak = s.bind == KX_STB_WEAK };
+		struct vers_entry *v = NULL;
+		if (next < vs->n && vs->e[next].found && strcmp(vs->e[next].name, s.name) == 0) {
+			v = &vs->e[next];
+			hashes[k] = v->hash;
+		} else {
+			hashes[k] = kx_hash(s.name);
+			v = vs->n ? find_version(vs, s.name, hashes[k]) : NULL;
+		}
+		if (v) {
+			next = (size_t)(v - vs->e) + 1;
 			imp->has_crc = true;
 			imp->crc = v->crc;
-			imp->name = v->name;
-		} else if (!(imp->name = kx_arena_strdup(&p->arena, s.name))) {
-			return kx_err(errmsg, -ENOMEM, "out of memory");
+			imp->name = v->copy; /* the same string: share a kept entry's copy */
 		}
+		if (!imp->name) {
+			from[k] = v ? v->name : s.name;
+			len[k] = v ? v->len : (uint32_t)strlen(s.name);
+			bytes += len[k] + 1;
+		}
+	}
+	char *names = kx_arena_alloc_aligned(&p->arena, bytes ? bytes : 1, 1);
+	if (!names)
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	for (size_t k = 0; k < m->n_imports; k++) {
+		struct kexport_import *imp = &m->imports[k];
+		if (imp->name)
+			continue;
+		memcpy(names, from[k], len[k] + 1);
+		imp->name = names;
+		names += len[k] + 1;
 	}
 	return 0;
 }
@@ -445,7 +538,8 @@ static int read_signature(struct kexport_module *m, const struct kx_src *src, ch
 
 static bool is_export_table(const char *name)
 {
-	return strncmp(name, "__ksymtab", 9) == 0 || strncmp(name, "__kcrctab", 9) == 0;
+	return name[0] == '_' && name[1] == '_' && name[2] == 'k' &&
+	       (strncmp(name, "__ksymtab", 9) == 0 || strncmp(name, "__kcrctab", 9) == 0);
 }
 
 /* Read every section this module read will look at, in as few reads as possible. */
@@ -505,9 +599,7 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 		return kx_err(errmsg, -ENOMEM, "out of memory");
 	struct kexport_module *m = &p->pub;
 	struct kx_elf elf;
-	struct kx_vec vers, vers_hashes, exps;
-	kx_vec_init(&vers, sizeof(struct kexport_version));
-	kx_vec_init(&vers_hashes, sizeof(uint32_t));
+	struct kx_vec exps;
 	kx_vec_init(&exps, sizeof(struct kexport_export));
 	int r = kx_elf_open(&elf, src, errmsg);
 	if (r < 0) {
@@ -600,31 +692,13 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 		goto out;
 	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
 
-	if ((r = parse_versions(p, &elf, &vers, &vers_hashes, errmsg)) < 0)
-		goto out;
 	/* The imports find their CRCs in every entry; the model then keeps
 	 * every entry, or for a verdict only module_layout's. */
-	m->versions = vers.items;
-	m->n_versions = vers.n;
-	if ((r = read_imports(p, &elf, vers_hashes.items, errmsg)) < 0)
+	struct vers_scan vs = { 0 };
+	if ((r = parse_versions(m, &elf, &vs, errmsg)) < 0 ||
+	    (r = keep_versions(p, &vs, flags, errmsg)) < 0 ||
+	    (r = read_imports(p, &elf, &vs, errmsg)) < 0)
 		goto out;
-	size_t keep = vers.n, from = 0;
-	if (flags & KX_READ_VERDICT) {
-		const struct kexport_version *v = vers.items;
-		for (from = 0; from < vers.n; from++)
-			if (!v[from].extended && strcmp(v[from].name, "module_layout") == 0)
-				break;
-		keep = from < vers.n;
-	}
-	m->versions = kx_arena_alloc(&p->arena, (keep ? keep : 1) * sizeof(*m->versions));
-	if (!m->versions) {
-		r = kx_err(errmsg, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (keep)
-		memcpy(m->versions, (struct kexport_version *)vers.items + from,
-		       keep * sizeof(*m->versions));
-	m->n_versions = keep;
 	if ((r = read_signature(m, src, errmsg)) < 0)
 		goto out;
 exports:
@@ -643,8 +717,6 @@ exports:
 		memcpy(m->exports, exps.items, exps.n * sizeof(*m->exports));
 	m->n_exports = exps.n;
 out:
-	kx_vec_free(&vers);
-	kx_vec_free(&vers_hashes);
 	kx_vec_free(&exps);
 	kx_elf_close(&elf);
 	kx_arena_seal(&p->arena);
