@@ -20,13 +20,13 @@ set -euo pipefail
 name=audit-vs-depmod
 RUNS=${RUNS:-11} # a tenth of a second a run: medians of 5 moved by 10% between invocations
 . "$(dirname "$0")/lib.sh"
-need depmod /usr/bin/time
+need depmod
 
 build=${BUILD:-$here/build}
 kexport=$build/kexport
 floor=$build/bench/pread-floor
 [ -f "$build/build.ninja" ] || meson setup "$build" "$here" >&2
-ninja -C "$build" kexport bench/pread-floor >&2
+ninja -C "$build" kexport bench/pread-floor bench/runstat >&2
 
 kernel_tree
 depmod_root

@@ -20,7 +20,7 @@ set -euo pipefail
 
 name=exports-vs-depmod
 . "$(dirname "$0")/lib.sh"
-need depmod /usr/bin/time
+need depmod
 
 kexport_bin
 

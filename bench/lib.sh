@@ -10,8 +10,9 @@
 #   kernel_tree sets cache, arch, pkgroot, release (e.g. 6.1.0-54-amd64),
 #               moddir, symvers, n_ko for $KEXPORT_ABI (or ABI given)
 #   depmod_root sets root: $tmp/root/lib/modules/$release as symlinks
-#   run NAME OUT CMD...   one timed run; appends "seconds peak_kib" to
-#                         $tmp/NAME.times; stdout to OUT; dies on failure
+#   run NAME OUT CMD...   one timed run (bench/runstat); appends
+#                         "seconds peak_kib" to $tmp/NAME.times; stdout to
+#                         OUT; dies on failure
 #   median FILE, fastest FILE, max_mib FILE, ratio A B, paired_ratio A B
 # A temporary directory $tmp is made and removed on exit.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +25,7 @@ die() { echo "${name:-bench}: $*" >&2; exit 1; }
 need() {
 	local t
 	for t in "$@"; do
-		command -v "$t" >/dev/null || die "$t not found (depmod: kmod package; /usr/bin/time: time package; rg: ripgrep)"
+		command -v "$t" >/dev/null || die "$t not found (depmod: kmod package; rg: ripgrep)"
 	done
 }
 
@@ -73,18 +74,28 @@ depmod_root() {
 	done
 }
 
+# runstat_bin: sets runstat, bench/runstat of $build (else ./build), built
+# when missing.  It times only the command (see bench/runstat.c).
+runstat_bin() {
+	local b=${build:-$here/build}
+	runstat=$b/bench/runstat
+	if [ ! -x "$runstat" ]; then
+		[ -f "$b/build.ninja" ] || meson setup "$b" "$here" >&2
+		ninja -C "$b" bench/runstat >&2
+	fi
+	[ -x "$runstat" ] || die "no $runstat"
+}
+
 run() {
-	local rname=$1 out=$2 t0 t1 rc=0
+	local rname=$1 out=$2 rc=0
 	shift 2
-	t0=$EPOCHREALTIME
-	/usr/bin/time -o "$tmp/rss" -f %M "$@" >"$out" 2>"$tmp/$rname.err" || rc=$?
-	t1=$EPOCHREALTIME
+	[ -n "${runstat:-}" ] || runstat_bin
+	"$runstat" "$tmp/stat" "$@" >"$out" 2>"$tmp/$rname.err" || rc=$?
 	if [ $rc -ne 0 ]; then
 		sed 's/^/  /' "$tmp/$rname.err" | tail -n 20 >&2
 		die "$rname failed (exit $rc): $*"
 	fi
-	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') $(tail -n 1 "$tmp/rss")" \
-		>>"$tmp/$rname.times"
+	cat "$tmp/stat" >>"$tmp/$rname.times"
 }
 median() {
 	sort -n -k1,1 "$1" | awk '{ v[NR] = $1 } END {

@@ -25,14 +25,14 @@ set -euo pipefail
 
 name=read-modules-vs-floor
 . "$(dirname "$0")/lib.sh"
-need depmod /usr/bin/time
+need depmod
 
 build=${BUILD:-$here/build}
 read_all=$build/bench/read-all
 floor=$build/bench/pread-floor
 if [ ! -x "$read_all" ] || [ ! -x "$floor" ]; then
 	[ -f "$build/build.ninja" ] || meson setup "$build" "$here" >&2
-	ninja -C "$build" bench/read-all bench/pread-floor >&2
+	ninja -C "$build" bench/read-all bench/pread-floor bench/runstat >&2
 fi
 
 kernel_tree
