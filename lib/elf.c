@@ -281,15 +281,21 @@ int kx_elf_symtab(struct kx_elf *elf, const struct kx_symtab **stp, char *errmsg
 	uint64_t strsize = elf->sh[st->link].size;
 	if (check_strtab(strs, strsize, "symbol string table", errmsg) < 0)
 		return -EINVAL;
-	size_t n = st->size / esz;
+	size_t n = st->size / esz, n_undef = 0;
 	bool be = elf->be;
+	/* Every name checked, and the named undefined symbols (a module's
+	 * imports) counted on the way: one pass over the table, not two. */
+	size_t shndx_at = elf->is64 ? 6 : 14;
 	for (size_t i = 1; i < n; i++) {
-		uint32_t name = kx_get32(sd + i * esz, be);
+		const uint8_t *p = sd + i * esz;
+		uint32_t name = kx_get32(p, be);
 		if (name >= strsize)
 			return kx_err(errmsg, -EINVAL, "symbol %zu name offset %u out of range", i, name);
+		if (kx_get16(p + shndx_at, be) == KX_SHN_UNDEF && strs[name])
+			n_undef++;
 	}
 	elf->symtab = (struct kx_symtab){ sd, n > 1 ? n : 1, (const char *)strs, strsize,
-	                                  elf->is64, be };
+	                                  elf->is64, be, n_undef };
 	elf->have_symtab = true;
 	*stp = &elf->symtab;
 	return 0;

@@ -239,6 +239,7 @@ struct kx_symtab {
 	const char *strs;       /* NUL-terminated at strsize - 1 */
 	uint64_t strsize;
 	bool is64, be;
+	size_t n_undef;         /* entries with SHN_UNDEF and a non-empty name */
 };
 
 struct kx_elf {

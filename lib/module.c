@@ -426,13 +426,8 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, struct vers_s
 		return kx_err(errmsg, -EINVAL, "module has no symbol table");
 	if (r < 0)
 		return r;
-	size_t count = 0;
+	size_t count = st->n_undef;
 	struct kx_sym s;
-	for (size_t i = 1; i < st->n; i++) {
-		kx_symtab_get(st, i, &s);
-		if (s.shndx == KX_SHN_UNDEF && s.name[0])
-			count++;
-	}
 	if ((r = index_versions(m, elf->src, vs, errmsg)) < 0)
 		return r;
 	m->imports = kx_arena_alloc(&p->arena, (count ? count : 1) * sizeof(*m->imports));
@@ -451,6 +446,8 @@ static int read_imports(struct module_priv *p, struct kx_elf *elf, struct vers_s
 		kx_symtab_get(st, i, &s);
 		if (s.shndx != KX_SHN_UNDEF || !s.name[0])
 			continue;
+		if (m->n_imports == count) /* kx_elf_symtab() counted these very entries */
+			break;
 		size_t k = m->n_imports++;
 		struct kexport_import *imp = &m->imports[k];
 		*imp = (struct kexport_import){ .weak = s.bind == KX_STB_WEAK };

@@ -25,8 +25,37 @@ struct walk {
 	size_t file_cap;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
-	char *bufs[66];        /* getdents64() buffer of each depth, kept: no re-faulting */
+	/* Each depth's getdents64() buffer and entry list, kept: no re-faulting. */
+	char *bufs[66];
+	size_t bufcap[66];
+	struct walk_entry *ents[66];
+	size_t entcap[66];
 };
+
+/* A directory entry the walk enters or reports. */
+struct walk_entry {
+	const char *name;  /* in the depth's getdents64() buffer */
+	size_t len;
+	bool isdir;
+};
+
+/*
+ * Entries are taken in the order of their paths (strcmp), so that a walk
+ * reports a tree's files sorted and the readers need not sort them again:
+ * a directory's name is compared as if followed by its '/'.
+ */
+static int cmp_walk_entry(const void *x, const void *y)
+{
+	const struct walk_entry *a = x, *b = y;
+	for (size_t i = 0;; i++) {
+		int ca = i < a->len ? (unsigned char)a->name[i] : i == a->len && a->isdir ? '/' : 0;
+		int cb = i < b->len ? (unsigned char)b->name[i] : i == b->len && b->isdir ? '/' : 0;
+		if (ca != cb)
+			return ca - cb;
+		if (ca == 0 || (ca == '/' && i >= a->len))
+			return 0;
+	}
+}
 
 /* A directory the walk has open, shared with whoever still wants to open
  * names in it; the last kx_dir_put() closes it. */
@@ -120,19 +149,17 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		return 0;
 	}
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* getdents64() directly: readdir() would add an fstat() and an fcntl() */
-	const size_t bufsize = 32768;
-	if (fd >= 0 && !w->bufs[w->depth])
-		w->bufs[w->depth] = malloc(bufsize);
-	char *buf = fd >= 0 ? w->bufs[w->depth] : NULL;
+	int d = w->depth;
+	if (fd >= 0 && !w->bufs[d] && (w->bufs[d] = malloc(32768)))
+		w->bufcap[d] = 32768;
 	struct kx_dir *self = NULL;
-	if (buf && w->found_in && (self = malloc(sizeof(*self)))) {
+	if (fd >= 0 && w->bufs[d] && w->found_in && (self = malloc(sizeof(*self)))) {
 		self->fd = fd;
 		atomic_init(&self->refs, 1);
 		self->n_open = w->dirs_open;
 		atomic_fetch_add_explicit(self->n_open, 1, memory_order_relaxed);
 	}
-	if (!buf || (w->found_in && !self)) {
+	if (fd < 0 || !w->bufs[d] || (w->found_in && !self)) {
 		int e = fd >= 0 ? ENOMEM : errno;
 		if (fd >= 0)
 			close(fd);
@@ -140,19 +167,30 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		w->depth--;
 		return 0;
 	}
-	size_t dl = strlen(dir);
-	ssize_t got = 0, pos = 0;
+	/* getdents64() directly: readdir() would add an fstat() and an fcntl().
+	 * The whole directory is read first, to take its entries in order. */
+	size_t used = 0;
 	int r = 0;
-	while (r == 0) {
-		if (pos >= got) {
-			got = getdents64(fd, buf, bufsize);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
+	for (;;) {
+		if (w->bufcap[d] - used < 4096) {
+			char *nb = realloc(w->bufs[d], w->bufcap[d] * 2);
+			if (!nb) {
+				r = -ENOMEM;
 				break;
-			pos = 0;
+			}
+			w->bufs[d] = nb;
+			w->bufcap[d] *= 2;
 		}
-		const struct dirent64 *de = (const struct dirent64 *)(buf + pos);
+		ssize_t got = getdents64(fd, w->bufs[d] + used, w->bufcap[d] - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		used += (size_t)got;
+	}
+	size_t n_ents = 0;
+	for (size_t pos = 0; r == 0 && pos < used;) {
+		const struct dirent64 *de = (const struct dirent64 *)(w->bufs[d] + pos);
 		pos += de->d_reclen;
 		const char *n = de->d_name;
 		if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
@@ -175,7 +213,25 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		}
 		if (!isdir && !(isreg && module))
 			continue;
-		if (isdir) {
+		if (n_ents == w->entcap[d]) {
+			size_t cap = w->entcap[d] ? w->entcap[d] * 2 : 64;
+			struct walk_entry *ne = realloc(w->ents[d], cap * sizeof(*ne));
+			if (!ne) {
+				r = -ENOMEM;
+				break;
+			}
+			w->ents[d] = ne;
+			w->entcap[d] = cap;
+		}
+		w->ents[d][n_ents++] = (struct walk_entry){ n, nl, isdir };
+	}
+	if (n_ents > 1)
+		qsort(w->ents[d], n_ents, sizeof(*w->ents[d]), cmp_walk_entry);
+	size_t dl = strlen(dir);
+	for (size_t i = 0; r == 0 && i < n_ents; i++) {
+		const char *n = w->ents[d][i].name;
+		size_t nl = w->ents[d][i].len;
+		if (w->ents[d][i].isdir) {
 			char *p = join(dir, dl, n, nl);
 			if (!p) {
 				r = -ENOMEM;
@@ -216,8 +272,10 @@ static int walk(struct walk *w, const char *dir)
 	kx_vec_init(&w->seen, sizeof(struct dev_ino));
 	int r = walk_dir(w, AT_FDCWD, dir, dir, true);
 	kx_vec_free(&w->seen);
-	for (size_t i = 0; i < KX_ARRAY_SIZE(w->bufs); i++)
+	for (size_t i = 0; i < KX_ARRAY_SIZE(w->bufs); i++) {
 		free(w->bufs[i]);
+		free(w->ents[i]);
+	}
 	free(w->file_path);
 	return r;
 }

@@ -114,6 +114,22 @@ assert [i["crc"] for i in m["imports"]] == ["0x92997ed8", "0xdeadbeef"], m["impo
 ' || fail "extended modversions"
 echo "ok: module model (modinfo, imports, versions, signature, extended versions)"
 
+# A tree's modules come out in path order (strcmp), whatever order the
+# directories list them in: names where a directory sorts apart from its
+# name alone ("a-b/" after "a-b.ko", "a/" after "a.ko.xz").
+mkdir -p "$tmp/tree/a" "$tmp/tree/a-b" "$tmp/tree/a0" "$tmp/tree/b/c"
+for p in a.ko a/z.ko a-b.ko a-b/y.ko a0/x.ko ab.ko b/c/w.ko b/c.ko B.ko; do
+	"$MKELF" --machine x86_64 --export "e_${p//[^a-zA-Z0-9]/_}" "$tmp/tree/$p" || fail "mkelf $p"
+done
+cp "$tmp/tree/ab.ko" "$tmp/tree/a.ko.gz.tmp" && gzip -c "$tmp/tree/a.ko.gz.tmp" > "$tmp/tree/a.ko.gz" &&
+	rm "$tmp/tree/a.ko.gz.tmp"
+got=$("$KEXPORT" show -j "$tmp/tree" | python3 -c '
+import json, sys
+print(" ".join(m["path"].split("/tree/", 1)[1] for m in json.load(sys.stdin)["modules"]))')
+want=$(cd "$tmp/tree" && find . -name '*.ko*' | sed 's|^\./||' | LC_ALL=C sort | tr '\n' ' ')
+[ "$got " = "$want" ] || fail "tree order: got '$got', want '$want'"
+echo "ok: a tree's modules in path order"
+
 # Help and usage.
 "$KEXPORT" > /dev/null && "$KEXPORT" help > /dev/null && "$KEXPORT" help exports | grep -q -- --gpl-only
 "$KEXPORT" exports --help | grep -q '^Usage: kexport exports' || fail "exports --help"
