@@ -126,44 +126,50 @@ static char *join(const char *dir, size_t dl, const char *name, size_t nl)
  */
 static int walk_dir(struct walk *w, int at, const char *name, const char *dir, bool top)
 {
+	/* Opened first and then fstat()ed: the name is looked up once, not
+	 * for a stat and again for the open (a tree has 900 directories). */
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
-	if (fstatat(at, name, &st, 0) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		diag_errno(w, dir, errno);
+		if (fd >= 0)
+			close(fd);
 		return 0;
 	}
 	for (size_t i = 0; i < w->seen.n; i++) {
 		struct dev_ino *s = (struct dev_ino *)w->seen.items + i;
 		if (s->dev == st.st_dev && s->ino == st.st_ino) {
 			kx_diag(w->ctx, dir, -ELOOP, "directory loop: already walked, skipped");
+			close(fd);
 			return 0;
 		}
 	}
 	struct dev_ino *di = kx_vec_push(&w->seen);
-	if (!di)
+	if (!di) {
+		close(fd);
 		return -ENOMEM;
+	}
 	di->dev = st.st_dev;
 	di->ino = st.st_ino;
 	if (++w->depth > 64) {
 		kx_diag(w->ctx, dir, -ELOOP, "directories nested too deep, skipped");
+		close(fd);
 		w->depth--;
 		return 0;
 	}
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int d = w->depth;
-	if (fd >= 0 && !w->bufs[d] && (w->bufs[d] = malloc(32768)))
+	if (!w->bufs[d] && (w->bufs[d] = malloc(32768)))
 		w->bufcap[d] = 32768;
 	struct kx_dir *self = NULL;
-	if (fd >= 0 && w->bufs[d] && w->found_in && (self = malloc(sizeof(*self)))) {
+	if (w->bufs[d] && w->found_in && (self = malloc(sizeof(*self)))) {
 		self->fd = fd;
 		atomic_init(&self->refs, 1);
 		self->n_open = w->dirs_open;
 		atomic_fetch_add_explicit(self->n_open, 1, memory_order_relaxed);
 	}
-	if (fd < 0 || !w->bufs[d] || (w->found_in && !self)) {
-		int e = fd >= 0 ? ENOMEM : errno;
-		if (fd >= 0)
-			close(fd);
-		diag_errno(w, dir, e);
+	if (!w->bufs[d] || (w->found_in && !self)) {
+		close(fd);
+		diag_errno(w, dir, ENOMEM);
 		w->depth--;
 		return 0;
 	}
