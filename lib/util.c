@@ -97,17 +97,28 @@ void *kx_map_huge(size_t size)
  * not an mmap(), a munmap() of the alignment slack and an madvise().  Those
  * take the address space's lock for writing, and in an audit a reader
  * thread waited up to 0.9 ms for one while another thread prefaulted.  The
- * reservation is never reused: once it is used up (a long-running program),
- * mappings are made one by one as before.  Untouched, it costs no memory.
+ * reservation is never reused: once it is used up (a long-running program,
+ * many threads), mappings are made one by one as before.  Untouched, it
+ * costs no memory; under strict overcommit (vm.overcommit_memory = 2) it
+ * would be charged whole, so there it is not made.
  */
-#define KX_REGION_SIZE ((size_t)1 << 30)
+#define KX_REGION_SIZE ((size_t)128 << 20)
 static uint8_t *region;
 static atomic_size_t region_used;
 static pthread_once_t region_once = PTHREAD_ONCE_INIT;
 
 static void region_init(void)
 {
-	if (sizeof(void *) >= 8)
+	if (sizeof(void *) < 8)
+		return;
+	char mode = '0';
+	int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &mode, 1) != 1)
+			mode = '0';
+		close(fd);
+	}
+	if (mode != '2')
 		region = map_aligned(KX_REGION_SIZE, MAP_NORESERVE);
 }
 
