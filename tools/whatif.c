@@ -327,7 +327,8 @@ static unsigned char *touched_modules(const struct whatif *w, const struct kexpo
 		touched[i] = all;
 		for (size_t k = 0; k < m->n_imports && !touched[i]; k++)
 			touched[i] = kexport_table_find(edited, m->imports[k].name) != NULL;
-		/* __versions entries without a symbol, such as module_layout */
+		/* __versions entries without a symbol: module_layout (the verdict
+		 * model keeps only it) */
 		for (size_t k = 0; k < m->n_versions && !touched[i]; k++)
 			touched[i] = kexport_table_find(edited, m->versions[k].name) != NULL;
 		for (size_t k = 0; k < m->n_exports && !touched[i]; k++)
@@ -481,6 +482,10 @@ static int cmd_whatif(int argc, char **argv)
 	}
 	struct kx_target_reader kernel;
 	kx_target_read_start(&kernel, &t);
+	/* As audit: only what the checks read.  An edit reaches a module
+	 * through its imports, its module_layout entry or its exports, all
+	 * kept; the loader looks up no other __versions entry. */
+	kexport_ctx_set_model(ctx, KEXPORT_MODEL_VERDICT);
 	/* The corpus, read once for both passes. */
 	for (size_t p = 0; p < n_paths; p++) {
 		struct kexport_module **m = NULL;
