@@ -769,6 +769,8 @@ static char *substitute(const char *tpl, char *const *params, size_t np, char *c
 			p++;
 			while (*p == ' ')
 				p++;
+			if (!*p)
+				break; /* a '#' ending the template: nothing to stringify */
 		}
 		if (is_ident(*p)) {
 			const char *st = p;

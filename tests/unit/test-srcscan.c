@@ -163,6 +163,11 @@ static void test_wrappers(void **state)
 	        "6 param_set_int_again STANDARD_PARAM_DEF plain - []\n"
 	        "7 iwl_foo IWL_EXPORT_SYMBOL gpl IWLWIFI []\n"
 	        "8 foo_pm_ops EXPORT_NS_GPL_SIMPLE_DEV_PM_OPS gpl IIO_FOO []\n");
+	/* a '#' with nothing after it to stringify (found by fuzz-srcscan: the
+	 * expansion read past the end of the template) */
+	out = scan("g2.c", "#define W(n) EXPORT_SYMBOL(#)\nW(b);\n", NULL, 0);
+	out = scan("g3.c", "#define W(n) EXPORT_SYMBOL(n)#\nW(b);\n", NULL, 1);
+	assert_string_equal(out, "2 b W plain - []\n");
 }
 
 static void test_assembler(void **state)
