@@ -168,13 +168,8 @@ static int collect_relocs(struct kx_elf *elf, size_t target, const struct kx_sym
 			fr->target_off = s.value + (uint64_t)addend;
 		}
 	}
-	/* The linker writes them in offset order: sort only when they are not. */
-	const struct field_reloc *fr = v.items;
-	for (size_t i = 1; i < v.n; i++)
-		if (fr[i - 1].offset > fr[i].offset) {
-			qsort(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
-			break;
-		}
+	/* The linker writes them in offset order. */
+	kx_sort_unless_sorted(v.items, v.n, sizeof(struct field_reloc), cmp_field_reloc);
 	*out = v.items;
 	*n_out = v.n;
 	return 0;

@@ -129,6 +129,10 @@ void kx_scratch_release(const void *owner);
 void *kx_map_huge(size_t size);
 /* Fault in a big buffer that is about to be filled, in one go (best effort). */
 void kx_prefault(void *p, size_t len);
+/* qsort(), unless base is already in order (checked in one pass): for
+ * arrays that usually come sorted (a walk's paths, a section's relocations). */
+void kx_sort_unless_sorted(void *base, size_t n, size_t size,
+                           int (*cmp)(const void *, const void *));
 
 /* stat() says a regular file / a directory (following links). */
 bool kx_is_file(const char *path);

@@ -414,11 +414,8 @@ static int read_tree_modules(struct kexport_ctx *ctx, const char *dir, unsigned 
 		r = -ENOMEM;
 	/* The walk takes each directory's entries in order, so the items come
 	 * sorted; checking is a tenth of the sort's cost. */
-	for (size_t i = 1; r == 0 && i < n_items; i++)
-		if (cmp_item_path(&items[i - 1], &items[i]) > 0) {
-			qsort(items, n_items, sizeof(*items), cmp_item_path);
-			break;
-		}
+	if (r == 0)
+		kx_sort_unless_sorted(items, n_items, sizeof(*items), cmp_item_path);
 	size_t k = 0;
 	for (size_t i = 0; i < n_items; i++) {
 		struct mod_item *it = items[i];

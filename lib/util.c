@@ -158,6 +158,17 @@ void kx_prefault(void *p, size_t len)
 	}
 }
 
+void kx_sort_unless_sorted(void *base, size_t n, size_t size,
+                           int (*cmp)(const void *, const void *))
+{
+	const char *b = base;
+	for (size_t i = 1; i < n; i++)
+		if (cmp(b + (i - 1) * size, b + i * size) > 0) {
+			qsort(base, n, size, cmp);
+			return;
+		}
+}
+
 /* Rounded up to whole huge pages. */
 static size_t huge_round(size_t size)
 {

@@ -338,8 +338,8 @@ int kx_walk_modules(struct kexport_ctx *ctx, const char *dir, char ***paths, siz
 		kx_free_paths(v.items, v.n);
 		return r;
 	}
-	if (v.n > 1)
-		qsort(v.items, v.n, sizeof(char *), cmp_str);
+	/* in order already, as the walk takes each directory's entries */
+	kx_sort_unless_sorted(v.items, v.n, sizeof(char *), cmp_str);
 	*paths = v.items;
 	*n = v.n;
 	return 0;
