@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-[ -d build ] || meson setup build > /dev/null
+[ -f build/build.ninja ] || meson setup build > /dev/null
 ninja -C build > /dev/null
 mods=/lib/modules/$(uname -r)
 if [ ! -d "$mods/kernel" ]; then
