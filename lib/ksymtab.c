@@ -17,6 +17,11 @@
  * hold real offsets or addresses.  A raw kernel image (arm64 Image) has no
  * section headers at all; kx_ksymtab_scan_raw() finds the tables by their
  * shape.
+ *
+ * From 7.0 there is one table: every export is in __ksymtab (sorted by name)
+ * and its kind is bit 0 (KSYM_FLAG_GPL_ONLY, include/linux/module_symbol.h)
+ * of the parallel byte array __kflagstab; the loader ignores __ksymtab_gpl
+ * and __kcrctab_gpl there (kernel/module/main.c, find_module_sections).
  */
 #include <ctype.h>
 
@@ -239,12 +244,31 @@ static int add_export(struct kx_vec *out, struct kx_arena *arena, const char *na
 	return 0;
 }
 
+/*
+ * The per-entry flags of a 7.x table: NULL for older kernels.  Returns false
+ * when the flag array does not have one byte per entry.
+ */
+struct flagstab {
+	const uint8_t *bytes;
+	uint64_t size;
+};
+
+static bool entry_kind(const struct flagstab *ft, uint64_t n, uint64_t i, enum kexport_kind *kind)
+{
+	if (!ft || !ft->bytes)
+		return true;
+	if (ft->size != n)
+		return false;
+	*kind = ft->bytes[i] & 1 /* KSYM_FLAG_GPL_ONLY */ ? KEXPORT_KIND_GPL : KEXPORT_KIND_PLAIN;
+	return true;
+}
+
 /* Decode one module table through its relocations. */
 static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_symtab *st,
                                int strsec, const uint8_t *strs,
                                const uint8_t *crcs, uint64_t crc_size, bool crc_rel,
                                const struct field_reloc *crel, size_t n_crel,
-                               enum kexport_kind kind, const char *owner,
+                               const struct flagstab *ft, enum kexport_kind kind, const char *owner,
                                const char *source, struct kx_arena *arena,
                                struct kx_vec *out, char *errmsg)
 {
@@ -287,8 +311,15 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 				crc_w = 8; /* unsigned long CRCs of ~4.0 kernels */
 			else if (crcs)
 				crcs = NULL; /* a CRC table that does not match: ignore it */
+			if (ft && ft->bytes && ft->size != n) {
+				ret = kx_err(errmsg, -EINVAL,
+				             "__kflagstab has %llu flags for %llu __ksymtab entries",
+				             (unsigned long long)ft->size, (unsigned long long)n);
+				goto done;
+			}
 			for (uint64_t i = 0; i < n; i++) {
 				const struct field_reloc *nr = reloc_at(rel, n_rel, i * es + widths[wi]);
+				entry_kind(ft, n, i, &kind);
 				const struct field_reloc *sr =
 				        fields == 3 ? reloc_at(rel, n_rel, i * es + 2u * widths[wi]) : NULL;
 				const char *name = (const char *)strs + nr->target_off;
@@ -345,7 +376,8 @@ static bool field_target(const uint8_t *data, const struct kx_shdr *s, const str
 }
 
 static int decode_vmlinux_table(struct kx_elf *elf, size_t sec, int strsec, const uint8_t *strs,
-                                const uint8_t *crcs, uint64_t crc_size, enum kexport_kind kind,
+                                const uint8_t *crcs, uint64_t crc_size,
+                                const struct flagstab *ft, enum kexport_kind kind,
                                 const char *owner, const char *source, struct kx_arena *arena,
                                 struct kx_vec *out, char *errmsg)
 {
@@ -379,9 +411,14 @@ static int decode_vmlinux_table(struct kx_elf *elf, size_t sec, int strsec, cons
 		}
 		if (!ok)
 			continue;
+		if (!entry_kind(ft, n, 0, &kind))
+			return kx_err(errmsg, -EINVAL,
+			              "__kflagstab has %llu flags for %llu __ksymtab entries",
+			              (unsigned long long)ft->size, (unsigned long long)n);
 		uint64_t crc_w = crcs ? crc_size / n : 0;
 		for (uint64_t i = 0; i < n; i++) {
 			uint64_t t = 0, tn = UINT64_MAX;
+			entry_kind(ft, n, i, &kind);
 			field_target(data, s, ss, L, es, elf->be, i, 1, &t);
 			if (L->fields == 3)
 				field_target(data, s, ss, L, es, elf->be, i, 2, &tn);
@@ -427,9 +464,21 @@ int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
 			r = kx_err(errmsg, -EINVAL, "module has export tables but no symbol table");
 		return r;
 	}
+	struct flagstab ft = { NULL, 0 };
+	int fsec = kx_elf_find(elf, "__kflagstab");
+	if (fsec > 0 && elf->sh[fsec].size) {
+		if (elf->sh[fsec].type == KX_SHT_NOBITS)
+			return kx_err(errmsg, -EINVAL, "__kflagstab has no data");
+		if ((r = kx_elf_section(elf, (size_t)fsec, &ft.bytes, errmsg)) < 0)
+			return r;
+		ft.size = elf->sh[fsec].size;
+	}
 	for (size_t t = 0; t < KX_ARRAY_SIZE(tables) && r >= 0; t++) {
 		int sec = kx_elf_find(elf, tables[t].ksymtab);
 		if (sec < 0 || elf->sh[sec].size == 0)
+			continue;
+		/* With flags, only __ksymtab counts: the loader ignores the others. */
+		if (ft.bytes && t > 0)
 			continue;
 		if (elf->sh[sec].type == KX_SHT_NOBITS) {
 			r = kx_err(errmsg, -EINVAL, "%s has no data", tables[t].ksymtab);
@@ -450,11 +499,13 @@ int kx_ksymtab_read(struct kx_elf *elf, const char *owner, const char *source,
 		}
 		if (rel)
 			r = decode_module_table(elf, (size_t)sec, st, strsec, strs, crcs,
-			                        crc_size, n_crel > 0, crel, n_crel, tables[t].kind,
+			                        crc_size, n_crel > 0, crel, n_crel, t ? NULL : &ft,
+			                        tables[t].kind,
 			                        owner, source, arena, out, errmsg);
 		else
 			r = decode_vmlinux_table(elf, (size_t)sec, strsec, strs, crcs, crc_size,
-			                         tables[t].kind, owner, source, arena, out, errmsg);
+			                         t ? NULL : &ft, tables[t].kind, owner, source,
+			                         arena, out, errmsg);
 		free(crel);
 	}
 	return r < 0 ? r : 0;
@@ -479,13 +530,23 @@ static bool plausible_name(const uint8_t *img, size_t size, uint64_t t)
 	return false;
 }
 
+/*
+ * A namespace: empty, or printable without blanks.  From 6.13,
+ * EXPORT_SYMBOL_GPL_FOR_MODULES() exports into "module:kvm,kvm-amd"-like
+ * namespaces (include/linux/export.h), so ':', ',' and '-' occur.
+ */
 static bool plausible_ns(const uint8_t *img, size_t size, uint64_t t)
 {
 	if (t >= size)
 		return false;
-	if (img[t] == '\0')
-		return true;
-	return plausible_name(img, size, t);
+	for (size_t i = 0; t + i < size && i < 256; i++) {
+		uint8_t c = img[t + i];
+		if (c == '\0')
+			return true;
+		if (c <= ' ' || c >= 0x7f)
+			return false;
+	}
+	return false;
 }
 
 static bool prel_target(const uint8_t *img, size_t size, uint64_t field, uint64_t *t)
@@ -559,8 +620,10 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 					n = 0;
 					continue;
 				}
-				if (n > 0 && strcmp(entry_name(img, p - stride), entry_name(img, p)) >= 0) {
-					keep_best(best, start, n); /* a sort break starts a new run */
+				if (n > 0 && strcmp(entry_name(img, p - stride), entry_name(img, p)) > 0) {
+					/* A sort break starts a new run; an equal name does not: 5.10
+					 * arm64 exports memcpy, memset, clear_page, ... twice. */
+					keep_best(best, start, n);
 					n = 0;
 				}
 				if (n == 0)
@@ -571,14 +634,14 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 		}
 		if (best[0].n < 16)
 			continue;
-		struct run plain = best[0], gpl = best[1];
-		if (gpl.n && gpl.start < plain.start) {
-			struct run tmp = plain;
-			plain = gpl;
-			gpl = tmp;
+		/* The GPL table, when there is one, sits right after the plain one. */
+		struct run plain = best[0], gpl = { 0, 0 };
+		if (best[1].n && best[1].start == best[0].start + best[0].n * stride) {
+			gpl = best[1];
+		} else if (best[1].n && best[0].start == best[1].start + best[1].n * stride) {
+			plain = best[1];
+			gpl = best[0];
 		}
-		if (gpl.n && gpl.start != plain.start + plain.n * stride)
-			gpl.n = 0; /* not adjacent: not the GPL table */
 		uint64_t end = (gpl.n ? gpl.start + gpl.n * stride : plain.start + plain.n * stride);
 		uint64_t total = plain.n + gpl.n;
 		/* Where do the strings start?  The lowest name any entry points to. */
@@ -592,31 +655,65 @@ int kx_ksymtab_scan_raw(const uint8_t *img, size_t size, const char *source,
 			    prel_target(img, size, p + 8, &t) && t < min_t)
 				min_t = t;
 		}
-		/* CRCs fill the gap between the tables and the strings, if any. */
-		uint64_t crc_start = end, gap = min_t > end ? min_t - end : 0;
-		bool has_crc = false;
-		for (uint64_t pad = 0; pad < 64; pad += 4)
-			if (gap >= total * 4 + pad && gap - total * 4 - pad < 64 && min_t > end) {
+		/*
+		 * Between the tables and the strings (vmlinux.lds.h): the CRCs
+		 * (4 bytes a symbol, CONFIG_MODVERSIONS) and, from 7.0, where one
+		 * sorted __ksymtab holds every export, the flags (1 byte a symbol,
+		 * bit 0 GPL-only).  Each after at most 60 bytes of alignment.
+		 */
+		uint64_t gap = min_t > end && min_t != UINT64_MAX ? min_t - end : 0;
+		uint64_t crc_start = end, flags_start = 0;
+		bool has_crc = false, has_flags = false;
+		for (int with_crc = 1; with_crc >= 0 && !has_flags && !gpl.n; with_crc--) {
+			uint64_t want = total * (with_crc ? 5 : 1);
+			if (gap < want || gap - want >= 64)
+				continue;
+			uint64_t f = end + (with_crc ? total * 4 : 0);
+			bool ok = kx_in_bounds(f, total, size);
+			for (uint64_t i = 0; ok && i < total; i++)
+				ok = img[f + i] <= 1;
+			if (ok) {
+				has_flags = true;
+				has_crc = with_crc;
+				flags_start = f;
+			}
+		}
+		for (uint64_t pad = 0; pad < 64 && !has_flags; pad += 4)
+			if (gap >= total * 4 + pad && gap - total * 4 - pad < 64) {
 				crc_start = end + pad;
 				has_crc = true;
 				break;
 			}
 		if (has_crc && !kx_in_bounds(crc_start, total * 4, size))
 			has_crc = false;
+		uint64_t n_gpl = 0;
 		for (uint64_t i = 0; i < total; i++) {
 			uint64_t p = plain.start + i * stride, t = 0, tn = UINT64_MAX;
 			prel_target(img, size, p + 4, &t);
 			if (stride == 12 && kx_get32(img + p + 8, false))
 				prel_target(img, size, p + 8, &tn);
 			uint32_t crc = has_crc ? kx_get32(img + crc_start + i * 4, false) : 0;
+			enum kexport_kind kind = i < plain.n ? KEXPORT_KIND_PLAIN : KEXPORT_KIND_GPL;
+			if (has_flags)
+				kind = img[flags_start + i] & 1 ? KEXPORT_KIND_GPL : KEXPORT_KIND_PLAIN;
+			n_gpl += kind == KEXPORT_KIND_GPL;
 			int r = add_export(out, arena, (const char *)img + t,
-			                   tn == UINT64_MAX ? "" : (const char *)img + tn,
-			                   i < plain.n ? KEXPORT_KIND_PLAIN : KEXPORT_KIND_GPL, "vmlinux",
-			                   source, has_crc, crc, errmsg);
+			                   tn == UINT64_MAX ? "" : (const char *)img + tn, kind,
+			                   "vmlinux", source, has_crc, crc, errmsg);
 			if (r < 0)
 				return r;
+			/*
+			 * One table and no flags: neither the ≤6.x split nor the
+			 * 7.x flags were found, so the kind is not known.
+			 */
+			if (!gpl.n && !has_flags)
+				((struct kexport_export *)out->items)[out->n - 1].known &= ~KEXPORT_KNOWN_KIND;
 		}
-		if (detail)
+		if (detail && has_flags)
+			snprintf(detail, 128, "%llu PREL32 entries of %u bytes and their flags (%llu GPL-only) "
+			         "found by shape%s", (unsigned long long)total, stride,
+			         (unsigned long long)n_gpl, has_crc ? ", with CRCs" : ", no CRCs");
+		else if (detail)
 			snprintf(detail, 128, "%llu+%llu PREL32 entries of %u bytes found by shape%s",
 			         (unsigned long long)plain.n, (unsigned long long)gpl.n, stride,
 			         has_crc ? ", with CRCs" : ", no CRCs");

@@ -68,7 +68,13 @@ static int read_vmlinux(struct kexport_table *table, struct kx_src *src, const c
 	else
 		r = kx_ksymtab_read(&elf, "vmlinux", path, &arena, &v, errmsg);
 	if (r == 0 && v.n == 0)
-		r = kx_err(errmsg, -ENOENT, "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
+		r = kx_elf_find(&elf, ".BTF") > 0 && kx_elf_find(&elf, ".text") < 0
+		            ? kx_err(errmsg, -ENOENT,
+		                     "a BTF-only vmlinux (type information for building "
+		                     "out-of-tree BPF and modules, as linux-headers ships "
+		                     "it since 6.x): no code and no export tables")
+		            : kx_err(errmsg, -ENOENT,
+		                     "no export tables (__ksymtab, __ksymtab_gpl) in this ELF file");
 	if (r == 0 && add_all(table, v.items, v.n, added) < 0)
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
 	kx_vec_free(&v);
@@ -448,6 +454,20 @@ KX_EXPORT void kexport_module_list_free(struct kexport_module **mods, size_t n)
 }
 
 /*
+ * From a modules directory's real path ROOT/lib/modules/VER or, on a
+ * merged-/usr system and in 6.12+ packages, ROOT/usr/lib/modules/VER: the
+ * way up to ROOT.
+ */
+static const char *up_to_root(const char *real)
+{
+	const char *ver = strrchr(real, '/');
+	size_t vl = ver ? strlen(ver) : 0, rl = strlen(real);
+	if (ver && rl >= vl + 16 && !memcmp(real + rl - vl - 16, "/usr/lib/modules", 16))
+		return "../../../..";
+	return "../../..";
+}
+
+/*
  * /lib/modules/VER/build is usually an absolute link into /usr/src; inside an
  * unpacked package (ROOT/lib/modules/VER) it means ROOT/usr/src/...
  */
@@ -463,7 +483,7 @@ static char *resolve_in_root(const char *dir, const char *rel)
 	if (n <= 0 || link[0] != '/')
 		return NULL;
 	link[n] = '\0';
-	if (asprintf(&p, "%s/../../..%s", dir, link) < 0)
+	if (asprintf(&p, "%s/%s%s", dir, up_to_root(dir), link) < 0)
 		return NULL;
 	if (kx_is_dir(p) || kx_is_file(p))
 		return p;
@@ -471,6 +491,34 @@ static char *resolve_in_root(const char *dir, const char *rel)
 	return NULL;
 }
 
+/* An ELF vmlinux with export tables (not the headers' BTF-only one)? */
+static bool has_export_tables(const char *path)
+{
+	struct kx_src src;
+	struct kx_elf elf;
+	char msg[KEXPORT_ERRMSG_MAX];
+	if (kx_src_open_file(&src, path, msg) < 0)
+		return false;
+	bool ok = false;
+	if (kx_elf_open(&elf, &src, msg) == 0) {
+		ok = kx_elf_find(&elf, "__ksymtab") > 0 || kx_elf_find(&elf, "__ksymtab_gpl") > 0;
+		kx_elf_close(&elf);
+	}
+	kx_src_close(&src);
+	return ok;
+}
+
+/*
+ * The kernel image of a modules directory DIR = [ROOT/][usr/]lib/modules/VER,
+ * in the places Debian's packages put it:
+ *   DIR/vmlinuz                 7.x (linux-binary-VER), and what kernel-install uses;
+ *   ROOT/boot/vmlinuz-VER       up to 6.x (vmlinux-, Image-, bzImage- elsewhere);
+ *   DIR/build/vmlinux           a kernel build directory's vmlinux, only when it
+ *                               has export tables: linux-headers of 6.x and 7.x
+ *                               ship a BTF-only vmlinux there.
+ * DIR is taken as its real path, so on a merged-/usr system /lib/modules/VER
+ * is /usr/lib/modules/VER and ROOT is four levels up, not three.
+ */
 KX_EXPORT char *kexport_kernel_image(const char *dir)
 {
 	char *real = realpath(dir, NULL);
@@ -478,10 +526,17 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 		return NULL;
 	const char *ver = strrchr(real, '/');
 	ver = ver ? ver + 1 : real;
+	const char *up = up_to_root(real);
 	char *p = NULL;
+	if (asprintf(&p, "%s/vmlinuz", real) < 0)
+		p = NULL;
+	else if (!kx_is_file(p)) {
+		free(p);
+		p = NULL;
+	}
 	static const char *const names[] = { "vmlinuz-", "vmlinux-", "Image-", "bzImage-" };
 	for (size_t i = 0; i < KX_ARRAY_SIZE(names) && !p; i++) {
-		if (asprintf(&p, "%s/../../../boot/%s%s", real, names[i], ver) < 0) {
+		if (asprintf(&p, "%s/%s/boot/%s%s", real, up, names[i], ver) < 0) {
 			p = NULL;
 			break;
 		}
@@ -493,7 +548,7 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 	if (!p) {
 		char *b = resolve_in_root(real, "build");
 		if (b) {
-			if (asprintf(&p, "%s/vmlinux", b) < 0 || !kx_is_file(p)) {
+			if (asprintf(&p, "%s/vmlinux", b) < 0 || !kx_is_file(p) || !has_export_tables(p)) {
 				free(p);
 				p = NULL;
 			}
@@ -638,7 +693,8 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 			return kx_err(errmsg, r, "%s", strerror(-r));
 		if (!img)
 			kx_diag(ctx, path, -ENOENT,
-			        "no kernel image in ../../../boot or build/: vmlinux exports are missing");
+			        "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with export "
+			        "tables in build/): vmlinux exports are missing");
 		return 0;
 	}
 	info->type = KEXPORT_SOURCE_MODULE_TREE;

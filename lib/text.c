@@ -262,13 +262,21 @@ KX_EXPORT int kexport_parse_system_map(struct kexport_table *table, const char *
 				memcpy(owner, ml.mod, ml.mod_len);
 				owner[ml.mod_len] = '\0';
 				e.owner = owner;
-			} else {
+			} else if (lo[1]) { /* map_ranges[1]: __start___ksymtab_gpl */
 				e.owner = "vmlinux";
 				for (size_t r = 0; r < KX_ARRAY_SIZE(map_ranges); r++)
 					if (ml.addr && lo[r] && ml.addr >= lo[r] && ml.addr < hi[r]) {
 						e.kind = map_ranges[r].kind;
 						e.known = KEXPORT_KNOWN_KIND;
 					}
+			} else {
+				/*
+				 * No __ksymtab_gpl range: from 7.0 (include/asm-generic/
+				 * vmlinux.lds.h) every export is in __ksymtab and the GPL
+				 * flag is a byte of __kflagstab, which a symbol map does
+				 * not show.  The kind stays unknown, never guessed.
+				 */
+				e.owner = "vmlinux";
 			}
 			if (kexport_table_add(table, &e) < 0)
 				return kx_err(errmsg, -ENOMEM, "out of memory");

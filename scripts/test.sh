@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
-scripts/fetch-kernels.sh > /dev/null
+# Every pinned generation, both architectures, before the tests run two at a time.
+scripts/fetch-kernels.sh all > /dev/null
 
 step() { printf '\n=== %s\n' "$*"; }
 passed=0

@@ -17,7 +17,9 @@ if [ ! -d "$mods/kernel" ]; then
 	[ -n "$abi" ] || { sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get update -qq;
 		abi=$(apt-cache depends "linux-image-$arch" | sed -n "s/.*Depends: linux-image-\(.*\)-$arch\$/\1/p" | head -n 1); }
 	echo "kexport: no modules for the running kernel here; using Debian's linux-image-$abi-$arch" >&2
-	cache=$(KEXPORT_ARCHES=$arch scripts/fetch-kernels.sh "$abi")
+	# Only this machine's own suite is needed for its own kernel.
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	cache=$(KX_APT_SUITES=${suite:-bookworm} KEXPORT_ARCHES=$arch scripts/fetch-kernels.sh "$abi")
 	mods=$cache/$arch/$abi/lib/modules/$abi-$arch
 fi
 ./build/kexport exports -v "$mods"

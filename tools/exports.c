@@ -39,6 +39,9 @@ static bool owner_matches(const char *pat, const char *owner)
 static bool keep(const struct filter *f, const struct kexport_export *e)
 {
 	bool gpl = kexport_kind_gpl_only(e->kind);
+	/* An export of unknown kind is neither GPL-only nor open to all. */
+	if ((f->gpl_only || f->non_gpl) && !(e->known & KEXPORT_KNOWN_KIND))
+		return false;
 	if (f->gpl_only && !gpl)
 		return false;
 	if (f->non_gpl && gpl)

@@ -168,7 +168,10 @@ void kx_json_export(const struct kexport_export *e)
 	json_obj_start(kx_json);
 	json_kstr(kx_json, "name", e->name);
 	json_kstr(kx_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
-	json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
+	if (e->known & KEXPORT_KNOWN_KIND)
+		json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
+	else /* a 7.x System.map: neither, not "false" */
+		json_kstr(kx_json, "gpl_only", NULL);
 	json_kstr(kx_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
 	if (e->known & KEXPORT_KNOWN_CRC) {
 		char crc[16];

@@ -11,14 +11,21 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The unpacked packages of one architecture: sets $root, $tree, $symvers, $image.
+# The unpacked packages of one architecture: sets $root, $tree, $symvers,
+# $image, $headers.  Up to 6.1 the tree is ROOT/lib/modules/K and the image
+# ROOT/boot/vmlinuz-K; 6.12 installs into usr/lib/modules, and 7.x puts the
+# image beside the modules (usr/lib/modules/K/vmlinuz).
 use_kernel() {
-	local arch=$1 abi=${2:-$KEXPORT_ABI} cache
+	local arch=$1 abi=${2:-$KEXPORT_ABI} cache k
 	cache=$("$top/scripts/fetch-kernels.sh" "$abi") || fail "cannot fetch Debian kernel $abi (see above)"
 	root=$cache/$arch/$abi
-	tree=$root/lib/modules/$abi-$arch
-	symvers=$root/usr/src/linux-headers-$abi-$arch/Module.symvers
-	image=$root/boot/vmlinuz-$abi-$arch
+	k=$abi-$arch
+	tree=$root/lib/modules/$k
+	[ -d "$tree" ] || tree=$root/usr/lib/modules/$k
+	headers=$root/usr/src/linux-headers-$k
+	symvers=$headers/Module.symvers
+	image=$root/boot/vmlinuz-$k
+	[ -f "$image" ] || image=$tree/vmlinuz
 	[ -f "$symvers" ] && [ -d "$tree" ] && [ -f "$image" ] || fail "incomplete test data in $root"
 	derived=$cache/derived/$arch/$abi
 	mkdir -p "$derived"
