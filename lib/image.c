@@ -160,3 +160,51 @@ int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
 	free(img);
 	return r;
 }
+
+/*
+ * The kernel's banner (init/version.c linux_banner): "Linux version RELEASE
+ * (BUILDER) (COMPILER) #1 SMP ... Debian 6.12.117-1 (DATE)", from a vmlinux
+ * ELF or any image kexport_image_extract() opens.  It is how a raw arm64
+ * Image, which has no boot header, says who built it.  -ENOENT: none.
+ */
+int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg)
+{
+	char *data;
+	size_t size;
+	int r = kx_read_file(path, &data, &size, errmsg);
+	if (r < 0)
+		return r;
+	const uint8_t *d = (const uint8_t *)data;
+	void *img = NULL;
+	size_t img_size = size;
+	if (!(size >= 4 && memcmp(d, "\177ELF", 4) == 0)) {
+		enum kexport_source_type type;
+		r = kexport_image_extract(d, size, &img, &img_size, &type, NULL, errmsg);
+		free(data);
+		data = NULL;
+		if (r < 0)
+			return r;
+		d = img;
+	}
+	static const char tag[] = "Linux version ";
+	r = kx_err(errmsg, -ENOENT, "no \"Linux version\" banner in the image");
+	const uint8_t *p = d, *end = d + img_size;
+	while ((p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1)) != NULL) {
+		/* The banner ends in a newline; the other copies (format strings) do not. */
+		const uint8_t *q = p + sizeof(tag) - 1;
+		size_t n = 0;
+		while (q + n < end && n < 512 && q[n] >= ' ' && q[n] < 0x7f)
+			n++;
+		if (q + n < end && q[n] == '\n' && n > 0 && q[0] != '%') {
+			n = n < out_size - 1 ? n : out_size - 1;
+			memcpy(out, q, n);
+			out[n] = '\0';
+			r = 0;
+			break;
+		}
+		p = q;
+	}
+	free(data);
+	free(img);
+	return r;
+}

@@ -72,34 +72,18 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 	free(k);
 }
 
-/* Debian's kernel flavours: a release "6.1.0-54-amd64" is a Debian ABI name. */
-static bool debian_release(const char *r)
-{
-	static const char *const flavours[] = {
-		"amd64", "arm64", "arm64-16k", "686", "686-pae", "armmp", "armmp-lpae", "marvell",
-		"rpi", "cloud-amd64", "cloud-arm64", "rt-amd64", "rt-arm64", "rt-686-pae",
-		"powerpc64le", "powerpc64le-64k", "s390x", "riscv64", "loong64", "4kc-malta",
-		"5kc-malta", "octeon", "loongson-3", "mips32r2el", "mips64r2el", "mips32r6el",
-		"mips64r6el", "m68k", "parisc", "parisc64", "sparc64", "alpha-generic",
-	};
-	unsigned a, b, c, abi;
-	int n = 0;
-	if (sscanf(r, "%u.%u.%u-%u-%n", &a, &b, &c, &abi, &n) != 4 || n == 0)
-		return false;
-	for (size_t i = 0; i < KX_ARRAY_SIZE(flavours); i++)
-		if (strcmp(r + n, flavours[i]) == 0)
-			return true;
-	return false;
-}
-
 static void guess_distro(struct kexport_kernel *k)
 {
 	if (k->distro_set)
 		return;
 	free(k->distro);
-	k->distro = strdup(k->banner_debian || (k->release && debian_release(k->release))
-	                           ? "debian"
-	                           : "mainline");
+	/*
+	 * From who built it (the bzImage's version string, the image's banner,
+	 * the build tree's UTS_VERSION), never from the release's shape:
+	 * "6.12.117+deb13-amd64" and "6.1.0-54-amd64" are both Debian's, and a
+	 * self-built kernel may carry either name.
+	 */
+	k->distro = strdup(k->banner_debian ? "debian" : "mainline");
 }
 
 KX_EXPORT int kexport_kernel_set_release(struct kexport_kernel *k, const char *release)
@@ -592,6 +576,23 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 		}
 		free(data);
 	}
+	/* Who built it: UTS_VERSION, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.190-1
+	 * (DATE)" (include/generated/utsversion.h from 6.1, compile.h before). */
+	static const char *const uts[] = { "/include/generated/utsversion.h",
+		                           "/include/generated/compile.h" };
+	for (size_t i = 0; i < KX_ARRAY_SIZE(uts); i++) {
+		path3(p, dir, uts[i], "");
+		if (!kx_is_file(p) || kx_read_file(p, &data, &size, err) < 0)
+			continue;
+		const char *q = strstr(data, "UTS_VERSION \"");
+		const char *e = q ? strchr(q, '\n') : NULL;
+		const char *d = q ? strstr(q, " Debian ") : NULL;
+		if (d && (!e || d < e))
+			k->banner_debian = true;
+		free(data);
+		guess_distro(k);
+		break;
+	}
 	path3(p, dir, "/.config", "");
 	probe_config(k, p);
 	/* A build tree has the list the kernel embeds, or its vmlinux. */
@@ -601,6 +602,32 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 	path3(p, dir, "/vmlinux", "");
 	if (kx_is_file(p))
 		probe_key_image(k, p);
+}
+
+/* A vmlinux ELF or a kernel image, by its first bytes. */
+static bool looks_like_image(const char *path)
+{
+	uint8_t head[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return n >= 4 && (memcmp(head, "\177ELF", 4) == 0 || kx_is_kernel_image(head, (size_t)n));
+}
+
+/* The image's "Linux version" banner: Debian's says "... Debian 6.12.117-1". */
+static void probe_banner(struct kexport_kernel *k, const char *path)
+{
+	char banner[512], err[KEXPORT_ERRMSG_MAX];
+	if (kx_image_banner(path, banner, sizeof(banner), err) < 0)
+		return;
+	size_t len = strcspn(banner, " ");
+	set_probed_release(k, banner, len, path);
+	if (k->release && strlen(k->release) == len && !memcmp(k->release, banner, len) &&
+	    strstr(banner, " Debian "))
+		k->banner_debian = true;
+	guess_distro(k);
 }
 
 /* A kernel image or a vmlinux ELF executable carries the builtin keys. */
@@ -661,11 +688,20 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 				probe_bzimage(k, img); /* only a bzImage has a version string there */
 				probe_key_image(k, img);
 			}
-			path3(p, real, "/../../../boot/config-", base);
+			/* 7.x: DIR/config (linux-base-VER); before: ROOT/boot/config-VER. */
+			path3(p, real, "/config", "");
 			probe_config(k, p);
-			path3(p, real, "/build", "");
-			if (kx_is_dir(p))
-				probe_build_dir(k, p);
+			char rel[64];
+			snprintf(rel, sizeof(rel), "/%s/boot/config-", kx_root_up(real));
+			path3(p, real, rel, base);
+			probe_config(k, p);
+			char *b = kx_resolve_in_root(real, "build");
+			if (b && kx_is_dir(b))
+				probe_build_dir(k, b);
+			free(b);
+			/* No bzImage banner and no build tree: the image's own banner. */
+			if (img && !k->banner_debian)
+				probe_banner(k, img);
 			probe_running_config(k, base);
 			if (img)
 				probe_ikconfig(k, img);
@@ -694,6 +730,14 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		path3(q, dir, "/config-", k->release);
 		probe_config(k, q);
 	}
+	/* 7.x: /usr/lib/modules/VER/vmlinuz has its config beside it. */
+	const char *base = slash ? slash + 1 : path;
+	if (strcmp(base, "vmlinuz") == 0) {
+		path3(q, dir, "/config", "");
+		probe_config(k, q);
+	}
+	if (!k->banner_debian && looks_like_image(path))
+		probe_banner(k, path);
 	probe_ikconfig(k, path);
 	return 0;
 }

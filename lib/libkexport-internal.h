@@ -327,6 +327,13 @@ bool kx_is_kernel_image(const uint8_t *head, size_t len);
  * not NUL-terminated); -ENOENT when there is none. */
 int kx_ikconfig_find(const uint8_t *data, size_t size, char **text, size_t *len, char *errmsg);
 int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg);
+/* The "Linux version ..." banner of a vmlinux or kernel image, past the tag. */
+int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg);
+/* A modules directory's real path [ROOT/][usr/]lib/modules/VER: the way up to
+ * ROOT ("../../.." or, under usr/, "../../../.."), and a link in it (build,
+ * source) resolved inside ROOT when it is absolute (read.c). */
+const char *kx_root_up(const char *real);
+char *kx_resolve_in_root(const char *dir, const char *rel);
 
 /* ksymtab.c --------------------------------------------------------------- */
 

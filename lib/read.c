@@ -458,7 +458,7 @@ KX_EXPORT void kexport_module_list_free(struct kexport_module **mods, size_t n)
  * merged-/usr system and in 6.12+ packages, ROOT/usr/lib/modules/VER: the
  * way up to ROOT.
  */
-static const char *up_to_root(const char *real)
+const char *kx_root_up(const char *real)
 {
 	const char *ver = strrchr(real, '/');
 	size_t vl = ver ? strlen(ver) : 0, rl = strlen(real);
@@ -471,7 +471,7 @@ static const char *up_to_root(const char *real)
  * /lib/modules/VER/build is usually an absolute link into /usr/src; inside an
  * unpacked package (ROOT/lib/modules/VER) it means ROOT/usr/src/...
  */
-static char *resolve_in_root(const char *dir, const char *rel)
+char *kx_resolve_in_root(const char *dir, const char *rel)
 {
 	char *p, link[PATH_MAX];
 	if (asprintf(&p, "%s/%s", dir, rel) < 0)
@@ -483,7 +483,7 @@ static char *resolve_in_root(const char *dir, const char *rel)
 	if (n <= 0 || link[0] != '/')
 		return NULL;
 	link[n] = '\0';
-	if (asprintf(&p, "%s/%s%s", dir, up_to_root(dir), link) < 0)
+	if (asprintf(&p, "%s/%s%s", dir, kx_root_up(dir), link) < 0)
 		return NULL;
 	if (kx_is_dir(p) || kx_is_file(p))
 		return p;
@@ -526,7 +526,7 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 		return NULL;
 	const char *ver = strrchr(real, '/');
 	ver = ver ? ver + 1 : real;
-	const char *up = up_to_root(real);
+	const char *up = kx_root_up(real);
 	char *p = NULL;
 	if (asprintf(&p, "%s/vmlinuz", real) < 0)
 		p = NULL;
@@ -546,7 +546,7 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 		}
 	}
 	if (!p) {
-		char *b = resolve_in_root(real, "build");
+		char *b = kx_resolve_in_root(real, "build");
 		if (b) {
 			if (asprintf(&p, "%s/vmlinux", b) < 0 || !kx_is_file(p) || !has_export_tables(p)) {
 				free(p);

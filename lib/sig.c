@@ -43,7 +43,8 @@
 	X(EVP_PKEY_verify) X(EVP_PKEY_verify_init) X(EVP_sha1) X(EVP_sha224) X(EVP_sha256) \
 	X(EVP_sha384) X(EVP_sha512) X(OBJ_nid2sn) X(OBJ_obj2nid) X(OPENSSL_sk_num) X(OPENSSL_sk_value) \
 	X(PEM_read_bio_X509) X(X509_ALGOR_get0) X(X509_NAME_print_ex) X(X509_free) X(X509_get0_pubkey) \
-	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509)
+	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509) X(OBJ_obj2txt) X(EVP_PKEY_get_base_id) \
+	X(EVP_sha3_256) X(EVP_sha3_384) X(EVP_sha3_512)
 
 KX_DLIB(crypto, LIBCRYPTO_SONAME, CRYPTO_FUNCS)
 
@@ -355,10 +356,16 @@ int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg)
 /* ------------------------------------------------------------------------ */
 /* Verification                                                             */
 
-/* The digests pkcs7_parser.c names and the 6.1 kernel has built in. */
+/* The digests pkcs7_parser.c names (SHA-3 from 6.12) that distribution kernels have built in. */
 static const EVP_MD *kernel_digest(int nid)
 {
 	switch (nid) {
+	case NID_sha3_256:
+		return crypto.EVP_sha3_256();
+	case NID_sha3_384:
+		return crypto.EVP_sha3_384();
+	case NID_sha3_512:
+		return crypto.EVP_sha3_512();
 	case NID_sha1:
 		return crypto.EVP_sha1();
 	case NID_sha224:
@@ -409,13 +416,37 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
 		              dnid != NID_undef ? crypto.OBJ_nid2sn(dnid) : "(unknown)");
 	crypto.X509_ALGOR_get0(&obj, NULL, NULL, sig_alg);
 	int snid = crypto.OBJ_obj2nid(obj);
-	/* pkcs7_sig_note_pkey_algo(): rsaEncryption (and ECDSA/SM2/GOST, not
-	 * configured on distribution kernels' module keys). */
-	if (snid != NID_rsaEncryption && snid != NID_sha1WithRSAEncryption &&
-	    snid != NID_sha224WithRSAEncryption && snid != NID_sha256WithRSAEncryption &&
-	    snid != NID_sha384WithRSAEncryption && snid != NID_sha512WithRSAEncryption)
+	/*
+	 * pkcs7_sig_note_pkey_algo(): rsaEncryption (PKCS#1 v1.5), ECDSA with
+	 * any SHA-2 or SHA-3 digest (X9.62 DER; Debian signs 6.12 and 7.x
+	 * modules with P-256/P-384 keys), and from 7.x ML-DSA-44/65/87, whose
+	 * OIDs OpenSSL knows only from 3.5: without them the signature is not
+	 * checked, and the verdict says so rather than guess.
+	 */
+	bool rsa = snid == NID_rsaEncryption || snid == NID_sha1WithRSAEncryption ||
+	           snid == NID_sha224WithRSAEncryption || snid == NID_sha256WithRSAEncryption ||
+	           snid == NID_sha384WithRSAEncryption || snid == NID_sha512WithRSAEncryption;
+	bool ecdsa = snid == NID_ecdsa_with_SHA1 || snid == NID_ecdsa_with_SHA224 ||
+	             snid == NID_ecdsa_with_SHA256 || snid == NID_ecdsa_with_SHA384 ||
+	             snid == NID_ecdsa_with_SHA512 || snid == NID_ecdsa_with_SHA3_256 ||
+	             snid == NID_ecdsa_with_SHA3_384 || snid == NID_ecdsa_with_SHA3_512;
+	if (!rsa && !ecdsa) {
+		char oid[80];
+		crypto.OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+		static const struct { const char *oid, *name; } mldsa[] = {
+			{ "2.16.840.1.101.3.4.3.17", "ML-DSA-44" },
+			{ "2.16.840.1.101.3.4.3.18", "ML-DSA-65" },
+			{ "2.16.840.1.101.3.4.3.19", "ML-DSA-87" },
+		};
+		for (size_t i = 0; i < KX_ARRAY_SIZE(mldsa); i++)
+			if (strcmp(oid, mldsa[i].oid) == 0)
+				return result(res, -ENOPKG,
+				              "%s signature: the kernel (7.x) can check it, this host's "
+				              "OpenSSL cannot, so kexport does not say whether it verifies",
+				              mldsa[i].name);
 		return result(res, -ENOPKG, "signature algorithm %s is not one kexport can check",
-		              snid != NID_undef ? crypto.OBJ_nid2sn(snid) : "(unknown)");
+		              snid != NID_undef ? crypto.OBJ_nid2sn(snid) : oid);
+	}
 	int ki = find_signer(kr, si);
 	if (ki < 0)
 		return result(res, -ENOKEY, "signed with a key that is not among the kernel's %zu trusted "
@@ -428,8 +459,12 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
 	ASN1_OCTET_STRING *sig = crypto.CMS_SignerInfo_get0_signature(si);
 	EVP_PKEY *pk = crypto.X509_get0_pubkey(kr->certs[ki]);
 	EVP_PKEY_CTX *ctx = pk ? crypto.EVP_PKEY_CTX_new(pk, NULL) : NULL;
-	int ok = ctx && crypto.EVP_PKEY_verify_init(ctx) > 0 &&
-	         crypto.EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	/* The key must be of the signature's kind (public_key_verify_signature()
+	 * refuses an RSA signature under an EC key and the reverse: -EKEYREJECTED). */
+	int kind = pk ? crypto.EVP_PKEY_get_base_id(pk) : 0;
+	int ok = ctx && ((rsa && kind == EVP_PKEY_RSA) || (ecdsa && kind == EVP_PKEY_EC)) &&
+	         crypto.EVP_PKEY_verify_init(ctx) > 0 &&
+	         (!rsa || crypto.EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0) &&
 	         crypto.EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
 	         crypto.EVP_PKEY_verify(ctx, crypto.ASN1_STRING_get0_data(sig),
 	                                (size_t)crypto.ASN1_STRING_length(sig), dig, dlen) == 1;
@@ -439,8 +474,8 @@ static int verify_one(const struct kx_keyring *kr, CMS_SignerInfo *si, const uin
 		return result(res, -EKEYREJECTED,
 		              "the %s signature does not match the module's content under the key of "
 		              "%s", crypto.OBJ_nid2sn(dnid), kr->names[ki]);
-	return result(res, 0, "%s signature verified against the kernel's builtin key %s",
-	              crypto.OBJ_nid2sn(dnid), kr->names[ki]);
+	return result(res, 0, "%s %s signature verified against the kernel's builtin key %s",
+	              rsa ? "RSA" : "ECDSA", crypto.OBJ_nid2sn(dnid), kr->names[ki]);
 }
 
 int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
