@@ -726,6 +726,9 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 	path3(q, dir, "/include/generated/utsrelease.h", "");
 	if (kx_is_file(q))
 		probe_build_dir(k, dir);
+	/* A raw arm64 Image names its release only in its banner. */
+	if (!k->banner_debian && looks_like_image(path))
+		probe_banner(k, path);
 	if (k->release) {
 		path3(q, dir, "/config-", k->release);
 		probe_config(k, q);
@@ -736,8 +739,6 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		path3(q, dir, "/config", "");
 		probe_config(k, q);
 	}
-	if (!k->banner_debian && looks_like_image(path))
-		probe_banner(k, path);
 	probe_ikconfig(k, path);
 	return 0;
 }
