@@ -256,6 +256,11 @@ struct kexport_module {
 
 	/* The library's own, for its lookups; NULL in a module made by hand. */
 	const void *internal;
+
+	/* Export sections the 7.x loader looks at (find_module_sections()):
+	 * __ksymtab non-empty, __kflagstab (one flag byte an export), and the
+	 * obsolete __ksymtab_gpl/__kcrctab_gpl it warns about and ignores. */
+	bool has_ksymtab, has_kflagstab, has_ksymtab_gpl, has_kcrctab_gpl;
 };
 
 /* The first value of a modinfo key, or NULL. */
@@ -580,6 +585,7 @@ enum kexport_feature {
 	KEXPORT_FEATURE_LATE_LICENSE_TAINT,    /* taints applied after add_unformed_module */
 	KEXPORT_FEATURE_EXTENDED_MODVERSIONS,  /* __version_ext_crcs/__version_ext_names */
 	KEXPORT_FEATURE_MODULE_NAMESPACES,     /* "module:" namespaces; importing one is refused */
+	KEXPORT_FEATURE_KFLAGSTAB,             /* one __ksymtab, kinds in __kflagstab (7.x) */
 	KEXPORT_FEATURE_COUNT
 };
 
@@ -647,6 +653,7 @@ enum kexport_reason {
 	KEXPORT_REASON_ALREADY_LOADED,
 	KEXPORT_REASON_NOT_A_MODULE,      /* no .gnu.linkonce.this_module or no symbols */
 	KEXPORT_REASON_DEPENDENCY,        /* the module owning an import would be refused */
+	KEXPORT_REASON_NO_KFLAGSTAB,      /* 7.x: exports without __kflagstab */
 	KEXPORT_REASON_COUNT
 };
 /* "MISSING", "GPL_ONLY", ... */

@@ -688,6 +688,11 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 	     (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0))
 		goto out;
 	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
+	int ks = kx_elf_find(&elf, "__ksymtab");
+	m->has_ksymtab = ks > 0 && elf.sh[ks].size > 0;
+	m->has_kflagstab = kx_elf_find(&elf, "__kflagstab") > 0;
+	m->has_ksymtab_gpl = kx_elf_find(&elf, "__ksymtab_gpl") > 0;
+	m->has_kcrctab_gpl = kx_elf_find(&elf, "__kcrctab_gpl") > 0;
 
 	/* The imports find their CRCs in every entry; the model then keeps
 	 * every entry, or for a verdict only module_layout's. */

@@ -58,6 +58,12 @@ static const struct kexport_rule rules[] = {
 	{ KEXPORT_FEATURE_MODULE_NAMESPACES, V(6, 16, 0), 0, NULL, true, true,
 	  "\"module:\" namespaces (EXPORT_SYMBOL_GPL_FOR_MODULES): matched against the importer's "
 	  "name; an explicit import_ns=module:... is refused with -EPERM (§3.5)" },
+	{ KEXPORT_FEATURE_KFLAGSTAB, V(7, 0, 0), 0, NULL, true, true,
+	  "one __ksymtab with a flag byte an export in __kflagstab (KSYM_FLAG_GPL_ONLY): a module "
+	  "with exports and no __kflagstab is refused, \"no flags for exported symbols\" "
+	  "(-ENOEXEC); __ksymtab_gpl and __kcrctab_gpl are ignored with a warning "
+	  "(kernel/module/main.c of linux-source-7.2: find_module_sections(), "
+	  "check_export_symbol_sections(); absent in 6.12, first release bounded, not pinned)" },
 };
 
 static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
@@ -75,6 +81,7 @@ static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
 	[KEXPORT_FEATURE_LATE_LICENSE_TAINT] = "late_license_taint",
 	[KEXPORT_FEATURE_EXTENDED_MODVERSIONS] = "extended_modversions",
 	[KEXPORT_FEATURE_MODULE_NAMESPACES] = "module_namespaces",
+	[KEXPORT_FEATURE_KFLAGSTAB] = "kflagstab",
 };
 
 KX_EXPORT const char *kexport_feature_name(enum kexport_feature f)

@@ -81,6 +81,7 @@ static const char *const reason_names[KEXPORT_REASON_COUNT] = {
 	[KEXPORT_REASON_ALREADY_LOADED] = "ALREADY_LOADED",
 	[KEXPORT_REASON_NOT_A_MODULE] = "NOT_A_MODULE",
 	[KEXPORT_REASON_DEPENDENCY] = "DEPENDENCY",
+	[KEXPORT_REASON_NO_KFLAGSTAB] = "NO_KFLAGSTAB",
 };
 
 KX_EXPORT const char *kexport_reason_name(enum kexport_reason r)
@@ -793,10 +794,15 @@ static void taint_unsigned(struct run *r)
 		                               "enforce them: taint E");
 }
 
-/* check_module_license_and_versions(): the modules known by name. */
-static int taint_by_name(struct run *r)
+/*
+ * The modules known by name: check_module_license_and_versions() up to 6.3,
+ * the end of module_augment_kernel_taints() after.  PREV is whether the
+ * kernel was tainted P before: taken at the start of that function, so from
+ * 6.4 on a licence taint of this module also prints "module license taints
+ * kernel." (seen on 6.12 and 7.2 under qemu: tests/oracle/generation.py).
+ */
+static int taint_by_name(struct run *r, bool prev)
 {
-	bool prev = test_taint(r, KEXPORT_TAINT_PROPRIETARY);
 	if (strcmp(r->name, "ndiswrapper") == 0) {
 		add_taint(r, KEXPORT_TAINT_PROPRIETARY, true);
 		problem(r, KEXPORT_REASON_LICENSE_NAME, false, NULL,
@@ -814,6 +820,21 @@ static int taint_by_name(struct run *r)
 	if (!prev && test_taint(r, KEXPORT_TAINT_PROPRIETARY) &&
 	    feature(r->l, KEXPORT_FEATURE_NAME_TAINT_MESSAGE))
 		klog(r, "%s: module license taints kernel.", r->name);
+
+	/* 7.x: find_module_sections(), then check_export_symbol_sections(). */
+	if (feature(r->l, KEXPORT_FEATURE_KFLAGSTAB)) {
+		if (r->m->has_ksymtab_gpl)
+			klog(r, "%s: ignoring obsolete section __ksymtab_gpl", r->name);
+		if (r->m->has_kcrctab_gpl)
+			klog(r, "%s: ignoring obsolete section __kcrctab_gpl", r->name);
+		if (r->m->has_ksymtab && !r->m->has_kflagstab) {
+			klog(r, "%s: no flags for exported symbols", r->name);
+			problem(r, KEXPORT_REASON_NO_KFLAGSTAB, true, NULL,
+			        "the module exports symbols but has no __kflagstab: built for a "
+			        "kernel before 7.0, where GPL-only exports had their own table");
+			return -E_NOEXEC;
+		}
+	}
 
 	if (r->l->modversions) {
 		bool plain_nocrc = false, gpl_nocrc = false;
@@ -1294,6 +1315,7 @@ static int simulate(struct run *r)
 		        "a module named %s is already loaded", r->name);
 		return -E_EXIST;
 	}
+	bool prev_p = test_taint(r, KEXPORT_TAINT_PROPRIETARY);
 	if (late) {
 		/* module_augment_kernel_taints() */
 		taint_out_of_tree(r);
@@ -1303,9 +1325,11 @@ static int simulate(struct run *r)
 		taint_license(r);
 		taint_test(r);
 		taint_unsigned(r);
-	} else
+	} else {
 		taint_unsigned(r);
-	if ((err = taint_by_name(r)) < 0)
+		prev_p = test_taint(r, KEXPORT_TAINT_PROPRIETARY);
+	}
+	if ((err = taint_by_name(r, prev_p)) < 0)
 		return err;
 	if ((err = simplify_symbols(r)) < 0)
 		return err;

@@ -19,6 +19,8 @@ search of the file, and never changes the file size (except
   --crc SYM=0xCRC                set SYM's CRC in __versions
   --rename-version SYM=NEW       rename SYM's __versions entry (so SYM has none)
   --rename-section OLD=NEW       rename a section in .shstrtab (same length)
+  --rename-section-tails OLD=NEW the same, and the sections named by a tail of
+                                 OLD's string with it (.rela.X=.relaY: X -> Y)
   --order A,B                    make undefined symbol A come before B in
                                  .symtab (swap the two entries and fix every
                                  relocation that names them)
@@ -145,7 +147,7 @@ class Elf:
         self.d[o:o + 56] = new.encode() + b"\0" * (56 - len(new))
 
     # sections -----------------------------------------------------------------
-    def rename_section(self, arg):
+    def rename_section(self, arg, tails=False):
         old, new = arg.split("=", 1)
         if len(old) != len(new):
             die("--rename-section needs names of equal length")
@@ -155,8 +157,16 @@ class Elf:
         for t in self.sh:  # no other section name may share these bytes
             if t is not s and s["name_off"] <= t["name_off"] + len(t["name"]) and \
                     t["name_off"] <= s["name_off"] + len(old):
+                # --rename-section-tails: a name that is the tail of OLD
+                # (.return_sites inside .rela.return_sites) is renamed with it
+                tail = t["name_off"] - s["name_off"]
+                if tails and 0 < tail and old[tail:] == t["name"] and new[tail:] != "":
+                    continue
                 die("section name %s shares its string with %s" % (old, t["name"]))
         self.d[a:a + len(old)] = new.encode()
+
+    def rename_section_tails(self, arg):
+        self.rename_section(arg, tails=True)
 
     # .symtab order -------------------------------------------------------------
     def order(self, arg):
@@ -275,6 +285,7 @@ def main(argv):
     ops = {"--modinfo-set": e.modinfo_set, "--modinfo-sub": e.modinfo_sub,
            "--rename-modinfo-key": e.rename_modinfo_key, "--crc": e.set_crc,
            "--rename-version": e.rename_version, "--rename-section": e.rename_section,
+           "--rename-section-tails": e.rename_section_tails,
            "--order": e.order, "--append-signature": e.append_signature,
            "--strip-signature": e.strip_signature, "--corrupt-signature": e.corrupt_signature,
            "--corrupt-content": e.corrupt_content, "--sign": e.sign,

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The oracle on one pinned generation (tests/kernels.conf), amd64: Debian's
+own modules of that kernel, edited the ways a user's module goes wrong, all
+loaded with finit_module() in ONE boot of Debian's kernel under qemu (TCG
+without /dev/kvm), then each compared with `kexport check`.
+
+    generation.py --cache CACHE --abi ABI --out OUT --kexport KEXPORT
+
+No compiler is needed: the modules are Debian's (each case a different one,
+so that one boot holds every case), edited with edit-ko.py.  The cases cover
+what differs between generations: the signature algorithm (RSA up to 6.1,
+ECDSA from 6.12), modversions (none in 7.x), __kflagstab (7.x), and the
+wording of every message they trigger.  Each step is compared as the kernel
+ran it: the modules loaded before it (not those refused) are --loaded.
+
+Prints "ok NAME" or "FAIL NAME: FIELD: kernel=... kexport=..." per case,
+then "N cases, M agree"; exit 0 when all agree, 1 otherwise.
+"""
+import argparse
+import hashlib
+import importlib.util
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("oracle_boot", os.path.join(HERE, "boot.py"))
+boot = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(boot)
+
+
+def die(msg):
+    print("oracle/generation: FAILED: %s" % msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def cases(modversions, kflagstab):
+    """(name, description, module, edits): each case its own module."""
+    strip = ["--strip-signature", "-"]
+    c = [
+        ("signed", "Debian's signed module as shipped", "crc-itu-t", []),
+        ("content_corrupt", "one byte of .text changed under the signature", "crc16",
+         ["--corrupt-content", ".text"]),
+        ("sig_corrupt", "the signature's last byte changed", "crc8", ["--corrupt-signature", "-"]),
+        ("unsigned", "signature removed", "libarc4", strip),
+        ("license_mit", "unsigned, license=MIT (not GPL-compatible)", "ts_kmp",
+         strip + ["--modinfo-set", "license=MIT"]),
+        ("out_of_tree", "unsigned, intree= key renamed", "ts_fsm",
+         strip + ["--rename-modinfo-key", "intree=xntree"]),
+        ("vermagic", "unsigned, vermagic SMP -> XMP", "libdes",
+         strip + ["--modinfo-sub", "vermagic:SMP=XMP"]),
+    ]
+    if modversions:
+        c.append(("crc_bad", "unsigned, the CRC of textsearch_register changed", "ts_bm",
+                  strip + ["--crc", "textsearch_register=0x12345678"]))
+    else:
+        c.append(("no_modversions", "unsigned, a kernel without modversions", "ts_bm", strip))
+    if kflagstab:
+        c.append(("no_kflagstab", "unsigned, exports but __kflagstab renamed away", "lru_cache",
+                  strip + ["--rename-section", "__kflagstab=__xflagstab"]))
+        # .return_sites (x86 rethunk sites, named by the tail of its
+        # relocations' .rela.return_sites) has a name of the right length.
+        c.append(("obsolete_ksymtab_gpl", "unsigned, a section named __ksymtab_gpl", "bch",
+                  strip + ["--rename-section-tails", ".rela.return_sites=.rela__ksymtab_gpl"]))
+        c.append(("obsolete_kcrctab_gpl", "unsigned, a section named __kcrctab_gpl",
+                  "reed_solomon", strip + ["--rename-section-tails", ".rela.return_sites=.rela__kcrctab_gpl"]))
+    else:
+        c.append(("exports", "unsigned, a module with exports", "lru_cache", strip))
+    return c
+
+
+def find_module(tree, name):
+    for d, _, files in os.walk(os.path.join(tree, "kernel")):
+        for f in files:
+            if f.split(".ko")[0] == name and ".ko" in f:
+                return os.path.join(d, f)
+    die("%s: no module %s" % (tree, name))
+
+
+def plain(path, dest):
+    data = open(path, "rb").read()
+    if path.endswith(".xz"):
+        data = lzma.decompress(data)
+    elif path.endswith(".zst"):
+        data = subprocess.run(["zstd", "-qdc", path], check=True, capture_output=True).stdout
+    with open(dest, "wb") as f:
+        f.write(data)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--abi", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kexport", required=True)
+    ap.add_argument("--timeout", type=int, default=600)
+    a = ap.parse_args()
+    if not shutil.which("qemu-system-x86_64"):
+        die("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
+    root = os.path.join(a.cache, "amd64", a.abi)
+    k = a.abi + "-amd64"
+    tree = os.path.join(root, "lib", "modules", k)
+    if not os.path.isdir(tree):
+        tree = os.path.join(root, "usr", "lib", "modules", k)
+    image = os.path.join(root, "boot", "vmlinuz-" + k)
+    if not os.path.isfile(image):
+        image = os.path.join(tree, "vmlinuz")
+    headers = os.path.join(root, "usr", "src", "linux-headers-" + k)
+    for p in (tree, image, headers):
+        if not os.path.exists(p):
+            die("%s missing (run scripts/fetch-kernels.sh %s)" % (p, a.abi))
+    config = open(os.path.join(headers, ".config")).read()
+    modversions = "\nCONFIG_MODVERSIONS=y\n" in config
+    kflagstab = int(a.abi.split(".")[0]) >= 7
+
+    ko = os.path.join(a.out, "ko")
+    os.makedirs(ko, exist_ok=True)
+    finit = os.path.join(a.out, "finit")
+    if not os.path.isfile(finit):
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-o", finit + ".tmp",
+                        os.path.join(HERE, "finit.c")], check=True)
+        os.replace(finit + ".tmp", finit)
+    steps = []
+    for name, desc, mod, edits in cases(modversions, kflagstab):
+        src = os.path.join(ko, mod + ".orig.ko")
+        plain(find_module(tree, mod), src)
+        dest = os.path.join(ko, "%s-%s.ko" % (name, mod))
+        if edits:
+            r = subprocess.run([sys.executable, os.path.join(HERE, "edit-ko.py"), src, dest] + edits,
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                die("%s: edit-ko.py %s: %s" % (name, " ".join(edits), r.stderr.strip()))
+        else:
+            shutil.copyfile(src, dest)
+        steps.append((name, desc, dest, boot.modinfo_name(dest)))
+
+    # One boot, every case; its raw output is kept by content.
+    base = boot.base_initramfs(finit)
+    files = [(p, n, open(p, "rb").read()) for _, _, p, n in steps]
+    key = boot.sha("\n".join([boot.sha(open(image, "rb").read()), boot.sha(base), boot.CMDLINE,
+                              "generation-v1"] + ["%s %s" % (boot.sha(d), n) for _, n, d in files]).encode())
+    runs = os.path.join(a.out, "runs")
+    os.makedirs(runs, exist_ok=True)
+    rp = os.path.join(runs, key + ".txt")
+    meta = [(p, n) for p, n, _ in files]
+    res = boot.parse(open(rp).read(), meta) if os.path.exists(rp) else None
+    if res is None:
+        out, con, qout, dt = boot.boot(image, base + boot.scenario_initramfs(files), a.timeout)
+        res = boot.parse(out, meta)
+        with open(os.path.join(runs, key + ".console"), "w") as f:
+            f.write(con)
+        if res is None:
+            die("no complete result from the guest after %.0fs (console: %s/%s.console; qemu: %s)"
+                % (dt, runs, key, qout.strip()[-300:]))
+        with open(rp + ".tmp", "w") as f:
+            f.write(out)
+        os.replace(rp + ".tmp", rp)
+        print("oracle/generation: %s booted in %.0fs, %d steps" % (a.abi, dt, len(files)),
+              file=sys.stderr)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+    n = agree = 0
+    loaded = []
+    for (name, desc, path, mname), st in zip(steps, res["steps"]):
+        cmd = [a.kexport, "check", "-j", "--kernel", headers, "--signing-keys", image]
+        for p in loaded:
+            cmd += ["--loaded", p]
+        cmd.append(path)
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        n += 1
+        try:
+            m = json.loads(p.stdout)["modules"][0]
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            die("%s: cannot read kexport's JSON (%s, exit %d): %s %s" % (
+                name, e, p.returncode, p.stdout[:300], p.stderr[:300]))
+        diffs = []
+        for field, kv, xv in (("ret", st["ret"], m.get("errno")), ("log", st["log"], m.get("log")),
+                              ("tainted", st["tainted"], m.get("kernel_taint"))):
+            if kv != xv:
+                diffs.append("%s: kernel=%s kexport=%s" % (field, json.dumps(kv), json.dumps(xv)))
+        if st["ret"] == 0 and st["module_taint"] != m.get("module_taint"):
+            diffs.append("module_taint: kernel=%s kexport=%s" % (
+                json.dumps(st["module_taint"]), json.dumps(m.get("module_taint"))))
+        if diffs:
+            for d in diffs:
+                print("FAIL %s %s (%s): %s" % (a.abi, name, desc, d))
+        else:
+            agree += 1
+            print("ok %s %s: ret=%d taint=%s (%s)" % (a.abi, name, st["ret"], st["tainted"], desc))
+        if st["ret"] == 0:
+            loaded.append(path)
+    print("%s: %d cases, %d agree" % (a.abi, n, agree))
+    return 0 if agree == n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
