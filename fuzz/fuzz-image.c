@@ -39,6 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (out_size)
 			x ^= o[out_size - 1];
 		fuzz_sink += x;
+		/* The banner that tells who built the image (kernel.c). */
+		char *banner = malloc(DETAIL_MAX);
+		FUZZ_CHECK(banner != NULL, "out of memory");
+		if (kx_banner_find(out, out_size, banner, DETAIL_MAX, errmsg) == 0)
+			FUZZ_CHECK(memchr(banner, '\0', DETAIL_MAX) != NULL, "banner not NUL-terminated");
+		free(banner);
 		if (out_size >= 4 && memcmp(out, "\177ELF", 4) == 0) {
 			errmsg[0] = '\0';
 			r = kexport_parse_vmlinux(t, out, out_size, "fuzz", errmsg);

@@ -186,9 +186,18 @@ int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg)
 			return r;
 		d = img;
 	}
+	r = kx_banner_find(d, img_size, out, out_size, errmsg);
+	free(data);
+	free(img);
+	return r;
+}
+
+int kx_banner_find(const uint8_t *d, size_t size, char *out, size_t out_size, char *errmsg)
+{
 	static const char tag[] = "Linux version ";
-	r = kx_err(errmsg, -ENOENT, "no \"Linux version\" banner in the image");
-	const uint8_t *p = d, *end = d + img_size;
+	const uint8_t *p = d, *end = d + size;
+	if (out_size == 0)
+		return kx_err(errmsg, -EINVAL, "no room for the banner");
 	while ((p = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1)) != NULL) {
 		/* The banner ends in a newline; the other copies (format strings) do not. */
 		const uint8_t *q = p + sizeof(tag) - 1;
@@ -199,12 +208,9 @@ int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg)
 			n = n < out_size - 1 ? n : out_size - 1;
 			memcpy(out, q, n);
 			out[n] = '\0';
-			r = 0;
-			break;
+			return 0;
 		}
 		p = q;
 	}
-	free(data);
-	free(img);
-	return r;
+	return kx_err(errmsg, -ENOENT, "no \"Linux version\" banner in the image");
 }

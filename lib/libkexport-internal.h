@@ -329,6 +329,8 @@ int kx_ikconfig_find(const uint8_t *data, size_t size, char **text, size_t *len,
 int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg);
 /* The "Linux version ..." banner of a vmlinux or kernel image, past the tag. */
 int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg);
+/* The same in an image already in memory (decompressed). */
+int kx_banner_find(const uint8_t *d, size_t size, char *out, size_t out_size, char *errmsg);
 /* A modules directory's real path [ROOT/][usr/]lib/modules/VER: the way up to
  * ROOT ("../../.." or, under usr/, "../../../.."), and a link in it (build,
  * source) resolved inside ROOT when it is absolute (read.c). */
