@@ -691,10 +691,11 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 			/* 7.x: DIR/config (linux-base-VER); before: ROOT/boot/config-VER. */
 			path3(p, real, "/config", "");
 			probe_config(k, p);
-			char rel[64];
+			char rel[64], canon[PATH_MAX];
 			snprintf(rel, sizeof(rel), "/%s/boot/config-", kx_root_up(real));
 			path3(p, real, rel, base);
-			probe_config(k, p);
+			/* say /boot/config-VER, not .../lib/modules/VER/../../../boot/... */
+			probe_config(k, realpath(p, canon) ? canon : p);
 			char *b = kx_resolve_in_root(real, "build");
 			if (b && kx_is_dir(b))
 				probe_build_dir(k, b);

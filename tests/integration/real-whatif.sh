@@ -27,7 +27,9 @@ ln -s "$tree/kernel" "$tmp/corpus/debian"
 ln -s "$oracle/ko" "$tmp/corpus/oracle"
 # An edited Module.symvers has no headers around it: give every run the same
 # release and configuration.
-kernel=(--kernel-version "$KEXPORT_ABI-amd64" --config "$(dirname "$symvers")/.config")
+# An edited Module.symvers outside the build tree says nothing of who built
+# the kernel: --distro, as a user would give it.
+kernel=(--kernel-version "$KEXPORT_ABI-amd64" --distro debian --config "$(dirname "$symvers")/.config")
 
 "$KEXPORT" audit -j --all "${kernel[@]}" --kernel "$symvers" "$tmp/corpus" > "$tmp/base.json" || [ $? -eq 1 ] ||
 	fail "audit of the corpus failed"
