@@ -351,6 +351,19 @@ int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table *table,
                          const char *path, struct kexport_source_info *info);
 
 /*
+ * The same for a check that needs only some symbols: when PATH is a modules
+ * directory with kmod's indexes (modules.symbols and modules.dep, which
+ * depmod writes when a kernel is installed), only the kernel image and the
+ * modules exporting one of NAMES (with what they depend on) are read, not
+ * the whole compressed tree.  Otherwise it is kexport_read_exports().  A
+ * name no module exports is looked up in the image only, as in the full
+ * read.
+ */
+int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
+                             const char *path, const char *const *names, size_t n_names,
+                             struct kexport_source_info *info);
+
+/*
  * The kernel image that goes with a /lib/modules/VERSION directory:
  * ../../../boot/{vmlinuz,vmlinux,Image,bzImage}-VERSION of the same root,
  * else build/vmlinux (an absolute build link is taken inside that root).

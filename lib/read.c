@@ -755,3 +755,221 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 	}
 	return r;
 }
+
+/* ------------------------------------------------------------------------ */
+/* A check's exports from kmod's indexes                                    */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* modprobe's name of a module path: basename less ".ko[.xz|.zst|.gz]", '-' as '_'. */
+static void module_name_of(const char *path, size_t len, char *out, size_t size)
+{
+	const char *b = path;
+	for (size_t i = 0; i < len; i++)
+		if (path[i] == '/')
+			b = path + i + 1;
+	size_t n = (size_t)(path + len - b);
+	const char *ko = NULL;
+	for (size_t i = 0; i + 3 <= n; i++)
+		if (!memcmp(b + i, ".ko", 3))
+			ko = b + i;
+	if (ko)
+		n = (size_t)(ko - b);
+	if (n >= size)
+		n = size - 1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = b[i] == '-' ? '_' : b[i];
+	out[n] = '\0';
+}
+
+struct dep_line {
+	char name[64];
+	const char *path, *deps; /* into modules.dep's text; deps up to the line's end */
+	size_t path_len, deps_len;
+	bool want;
+};
+
+static int cmp_dep_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dep_line *)a)->name, ((const struct dep_line *)b)->name);
+}
+
+static struct dep_line *dep_find(struct dep_line *d, size_t n, const char *name)
+{
+	struct dep_line key;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	return bsearch(&key, d, n, sizeof(*d), cmp_dep_name);
+}
+
+/* Mark NAME and, through modules.dep, everything it needs. */
+static void dep_want(struct dep_line *d, size_t n, const char *name)
+{
+	struct dep_line *l = dep_find(d, n, name);
+	if (!l || l->want)
+		return;
+	l->want = true;
+	const char *p = l->deps, *end = l->deps + l->deps_len;
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		const char *q = p;
+		while (q < end && *q != ' ')
+			q++;
+		if (q > p) {
+			char dn[64];
+			module_name_of(p, (size_t)(q - p), dn, sizeof(dn));
+			dep_want(d, n, dn);
+		}
+		p = q;
+	}
+}
+
+KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
+                                       const char *path, const char *const *names,
+                                       size_t n_names, struct kexport_source_info *info)
+{
+	struct kexport_source_info dummy;
+	if (!info)
+		info = &dummy;
+	char *sym_path = NULL, *dep_path = NULL;
+	if (!kx_is_dir(path) || asprintf(&sym_path, "%s/modules.symbols", path) < 0 ||
+	    asprintf(&dep_path, "%s/modules.dep", path) < 0 || !kx_is_file(sym_path) ||
+	    !kx_is_file(dep_path)) {
+		free(sym_path);
+		free(dep_path);
+		return kexport_read_exports(ctx, table, path, info);
+	}
+	memset(info, 0, sizeof(*info));
+	info->type = KEXPORT_SOURCE_MODULES_DIR;
+	char *syms = NULL, *deps = NULL, errmsg[KEXPORT_ERRMSG_MAX];
+	size_t syms_len = 0, deps_len = 0, n_lines = 0;
+	const char **sorted = NULL;
+	struct dep_line *d = NULL;
+	int r = kx_read_file(sym_path, &syms, &syms_len, errmsg);
+	if (r < 0) {
+		kx_diag(ctx, sym_path, r, errmsg);
+		goto fallback;
+	}
+	if ((r = kx_read_file(dep_path, &deps, &deps_len, errmsg)) < 0) {
+		kx_diag(ctx, dep_path, r, errmsg);
+		goto fallback;
+	}
+	/* modules.dep: "kernel/x/y.ko.xz: kernel/z.ko.xz ...", a line a module. */
+	for (size_t i = 0; i < deps_len; i++)
+		n_lines += deps[i] == '\n';
+	sorted = malloc((n_names ? n_names : 1) * sizeof(*sorted));
+	d = calloc(n_lines + 1, sizeof(*d));
+	if (!sorted || !d) {
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t n_dep = 0;
+	for (char *p = deps, *end = deps + deps_len; p < end && n_dep <= n_lines;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *le = nl ? nl : end;
+		if (le == p) {
+			p = le + 1;
+			continue;
+		}
+		char *colon = memchr(p, ':', (size_t)(le - p));
+		if (!colon) { /* not kmod's modules.dep: the full read */
+			kx_diag(ctx, dep_path, -EINVAL, "a line without ':' (not kmod's modules.dep)");
+			goto fallback;
+		}
+		struct dep_line *l = &d[n_dep++];
+		l->path = p;
+		l->path_len = (size_t)(colon - p);
+		l->deps = colon + 1;
+		l->deps_len = (size_t)(le - colon - 1);
+		module_name_of(p, l->path_len, l->name, sizeof(l->name));
+		p = le + 1;
+	}
+	qsort(d, n_dep, sizeof(*d), cmp_dep_name);
+	memcpy(sorted, names, n_names * sizeof(*sorted));
+	qsort(sorted, n_names, sizeof(*sorted), cmp_str);
+	/* modules.symbols: "alias symbol:NAME MODNAME", a line an export. */
+	for (char *p = syms, *end = syms + syms_len; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *le = nl ? nl : end;
+		static const char tag[] = "alias symbol:";
+		if ((size_t)(le - p) > sizeof(tag) - 1 && !memcmp(p, tag, sizeof(tag) - 1)) {
+			char *name = p + sizeof(tag) - 1;
+			char *sp = memchr(name, ' ', (size_t)(le - name));
+			if (sp) {
+				*sp = '\0';
+				const char *key = name;
+				if (bsearch(&key, sorted, n_names, sizeof(*sorted), cmp_str)) {
+					char mn[64];
+					module_name_of(sp + 1, (size_t)(le - sp - 1), mn, sizeof(mn));
+					dep_want(d, n_dep, mn);
+				}
+			}
+		}
+		p = le + 1;
+	}
+	/* The image, as the full read finds it, then the modules wanted. */
+	char *img = kexport_kernel_image(path);
+	const char *vm = "no kernel image found: vmlinux exports missing";
+	if (img) {
+		struct kexport_source_info sub = { 0 };
+		char msg[KEXPORT_ERRMSG_MAX];
+		int ri = read_file_source(ctx, table, img, &sub, msg);
+		if (ri < 0) {
+			kx_diag(ctx, img, ri, msg);
+			info->n_bad++;
+		}
+		info->n_exports = sub.n_exports;
+		vm = img;
+	} else {
+		kx_diag(ctx, path, -ENOENT,
+		        "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with export "
+		        "tables in build/): vmlinux exports are missing");
+	}
+	size_t n_read = 0;
+	for (size_t i = 0; i < n_dep && r == 0; i++) {
+		if (!d[i].want)
+			continue;
+		char *mp;
+		if (asprintf(&mp, "%s/%.*s", path, (int)d[i].path_len, d[i].path) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		struct kexport_module *m;
+		char msg[KEXPORT_ERRMSG_MAX];
+		int rm = kx_module_read_path(mp, path, KX_READ_EXPORTS_ONLY, &m, msg);
+		if (rm < 0) {
+			kx_diag(ctx, mp, rm, msg);
+			info->n_bad++;
+		} else {
+			r = add_all(table, m->exports, m->n_exports, &info->n_exports);
+			kexport_module_free(m);
+			n_read++;
+		}
+		free(mp);
+	}
+	info->n_modules = n_read;
+	snprintf(info->detail, sizeof(info->detail),
+	         "%zu of %zu modules, those exporting what is needed, by modules.symbols; "
+	         "kernel image: %s", n_read, n_dep, vm);
+	free(img);
+	goto out;
+fallback:
+	free(syms);
+	free(deps);
+	free(sorted);
+	free(d);
+	free(sym_path);
+	free(dep_path);
+	return kexport_read_exports(ctx, table, path, info);
+out:
+	free(syms);
+	free(deps);
+	free(sorted);
+	free(d);
+	free(sym_path);
+	free(dep_path);
+	return r < 0 ? -ENOMEM : 0;
+}

@@ -137,6 +137,23 @@ static int cmd_check(int argc, char **argv)
 		if (mods[i])
 			fallback = mods[i]->vermagic;
 
+	/* What the modules need from the kernel, and what they export (a
+	 * duplicate is refused): with kmod's indexes only that is read. */
+	bool need_ok = true;
+	for (size_t pass = 0; pass < 2 && need_ok; pass++)
+		for (size_t i = 0; i < (pass ? n_loaded : n_mods) && need_ok; i++) {
+			const struct kexport_module *m = pass ? loaded[i] : mods[i];
+			for (size_t j = 0; m && j < m->n_imports && need_ok; j++)
+				need_ok = kx_push_str(&t.needed, &t.n_needed, m->imports[j].name);
+			for (size_t j = 0; m && j < m->n_exports && need_ok; j++)
+				need_ok = kx_push_str(&t.needed, &t.n_needed, m->exports[j].name);
+		}
+	if (!need_ok) { /* out of memory: read everything */
+		free(t.needed);
+		t.needed = NULL;
+		t.n_needed = 0;
+	}
+
 	kx_output_begin();
 	struct kexport_ctx *ctx = kx_ctx_new();
 	if (kx_target_open(&t, ctx, fallback) < 0)

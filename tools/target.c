@@ -116,7 +116,10 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 	if (!t->infos)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_sources; i++) {
-		if (kexport_read_exports(ctx, t->table, t->sources[i], &t->infos[i]) < 0) {
+		int r = t->n_needed ? kexport_read_exports_for(ctx, t->table, t->sources[i], t->needed,
+		                                               t->n_needed, &t->infos[i])
+		                    : kexport_read_exports(ctx, t->table, t->sources[i], &t->infos[i]);
+		if (r < 0) {
 			bad = -EINVAL;
 			continue;
 		}
@@ -245,6 +248,7 @@ void kx_target_close(struct kx_target *t)
 	free(t->sources);
 	free(t->configs);
 	free(t->keys);
+	free(t->needed);
 	free(t->default_source);
 }
 

@@ -72,6 +72,10 @@ struct kx_target {
 	struct kexport_kernel *kernel;
 	struct kexport_table *table;
 	struct kexport_loader *loader;
+	/* check: the symbols its modules import and export; a modules directory
+	 * with kmod's indexes is then read only for those (kexport_read_exports_for). */
+	const char **needed;
+	size_t n_needed;
 };
 
 enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
