@@ -117,7 +117,11 @@ fetch_one() {
 	done
 	for name in $pkgs; do
 		dver=$ver
-		case $name in linux-image-*) dver=$(pkg_version "$name:$arch") ;; esac
+		# The signed image has a version of its own; linux-kbuild-X.Y is one
+		# package for every ABI of the series, kept only at its newest version
+		# (the headers depend on ">= theirs"), so the newest is taken.
+		case $name in linux-image-*) dver=$(pkg_version "$name:$arch") ;;
+		linux-kbuild-*) dver=$(pkg_version "$name:$host") ;; esac
 		p=$arch
 		case $name in linux-kbuild-*) p=$host ;; esac
 		f=$(download "$name" "$p" "$dver") || {
