@@ -53,9 +53,12 @@ kernel_tree() {
 	arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 	pkgroot=$cache/$arch/$abi
 	# The directory below lib/modules is the full release, e.g. 6.1.0-54-amd64.
-	release=$(find "$pkgroot/lib/modules" -mindepth 1 -maxdepth 1 -name "$abi-*" -printf '%f\n' | sort | head -n 1)
+	# From 6.12 the packages install into usr/lib/modules.
+	local mods=$pkgroot/lib/modules
+	[ -d "$mods" ] || mods=$pkgroot/usr/lib/modules
+	release=$(find "$mods" -mindepth 1 -maxdepth 1 -name "$abi-*" -printf '%f\n' | sort | head -n 1)
 	[ -n "$release" ] || die "no lib/modules/$abi-* in $pkgroot"
-	moddir=$pkgroot/lib/modules/$release
+	moddir=$mods/$release
 	symvers=$pkgroot/usr/src/linux-headers-$release/Module.symvers
 	[ -f "$symvers" ] || die "missing $symvers"
 	n_ko=$(find "$moddir/kernel" -name '*.ko*' | wc -l)
@@ -68,6 +71,8 @@ depmod_root() {
 	local f
 	root=$tmp/root
 	mkdir -p "$root/lib/modules/$release"
+	# the image, for a kexport that finds it from the modules directory
+	[ -d "$pkgroot/boot" ] && ln -s "$pkgroot/boot" "$root/boot"
 	for f in "$moddir"/*; do
 		case ${f##*/} in build | source) continue ;; esac
 		ln -s "$f" "$root/lib/modules/$release/${f##*/}"

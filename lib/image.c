@@ -15,7 +15,15 @@ static int decompress_payload(const uint8_t *p, size_t len, const char *where, v
 		return kx_err(errmsg, -ENOTSUP, "%s payload has an unknown compression", where);
 	uint8_t *o;
 	size_t ol;
-	int r = kx_decompress(c, p, len, 0, &o, &ol, errmsg);
+	/*
+	 * Kbuild appends the uncompressed size to every compressed kernel
+	 * payload as 32 bits little-endian (scripts/Makefile.lib size_append;
+	 * gzip's own ISIZE is the same field), which the x86 and zboot
+	 * decompressors read: the output is allocated once at that size.  A
+	 * wrong hint only costs a reallocation.
+	 */
+	size_t hint = len >= 8 ? kx_get32(p + len - 4, false) : 0;
+	int r = kx_decompress_sized(c, p, len, 0, hint, &o, &ol, errmsg);
 	if (r < 0)
 		return r;
 	*out = o;

@@ -218,6 +218,11 @@ enum kexport_compression kx_detect_compression(const uint8_t *p, size_t len);
  */
 int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
                   size_t limit, uint8_t **out, size_t *out_len, char *errmsg);
+/* The same with the output's size known (HINT bytes, 0 unknown): one
+ * allocation instead of doubling, which peaked at twice a kernel image. */
+int kx_decompress_sized(enum kexport_compression c, const uint8_t *in, size_t in_len,
+                        size_t limit, size_t hint, uint8_t **out, size_t *out_len,
+                        char *errmsg);
 /*
  * Open a file and, if it is compressed, decompress it into memory, so that
  * `src` reads the plain content either way.
