@@ -6,7 +6,7 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
-# TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, srcscan,
+# TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, kmodindex, srcscan,
 # srccond, sig or changes (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
@@ -31,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref changes"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref changes kmodindex"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -287,6 +287,20 @@ if [ -n "$kdir" ] && [ -d "$kdir" ]; then
 fi
 symvers=$(ls "$testdata"/amd64/*/usr/src/linux-headers-*/Module.symvers 2>/dev/null | sort | tail -n 1)
 [ -n "$symvers" ] && head -n 200 "$symvers" >"$tmp/sv" && seed symvers real-head200 "$tmp/sv"
+# kmod's indexes: 2 bytes of modules.dep's length, modules.dep, modules.symbols.
+kmod_seed() { # kmod_seed NAME DEPFILE SYMFILE
+	python3 - "$2" "$3" "$tmp/kmod" <<'PY'
+import sys
+d, s = open(sys.argv[1], "rb").read()[:3000], open(sys.argv[2], "rb").read()[:3000]
+open(sys.argv[3], "wb").write(len(d).to_bytes(2, "little") + d + s)
+PY
+	seed kmodindex "$1" "$tmp/kmod"
+}
+printf 'kernel/fs/fuse/cuse.ko.xz: kernel/fs/fuse/fuse.ko.xz\nkernel/fs/fuse/fuse.ko.xz:\n' >"$tmp/dep"
+printf 'alias symbol:fuse_conn_put fuse\nalias symbol:cuse_x cuse\n' >"$tmp/sym"
+kmod_seed synthetic "$tmp/dep" "$tmp/sym"
+idx=$(ls -d "$testdata"/derived/amd64/*/installed/lib/modules/* 2>/dev/null | sort | tail -n 1)
+[ -n "$idx" ] && [ -f "$idx/modules.dep" ] && kmod_seed real "$idx/modules.dep" "$idx/modules.symbols"
 for arch in amd64 arm64; do
 	img=$(ls "$testdata"/$arch/*/boot/vmlinuz-* 2>/dev/null | sort | tail -n 1)
 	[ -n "$img" ] && head -c 65536 "$img" >"$tmp/img" && seed image "real-$arch-64k" "$tmp/img"
@@ -342,7 +356,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|kabilist|histref|changes) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist|histref|changes|kmodindex) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

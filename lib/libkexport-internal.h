@@ -340,6 +340,12 @@ int kx_banner_find(const uint8_t *d, size_t size, char *out, size_t out_size, ch
  * ROOT ("../../.." or, under usr/, "../../../.."), and a link in it (build,
  * source) resolved inside ROOT when it is absolute (read.c). */
 const char *kx_root_up(const char *real);
+/* kmod's modules.dep and modules.symbols in memory: FN for each module that
+ * exports one of NAMES, or is needed by one (read.c; fuzz-kmodindex). */
+int kx_kmod_index_wanted(const char *deps, size_t deps_len, char *syms, size_t syms_len,
+                         const char *const *names, size_t n_names,
+                         int (*fn)(const char *rel, size_t len, void *arg), void *arg,
+                         size_t *n_modules, char *errmsg);
 char *kx_resolve_in_root(const char *dir, const char *rel);
 
 /* ksymtab.c --------------------------------------------------------------- */

@@ -788,9 +788,15 @@ static void module_name_of(const char *path, size_t len, char *out, size_t size)
 struct dep_line {
 	char name[64];
 	const char *path, *deps; /* into modules.dep's text; deps up to the line's end */
-	size_t path_len, deps_len;
+	size_t path_len, deps_len, order;
 	bool want;
 };
+
+static int cmp_dep_order(const void *a, const void *b)
+{
+	size_t x = ((const struct dep_line *)a)->order, y = ((const struct dep_line *)b)->order;
+	return x < y ? -1 : x > y;
+}
 
 static int cmp_dep_name(const void *a, const void *b)
 {
@@ -804,11 +810,12 @@ static struct dep_line *dep_find(struct dep_line *d, size_t n, const char *name)
 	return bsearch(&key, d, n, sizeof(*d), cmp_dep_name);
 }
 
-/* Mark NAME and, through modules.dep, everything it needs. */
-static void dep_want(struct dep_line *d, size_t n, const char *name)
+/* Mark NAME and, through modules.dep, everything it needs (modules.dep
+ * lists the whole closure already; a hostile one is bounded by `want`). */
+static void dep_want(struct dep_line *d, size_t n, const char *name, unsigned depth)
 {
 	struct dep_line *l = dep_find(d, n, name);
-	if (!l || l->want)
+	if (!l || l->want || depth > 64)
 		return;
 	l->want = true;
 	const char *p = l->deps, *end = l->deps + l->deps_len;
@@ -821,63 +828,49 @@ static void dep_want(struct dep_line *d, size_t n, const char *name)
 		if (q > p) {
 			char dn[64];
 			module_name_of(p, (size_t)(q - p), dn, sizeof(dn));
-			dep_want(d, n, dn);
+			dep_want(d, n, dn, depth + 1);
 		}
 		p = q;
 	}
 }
 
-KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
-                                       const char *path, const char *const *names,
-                                       size_t n_names, struct kexport_source_info *info)
+/*
+ * kmod's text indexes in memory: modules.dep ("kernel/x/y.ko.xz: kernel/z.ko.xz
+ * ...", a line a module) and modules.symbols ("alias symbol:NAME MODNAME", a
+ * line an export).  Calls FN with each modules.dep path (relative to the
+ * directory) of a module that exports one of NAMES or that such a module
+ * needs, once each, in modules.dep's order.  -EINVAL for text that is not
+ * kmod's (a modules.dep line without ':'); SYMS is written to (NULs).
+ */
+int kx_kmod_index_wanted(const char *deps, size_t deps_len, char *syms, size_t syms_len,
+                         const char *const *names, size_t n_names,
+                         int (*fn)(const char *rel, size_t len, void *arg), void *arg,
+                         size_t *n_modules, char *errmsg)
 {
-	struct kexport_source_info dummy;
-	if (!info)
-		info = &dummy;
-	char *sym_path = NULL, *dep_path = NULL;
-	if (!kx_is_dir(path) || asprintf(&sym_path, "%s/modules.symbols", path) < 0 ||
-	    asprintf(&dep_path, "%s/modules.dep", path) < 0 || !kx_is_file(sym_path) ||
-	    !kx_is_file(dep_path)) {
-		free(sym_path);
-		free(dep_path);
-		return kexport_read_exports(ctx, table, path, info);
-	}
-	memset(info, 0, sizeof(*info));
-	info->type = KEXPORT_SOURCE_MODULES_DIR;
-	char *syms = NULL, *deps = NULL, errmsg[KEXPORT_ERRMSG_MAX];
-	size_t syms_len = 0, deps_len = 0, n_lines = 0;
-	const char **sorted = NULL;
-	struct dep_line *d = NULL;
-	int r = kx_read_file(sym_path, &syms, &syms_len, errmsg);
-	if (r < 0) {
-		kx_diag(ctx, sym_path, r, errmsg);
-		goto fallback;
-	}
-	if ((r = kx_read_file(dep_path, &deps, &deps_len, errmsg)) < 0) {
-		kx_diag(ctx, dep_path, r, errmsg);
-		goto fallback;
-	}
-	/* modules.dep: "kernel/x/y.ko.xz: kernel/z.ko.xz ...", a line a module. */
+	size_t n_lines = 0;
 	for (size_t i = 0; i < deps_len; i++)
 		n_lines += deps[i] == '\n';
-	sorted = malloc((n_names ? n_names : 1) * sizeof(*sorted));
-	d = calloc(n_lines + 1, sizeof(*d));
+	const char **sorted = malloc((n_names ? n_names : 1) * sizeof(*sorted));
+	struct dep_line *d = calloc(n_lines + 1, sizeof(*d));
+	int r = 0;
 	if (!sorted || !d) {
-		r = -ENOMEM;
+		r = kx_err(errmsg, -ENOMEM, "out of memory");
 		goto out;
 	}
-	size_t n_dep = 0;
-	for (char *p = deps, *end = deps + deps_len; p < end && n_dep <= n_lines;) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		char *le = nl ? nl : end;
+	size_t n_dep = 0, lineno = 0;
+	for (const char *p = deps, *end = deps + deps_len; p < end && n_dep <= n_lines;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		lineno++;
 		if (le == p) {
 			p = le + 1;
 			continue;
 		}
-		char *colon = memchr(p, ':', (size_t)(le - p));
-		if (!colon) { /* not kmod's modules.dep: the full read */
-			kx_diag(ctx, dep_path, -EINVAL, "a line without ':' (not kmod's modules.dep)");
-			goto fallback;
+		const char *colon = memchr(p, ':', (size_t)(le - p));
+		if (!colon) {
+			r = kx_err(errmsg, -EINVAL, "modules.dep line %zu has no ':' (not kmod's modules.dep)",
+			           lineno);
+			goto out;
 		}
 		struct dep_line *l = &d[n_dep++];
 		l->path = p;
@@ -887,10 +880,13 @@ KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_t
 		module_name_of(p, l->path_len, l->name, sizeof(l->name));
 		p = le + 1;
 	}
-	qsort(d, n_dep, sizeof(*d), cmp_dep_name);
-	memcpy(sorted, names, n_names * sizeof(*sorted));
+	if (n_names)
+		memcpy(sorted, names, n_names * sizeof(*sorted));
 	qsort(sorted, n_names, sizeof(*sorted), cmp_str);
-	/* modules.symbols: "alias symbol:NAME MODNAME", a line an export. */
+	/* Sorted by name for the lookups, the file's order kept in `order`. */
+	for (size_t i = 0; i < n_dep; i++)
+		d[i].order = i;
+	qsort(d, n_dep, sizeof(*d), cmp_dep_name);
 	for (char *p = syms, *end = syms + syms_len; p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *le = nl ? nl : end;
@@ -901,15 +897,83 @@ KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_t
 			if (sp) {
 				*sp = '\0';
 				const char *key = name;
-				if (bsearch(&key, sorted, n_names, sizeof(*sorted), cmp_str)) {
+				if (n_names && bsearch(&key, sorted, n_names, sizeof(*sorted), cmp_str)) {
 					char mn[64];
 					module_name_of(sp + 1, (size_t)(le - sp - 1), mn, sizeof(mn));
-					dep_want(d, n_dep, mn);
+					dep_want(d, n_dep, mn, 0);
 				}
 			}
 		}
 		p = le + 1;
 	}
+	/* Back to the file's order: the reads follow modules.dep. */
+	qsort(d, n_dep, sizeof(*d), cmp_dep_order);
+	*n_modules = n_dep;
+	for (size_t i = 0; i < n_dep && r == 0; i++)
+		if (d[i].want)
+			r = fn(d[i].path, d[i].path_len, arg);
+out:
+	free(sorted);
+	free(d);
+	return r;
+}
+
+struct wanted_read {
+	struct kexport_ctx *ctx;
+	struct kexport_table *table;
+	struct kexport_source_info *info;
+	const char *dir;
+	size_t n_read;
+};
+
+static int read_wanted(const char *rel, size_t len, void *arg)
+{
+	struct wanted_read *w = arg;
+	char *mp;
+	if (asprintf(&mp, "%s/%.*s", w->dir, (int)len, rel) < 0)
+		return -ENOMEM;
+	struct kexport_module *m;
+	char msg[KEXPORT_ERRMSG_MAX];
+	int r = kx_module_read_path(mp, w->dir, KX_READ_EXPORTS_ONLY, &m, msg);
+	if (r < 0) {
+		kx_diag(w->ctx, mp, r, msg);
+		w->info->n_bad++;
+		r = 0;
+	} else {
+		r = add_all(w->table, m->exports, m->n_exports, &w->info->n_exports);
+		kexport_module_free(m);
+		w->n_read++;
+	}
+	free(mp);
+	return r;
+}
+
+KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
+                                       const char *path, const char *const *names,
+                                       size_t n_names, struct kexport_source_info *info)
+{
+	struct kexport_source_info dummy;
+	if (!info)
+		info = &dummy;
+	char *sym_path = NULL, *dep_path = NULL, *syms = NULL, *deps = NULL;
+	size_t syms_len = 0, deps_len = 0, n_dep = 0;
+	char errmsg[KEXPORT_ERRMSG_MAX];
+	int r = -1;
+	if (!kx_is_dir(path) || asprintf(&sym_path, "%s/modules.symbols", path) < 0 ||
+	    asprintf(&dep_path, "%s/modules.dep", path) < 0 || !kx_is_file(sym_path) ||
+	    !kx_is_file(dep_path))
+		goto full;
+	/* An index that cannot be read or is not kmod's: said, then the full read. */
+	if ((r = kx_read_file(sym_path, &syms, &syms_len, errmsg)) < 0) {
+		kx_diag(ctx, sym_path, r, errmsg);
+		goto full;
+	}
+	if ((r = kx_read_file(dep_path, &deps, &deps_len, errmsg)) < 0) {
+		kx_diag(ctx, dep_path, r, errmsg);
+		goto full;
+	}
+	memset(info, 0, sizeof(*info));
+	info->type = KEXPORT_SOURCE_MODULES_DIR;
 	/* The image, as the full read finds it, then the modules wanted. */
 	char *img = kexport_kernel_image(path);
 	const char *vm = "no kernel image found: vmlinux exports missing";
@@ -928,48 +992,39 @@ KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_t
 		        "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with export "
 		        "tables in build/): vmlinux exports are missing");
 	}
-	size_t n_read = 0;
-	for (size_t i = 0; i < n_dep && r == 0; i++) {
-		if (!d[i].want)
-			continue;
-		char *mp;
-		if (asprintf(&mp, "%s/%.*s", path, (int)d[i].path_len, d[i].path) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		struct kexport_module *m;
-		char msg[KEXPORT_ERRMSG_MAX];
-		int rm = kx_module_read_path(mp, path, KX_READ_EXPORTS_ONLY, &m, msg);
-		if (rm < 0) {
-			kx_diag(ctx, mp, rm, msg);
-			info->n_bad++;
-		} else {
-			r = add_all(table, m->exports, m->n_exports, &info->n_exports);
-			kexport_module_free(m);
-			n_read++;
-		}
-		free(mp);
+	struct wanted_read w = { ctx, table, info, path, 0 };
+	r = kx_kmod_index_wanted(deps, deps_len, syms, syms_len, names, n_names, read_wanted, &w,
+	                         &n_dep, errmsg);
+	if (r == -EINVAL) {
+		/* Not kmod's: nothing of the tree was read yet. */
+		kx_diag(ctx, dep_path, r, errmsg);
+		free(img);
+		size_t keep = info->n_exports;
+		struct kexport_source_info sub = { 0 };
+		r = read_modules_into(ctx, table, path, &sub);
+		info->n_modules = sub.n_modules;
+		info->n_bad += sub.n_bad;
+		info->n_exports = keep + sub.n_exports;
+		snprintf(info->detail, sizeof(info->detail), "%zu modules; kernel image: %s",
+		         info->n_modules, vm);
+		goto out;
 	}
-	info->n_modules = n_read;
+	info->n_modules = w.n_read;
 	snprintf(info->detail, sizeof(info->detail),
 	         "%zu of %zu modules, those exporting what is needed, by modules.symbols; "
-	         "kernel image: %s", n_read, n_dep, vm);
+	         "kernel image: %s", w.n_read, n_dep, vm);
 	free(img);
 	goto out;
-fallback:
+full:
 	free(syms);
 	free(deps);
-	free(sorted);
-	free(d);
 	free(sym_path);
 	free(dep_path);
 	return kexport_read_exports(ctx, table, path, info);
 out:
 	free(syms);
 	free(deps);
-	free(sorted);
-	free(d);
 	free(sym_path);
 	free(dep_path);
-	return r < 0 ? -ENOMEM : 0;
+	return r < 0 ? r : 0;
 }
