@@ -196,6 +196,14 @@ KX_EXPORT void kexport_loader_set_taint(struct kexport_loader *l, unsigned long 
 	/* A kernel tainted unreliably before has lock debugging off already. */
 	if (mask & (BIT(KEXPORT_TAINT_PROPRIETARY) | BIT(KEXPORT_TAINT_FORCED)))
 		l->st.locks_debugged = false;
+	/* Taint E comes only from an unverified module, whose load printed the
+	 * once-a-boot "module verification failed" (seen under qemu: a refused
+	 * unsigned module leaves E and the notice behind). */
+	if (mask & BIT(KEXPORT_TAINT_UNSIGNED))
+		l->st.once_unsigned = true;
+	/* Likewise K and its once-a-boot notice. */
+	if (mask & BIT(KEXPORT_TAINT_LIVEPATCH))
+		l->st.once_livepatch = true;
 }
 
 KX_EXPORT unsigned long kexport_loader_taint(const struct kexport_loader *l)

@@ -9,6 +9,8 @@
 #   scripts/fetch-kernels.sh all            every generation pinned in tests/kernels.conf
 #   scripts/fetch-kernels.sh source [ABI]   Debian's patched source of ABI's build
 #                                           (default: $KEXPORT_SOURCE_VERSION)
+#   scripts/fetch-kernels.sh tool PKG ARCH  another architecture's package, unpacked
+#                                           (prints its root; e.g. busybox-static arm64)
 #
 # Layout:  $KEXPORT_CACHE/<arch>/<abi>/   the packages unpacked as dpkg would install
 #                                          them: boot/ or usr/lib/modules/<K>/vmlinuz,
@@ -161,6 +163,29 @@ fetch_source() {
 	touch "$dest.tmp/.complete"
 	rm -rf "$dest" && mv "$dest.tmp" "$dest"
 }
+
+# A package of another architecture the oracle puts in a guest (e.g. a
+# static busybox for arm64), unpacked once: prints its root.
+fetch_tool() {
+	local pkg=$1 arch=$2 dest ver f
+	dest="$cache/tools/$arch/$pkg"
+	if [ ! -f "$dest/.complete" ]; then
+		apt_ready
+		ver=$(pkg_version "$pkg:$arch")
+		[ -n "$ver" ] || { echo "fetch-kernels: no $pkg:$arch in the archive" >&2; exit 1; }
+		f=$(download "$pkg" "$arch" "$ver") || { echo "fetch-kernels: cannot download $pkg:$arch=$ver" >&2; exit 1; }
+		rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+		dpkg-deb -x "$f" "$dest.tmp"
+		touch "$dest.tmp/.complete"
+		rm -rf "$dest" && mv "$dest.tmp" "$dest"
+	fi
+	echo "$dest"
+}
+
+if [ "${abis[0]}" = tool ]; then
+	fetch_tool "${abis[1]:?package}" "${abis[2]:?architecture}"
+	exit 0
+fi
 
 if [ "${abis[0]}" = source ]; then
 	fetch_source "${abis[1]:-}"

@@ -11,6 +11,8 @@ test=(clang libclang-rt-14-dev libcmocka-dev kmod python3 binutils gzip time
       qemu-system-x86 busybox-static cpio)
 test+=(ripgrep) # bench/srcscan-vs-ripgrep.sh: the peer of kexport exports SOURCE-TREE
 test+=(debootstrap) # tests/integration/fresh-debian.sh: the README's set-up on a fresh root
+# tests/oracle/generation.py on arm64: qemu -M virt and a static finit for the guest
+test+=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 test+=(make libelf1 libc6-dev) # tests/oracle: kbuild of out-of-tree modules (objtool needs libelf1), gcc -static
 pkgs=("${build[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test[@]}")

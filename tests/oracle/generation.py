@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The oracle on one pinned generation (tests/kernels.conf), amd64: Debian's
-own modules of that kernel, edited the ways a user's module goes wrong, all
-loaded with finit_module() in ONE boot of Debian's kernel under qemu (TCG
-without /dev/kvm), then each compared with `kexport check`.
+"""The oracle on one pinned generation (tests/kernels.conf) and architecture:
+Debian's own modules of that kernel, edited the ways a user's module goes
+wrong, all loaded with finit_module() in ONE boot of Debian's kernel under
+qemu (qemu-system-x86_64, or qemu-system-aarch64 -M virt; TCG without
+/dev/kvm), then each compared with `kexport check`.
 
-    generation.py --cache CACHE --abi ABI --out OUT --kexport KEXPORT
+    generation.py --cache CACHE --arch amd64|arm64 --abi ABI --out OUT --kexport KEXPORT
+        [--busybox PATH] (arm64: a static aarch64 busybox)
 
 No compiler is needed: the modules are Debian's (each case a different one,
 so that one boot holds every case), edited with edit-ko.py.  The cases cover
@@ -38,16 +40,52 @@ def die(msg):
     sys.exit(1)
 
 
-def cases(modversions, kflagstab):
-    """(name, description, module, edits): each case its own module."""
+def dependency_order(tree, name, seen=None):
+    """NAME and what it needs (modinfo's depends=, recursively), needs first."""
+    seen = [] if seen is None else seen
+    dep = subprocess.run(["modinfo", "-F", "depends", find_module(tree, name)],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    for d in filter(None, dep.split(",")):
+        if d not in seen and d.replace("_", "-") not in seen:
+            dependency_order(tree, d, seen)
+    if name not in seen:
+        seen.append(name)
+    return seen
+
+
+def cases(tree, modversions, kflagstab, x86):
+    """(name, description, module, edits): each case its own module, but
+    "already_loaded", a second copy of the first one.  First usb-storage and
+    what it needs, as shipped and in dependency order (each step compared
+    too), for its sub-drivers, which use its namespace."""
     strip = ["--strip-signature", "-"]
-    c = [
+    c = [("chain_" + m.replace("-", "_"), "usb-storage or what it needs, as shipped", m, [])
+         for m in dependency_order(tree, "usb-storage")]
+    c += [
+        ("ns_not_imported", "unsigned, import_ns=USB_STORAGE key renamed", "ums-alauda",
+         strip + ["--rename-modinfo-key", "import_ns=xmport_ns"]),
+        ("ns_license_mit", "unsigned usb-storage sub-driver, license=MIT: GPL-only imports",
+         "ums-cypress", strip + ["--modinfo-set", "license=MIT"]),
+        ("license_lower", "unsigned, license=gpl (not one of the six strings)",
+         "notifier-error-inject",
+         strip + ["--modinfo-set", "license=gpl"]),
+        ("sig_own_key", "signed with a key of our own (tests/oracle/keys/own.pem)", "ts_bm",
+         strip + ["--sign", "own"]),
+        ("sig_own_key_attrs", "signed with our key and signed attributes", "libchacha",
+         strip + ["--sign-attrs", "own"]),
+        ("sig_pgp", "a signature trailer of id_type 0 (PGP)", "libpoly1305",
+         strip + ["--append-signature", "pgp"]),
+        ("sig_badlen", "a signature trailer longer than the file", "lz4hc_compress",
+         strip + ["--append-signature", "badlen"]),
+    ]
+    c += [
         ("signed", "Debian's signed module as shipped", "crc-itu-t", []),
         ("content_corrupt", "one byte of .text changed under the signature", "crc16",
          ["--corrupt-content", ".text"]),
-        ("sig_corrupt", "the signature's last byte changed", "crc8", ["--corrupt-signature", "-"]),
+        ("sig_corrupt", "the signature's last byte changed", "crc8|crc7",
+         ["--corrupt-signature", "-"]),
         ("unsigned", "signature removed", "libarc4", strip),
-        ("license_mit", "unsigned, license=MIT (not GPL-compatible)", "ts_kmp",
+        ("license_mit", "unsigned, license=MIT (not GPL-compatible)", "cordic",
          strip + ["--modinfo-set", "license=MIT"]),
         ("out_of_tree", "unsigned, intree= key renamed", "ts_fsm",
          strip + ["--rename-modinfo-key", "intree=xntree"]),
@@ -55,11 +93,11 @@ def cases(modversions, kflagstab):
          strip + ["--modinfo-sub", "vermagic:SMP=XMP"]),
     ]
     if modversions:
-        c.append(("crc_bad", "unsigned, the CRC of textsearch_register changed", "ts_bm",
+        c.append(("crc_bad", "unsigned, the CRC of textsearch_register changed", "ts_kmp",
                   strip + ["--crc", "textsearch_register=0x12345678"]))
     else:
-        c.append(("no_modversions", "unsigned, a kernel without modversions", "ts_bm", strip))
-    if kflagstab:
+        c.append(("no_modversions", "unsigned, a kernel without modversions", "ts_kmp", strip))
+    if kflagstab and x86:
         c.append(("no_kflagstab", "unsigned, exports but __kflagstab renamed away", "lru_cache",
                   strip + ["--rename-section", "__kflagstab=__xflagstab"]))
         # .return_sites (x86 rethunk sites, named by the tail of its
@@ -68,16 +106,70 @@ def cases(modversions, kflagstab):
                   strip + ["--rename-section-tails", ".rela.return_sites=.rela__ksymtab_gpl"]))
         c.append(("obsolete_kcrctab_gpl", "unsigned, a section named __kcrctab_gpl",
                   "reed_solomon", strip + ["--rename-section-tails", ".rela.return_sites=.rela__kcrctab_gpl"]))
+    elif kflagstab:
+        c.append(("no_kflagstab", "unsigned, exports but __kflagstab renamed away", "lru_cache",
+                  strip + ["--rename-section", "__kflagstab=__xflagstab"]))
     else:
         c.append(("exports", "unsigned, a module with exports", "lru_cache", strip))
+    c.append(("already_loaded", "crc-itu-t again, unsigned, after the signed one loaded",
+              "crc-itu-t", strip))
     return c
 
 
+# arm64: qemu's virt machine has one UART, so the results share the console
+# with the kernel, which is kept quiet (loglevel=1: emergencies only); the
+# loader's messages are read from the ring buffer with dmesg, as on amd64.
+ARM64_CMDLINE = "console=ttyAMA0 panic=-1 loglevel=1"
+
+
+def arm64_base(finit, busybox):
+    if not busybox or not os.path.isfile(busybox):
+        die("no static aarch64 busybox (--busybox; scripts/fetch-kernels.sh tool busybox-static arm64)")
+    c = boot.Cpio()
+    for d in ("bin", "dev", "proc", "sys", "mods"):
+        c.dir(d)
+    c.chardev("dev/console", 5, 1)
+    c.file("bin/busybox", open(busybox, "rb").read(), 0o755)
+    init = open(os.path.join(HERE, "init.sh")).read().replace("out=/dev/ttyS1", "out=/dev/ttyAMA0")
+    if "out=/dev/ttyAMA0" not in init:
+        die("init.sh no longer sets out=/dev/ttyS1")
+    c.file("init", init.encode(), 0o755)
+    c.file("finit", open(finit, "rb").read(), 0o755)
+    return c.finish()
+
+
+def boot_arm64(kernel, initrd, timeout):
+    import tempfile
+    import time
+    with tempfile.TemporaryDirectory(prefix="kexport-oracle-") as t:
+        ird = os.path.join(t, "initrd")
+        with open(ird, "wb") as f:
+            f.write(initrd)
+        con = os.path.join(t, "console")
+        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "max", "-accel", "tcg", "-m", "1024M",
+               "-smp", "1", "-nographic", "-monitor", "none", "-no-reboot", "-nic", "none",
+               "-kernel", kernel, "-initrd", ird, "-append", ARM64_CMDLINE,
+               "-serial", "file:" + con]
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=timeout)
+            qout = p.stdout.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            qout = "timeout after %ds" % timeout
+        text = open(con, errors="replace").read() if os.path.exists(con) else ""
+        return text, text, qout, time.time() - t0
+
+
 def find_module(tree, name):
-    for d, _, files in os.walk(os.path.join(tree, "kernel")):
-        for f in files:
-            if f.split(".ko")[0] == name and ".ko" in f:
-                return os.path.join(d, f)
+    """NAME's file in TREE; NAME may list alternatives, "crc8|crc7", for
+    modules one architecture or generation does not build."""
+    for alt in name.split("|"):
+        want = alt.replace("-", "_")
+        for d, _, files in os.walk(os.path.join(tree, "kernel")):
+            for f in files:
+                if ".ko" in f and f.split(".ko")[0].replace("-", "_") == want:
+                    return os.path.join(d, f)
     die("%s: no module %s" % (tree, name))
 
 
@@ -95,14 +187,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", required=True)
     ap.add_argument("--abi", required=True)
+    ap.add_argument("--arch", default="amd64", choices=["amd64", "arm64"])
+    ap.add_argument("--busybox", help="a static busybox of the guest's architecture")
     ap.add_argument("--out", required=True)
     ap.add_argument("--kexport", required=True)
     ap.add_argument("--timeout", type=int, default=600)
     a = ap.parse_args()
-    if not shutil.which("qemu-system-x86_64"):
-        die("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
-    root = os.path.join(a.cache, "amd64", a.abi)
-    k = a.abi + "-amd64"
+    x86 = a.arch == "amd64"
+    qemu = "qemu-system-x86_64" if x86 else "qemu-system-aarch64"
+    if not shutil.which(qemu):
+        die("%s not found (apt-get install %s)" % (qemu, "qemu-system-x86" if x86 else "qemu-system-arm"))
+    root = os.path.join(a.cache, a.arch, a.abi)
+    k = a.abi + "-" + a.arch
     tree = os.path.join(root, "lib", "modules", k)
     if not os.path.isdir(tree):
         tree = os.path.join(root, "usr", "lib", "modules", k)
@@ -121,13 +217,19 @@ def main():
     os.makedirs(ko, exist_ok=True)
     finit = os.path.join(a.out, "finit")
     if not os.path.isfile(finit):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-o", finit + ".tmp",
+        cc = "gcc" if x86 else "aarch64-linux-gnu-gcc"
+        if not shutil.which(cc):
+            die("%s not found (apt-get install %s)" % (cc, "gcc" if x86 else
+                                                        "gcc-aarch64-linux-gnu libc6-dev-arm64-cross"))
+        subprocess.run([cc, "-static", "-O2", "-Wall", "-o", finit + ".tmp",
                         os.path.join(HERE, "finit.c")], check=True)
         os.replace(finit + ".tmp", finit)
     steps = []
-    for name, desc, mod, edits in cases(modversions, kflagstab):
+    for name, desc, mod, edits in cases(tree, modversions, kflagstab, x86):
+        found = find_module(tree, mod)
+        mod = os.path.basename(found).split(".ko")[0]
         src = os.path.join(ko, mod + ".orig.ko")
-        plain(find_module(tree, mod), src)
+        plain(found, src)
         dest = os.path.join(ko, "%s-%s.ko" % (name, mod))
         if edits:
             r = subprocess.run([sys.executable, os.path.join(HERE, "edit-ko.py"), src, dest] + edits,
@@ -139,17 +241,22 @@ def main():
         steps.append((name, desc, dest, boot.modinfo_name(dest)))
 
     # One boot, every case; its raw output is kept by content.
-    base = boot.base_initramfs(finit)
+    if x86:
+        base = boot.base_initramfs(finit)
+        boot_fn = boot.boot
+    else:
+        base = arm64_base(finit, a.busybox)
+        boot_fn = boot_arm64
     files = [(p, n, open(p, "rb").read()) for _, _, p, n in steps]
     key = boot.sha("\n".join([boot.sha(open(image, "rb").read()), boot.sha(base), boot.CMDLINE,
-                              "generation-v1"] + ["%s %s" % (boot.sha(d), n) for _, n, d in files]).encode())
+                              a.arch, ARM64_CMDLINE, "generation-v2"] + ["%s %s" % (boot.sha(d), n) for _, n, d in files]).encode())
     runs = os.path.join(a.out, "runs")
     os.makedirs(runs, exist_ok=True)
     rp = os.path.join(runs, key + ".txt")
     meta = [(p, n) for p, n, _ in files]
     res = boot.parse(open(rp).read(), meta) if os.path.exists(rp) else None
     if res is None:
-        out, con, qout, dt = boot.boot(image, base + boot.scenario_initramfs(files), a.timeout)
+        out, con, qout, dt = boot_fn(image, base + boot.scenario_initramfs(files), a.timeout)
         res = boot.parse(out, meta)
         with open(os.path.join(runs, key + ".console"), "w") as f:
             f.write(con)
@@ -167,7 +274,11 @@ def main():
     n = agree = 0
     loaded = []
     for (name, desc, path, mname), st in zip(steps, res["steps"]):
-        cmd = [a.kexport, "check", "-j", "--kernel", headers, "--signing-keys", image]
+        # The kernel as this step found it: the modules loaded before (not
+        # those refused) and its taint, which refused modules may have set
+        # too (what a user reads from /proc/sys/kernel/tainted).
+        cmd = [a.kexport, "check", "-j", "--kernel", headers, "--signing-keys", image,
+               "--kernel-taint", str(st["tainted_before"])]
         for p in loaded:
             cmd += ["--loaded", p]
         cmd.append(path)
@@ -179,7 +290,14 @@ def main():
             die("%s: cannot read kexport's JSON (%s, exit %d): %s %s" % (
                 name, e, p.returncode, p.stdout[:300], p.stderr[:300]))
         diffs = []
-        for field, kv, xv in (("ret", st["ret"], m.get("errno")), ("log", st["log"], m.get("log")),
+        # A module that loaded ran its init, whose lines follow the loader's:
+        # the loader's are the kernel log's first lines, the rest are the
+        # module's own (kexport predicts the loader, not the driver).
+        klog, init_lines = st["log"], 0
+        if st["ret"] == 0 and len(klog) > len(m.get("log") or []):
+            init_lines = len(klog) - len(m.get("log") or [])
+            klog = klog[:len(klog) - init_lines]
+        for field, kv, xv in (("ret", st["ret"], m.get("errno")), ("log", klog, m.get("log")),
                               ("tainted", st["tainted"], m.get("kernel_taint"))):
             if kv != xv:
                 diffs.append("%s: kernel=%s kexport=%s" % (field, json.dumps(kv), json.dumps(xv)))
@@ -191,7 +309,9 @@ def main():
                 print("FAIL %s %s (%s): %s" % (a.abi, name, desc, d))
         else:
             agree += 1
-            print("ok %s %s: ret=%d taint=%s (%s)" % (a.abi, name, st["ret"], st["tainted"], desc))
+            print("ok %s %s: ret=%d taint=%s (%s)%s" % (
+                a.abi, name, st["ret"], st["tainted"], desc,
+                "; init printed %d more lines, not the loader's" % init_lines if init_lines else ""))
         if st["ret"] == 0:
             loaded.append(path)
     print("%s: %d cases, %d agree" % (a.abi, n, agree))

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The oracle on every pinned generation (tests/kernels.conf), amd64: for each,
-# Debian's own modules edited the ways a user's module goes wrong, loaded in
-# one boot of that kernel under qemu and compared with `kexport check`
-# (generation.py).  The full scenario set (run.sh) runs on KEXPORT_ABI.
+# The oracle on every pinned generation (tests/kernels.conf), amd64 and arm64
+# (qemu-system-aarch64 -M virt): for each, Debian's own modules edited the
+# ways a user's module goes wrong, loaded in one boot of that kernel under
+# qemu and compared with `kexport check` (generation.py).  The full scenario
+# set of built modules (run.sh) runs on KEXPORT_ABI.
 # Exit 0 when every case of every kernel agrees, 1 otherwise; a missing tool
 # or kernel is a failure, never a skip.
 set -euo pipefail
@@ -12,19 +13,28 @@ repo=$(cd "$here/../.." && pwd)
 . "$repo/tests/kernels.conf"
 die() { echo "oracle/generations: FAILED: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 > /dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+command -v qemu-system-aarch64 > /dev/null || die "qemu-system-aarch64 not found (apt-get install qemu-system-arm)"
+command -v aarch64-linux-gnu-gcc > /dev/null ||
+	die "aarch64-linux-gnu-gcc not found (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
 kexport=${KEXPORT:-$repo/build/kexport}
-total=0 agree=0 rc=0
+busybox=$("$repo/scripts/fetch-kernels.sh" tool busybox-static arm64)/bin/busybox ||
+	die "cannot fetch an arm64 busybox-static"
+total=0 agree=0 rc=0 n=0
+for arch in amd64 arm64; do
 for abi in $(kx_generation_abis); do
-	cache=$(KEXPORT_ARCHES=amd64 "$repo/scripts/fetch-kernels.sh" "$abi") || die "cannot fetch $abi"
-	out=$cache/derived/amd64/$abi/oracle-generation
+	cache=$(KEXPORT_ARCHES=$arch "$repo/scripts/fetch-kernels.sh" "$abi") || die "cannot fetch $abi"
+	out=$cache/derived/$arch/$abi/oracle-generation
 	mkdir -p "$out"
-	python3 "$here/generation.py" --cache "$cache" --abi "$abi" --out "$out" --kexport "$kexport" \
-		> "$out/compare.txt" || rc=1
+	n=$((n + 1))
+	python3 "$here/generation.py" --arch "$arch" --busybox "$busybox" --cache "$cache" --abi "$abi" \
+		--out "$out" --kexport "$kexport" > "$out/compare.txt" || rc=1
 	cat "$out/compare.txt"
 	line=$(tail -n 1 "$out/compare.txt")
 	[[ $line =~ ^(.*):\ ([0-9]+)\ cases,\ ([0-9]+)\ agree$ ]] && [ "${BASH_REMATCH[1]}" = "$abi" ] ||
 		die "$abi: no summary line: $line"
 	total=$((total + BASH_REMATCH[2])) agree=$((agree + BASH_REMATCH[3]))
+	echo "oracle/generations: $arch $line"
 done
-echo "oracle/generations: $total cases on $(kx_generation_abis | wc -l) kernels, $agree agree"
+done
+echo "oracle/generations: $total cases on $n kernels, $agree agree"
 exit $rc
