@@ -229,10 +229,23 @@ def main():
     if not shutil.which("qemu-system-x86_64"):
         die("qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
     c = conf()
-    abi = c["KEXPORT_ABI"]
+    # The kernel under test: KEXPORT_ORACLE_ABI (run.sh, per generation), else
+    # KEXPORT_ABI; its image in boot/ or, from 7.x, beside its modules.
+    abi = os.environ.get("KEXPORT_ORACLE_ABI") or c["KEXPORT_ABI"]
+    c["KEXPORT_ABI"] = abi
+    features = set(os.environ.get("KEXPORT_ORACLE_FEATURES", "modversions old_abi").split())
     kernel = os.path.join(a.cache, "amd64", abi, "boot", "vmlinuz-%s-amd64" % abi)
     if not os.path.isfile(kernel):
+        kernel = os.path.join(a.cache, "amd64", abi, "usr", "lib", "modules", abi + "-amd64",
+                              "vmlinuz")
+    if not os.path.isfile(kernel):
         die("%s missing (run scripts/fetch-kernels.sh %s)" % (kernel, abi))
+    # Modules gen.py did not build for this kernel (no modversions, no older
+    # ABI): the scenarios using them are not this kernel's.
+    skipped = set()
+    sp = os.path.join(a.out, "skipped")
+    if os.path.exists(sp):
+        skipped = {l.split("\t")[0] for l in open(sp) if l.strip()}
     finit = os.path.join(a.out, "finit")
     if not os.path.isfile(finit):
         die("%s missing (run tests/oracle/build.sh)" % finit)
@@ -242,15 +255,41 @@ def main():
     os.makedirs(runs, exist_ok=True)
 
     todo = []
+    n_skipped = 0
     for name, desc, steps in load_cases():
         if a.only and name not in a.only:
+            continue
+        if any(s in skipped or (s.startswith("debian:KEXPORT_ABI_OLD:") and
+                                "old_abi" not in features) for s in steps):
+            n_skipped += 1
             continue
         meta, files = [], []
         for s in steps:
             if s.startswith("debian:"):
                 _, var, rel = s.split(":", 2)
                 sabi = c[var]
-                path = os.path.join(a.cache, "amd64", sabi, "lib", "modules", sabi + "-amd64", rel)
+                path = None
+                for d in ("lib", os.path.join("usr", "lib")):
+                    for ext in ("", ".xz"):
+                        p = os.path.join(a.cache, "amd64", sabi, d, "modules", sabi + "-amd64", rel + ext)
+                        if path is None and os.path.isfile(p):
+                            path = p
+                for d in ("lib", os.path.join("usr", "lib")):  # moved (7.x: lib/crc/)
+                    top = os.path.join(a.cache, "amd64", sabi, d, "modules", sabi + "-amd64", "kernel")
+                    for dp, _, fs in os.walk(top):
+                        for f in fs:
+                            if path is None and f in (os.path.basename(rel), os.path.basename(rel) + ".xz"):
+                                path = os.path.join(dp, f)
+                if path is None:
+                    die("%s: %s of %s missing" % (name, rel, sabi))
+                if path.endswith(".xz"):  # finit_module() of the plain module
+                    import lzma
+                    plain = os.path.join(a.out, "ko", "debian-" + sha(path.encode())[:12] + ".ko")
+                    if not os.path.exists(plain):
+                        with open(plain + ".tmp", "wb") as f:
+                            f.write(lzma.decompress(open(path, "rb").read()))
+                        os.replace(plain + ".tmp", plain)
+                    path = plain
             else:
                 path = os.path.join(a.out, "ko", s + ".ko")
             if not os.path.isfile(path):
@@ -309,8 +348,10 @@ def main():
         f.write("\n")
     os.replace(rj + ".tmp", rj)
     nsteps = sum(len(s["steps"]) for s in out)
-    sys.stderr.write("oracle/boot: %d scenarios, %d steps (%d booted, %.0fs) -> %s\n" % (
-        len(out), nsteps, booted, time.time() - t0, rj))
+    sys.stderr.write("oracle/boot: %s: %d scenarios, %d steps (%d booted, %.0fs; %d scenarios "
+                     "not this kernel's: %s) -> %s\n" % (
+                         abi, len(out), nsteps, booted, time.time() - t0, n_skipped,
+                         os.path.basename(sp), rj))
 
 
 if __name__ == "__main__":

@@ -28,9 +28,18 @@ proprietary strings used here) and then edited (edits=[...]).
 """
 import json
 import os
+import re
 import sys
 
-ABI = os.environ.get("KEXPORT_ABI", "")
+# The kernel the modules are built for: KEXPORT_ORACLE_ABI (run.sh sets it
+# for each generation it runs the whole set on), else KEXPORT_ABI.
+ABI = os.environ.get("KEXPORT_ORACLE_ABI") or os.environ.get("KEXPORT_ABI", "")
+# What that kernel has: CONFIG_MODVERSIONS (7.x builds without), an older ABI
+# of the same series for cross-version modules (only 6.1 pins one).
+FEATURES = set(os.environ.get("KEXPORT_ORACLE_FEATURES", "modversions old_abi").split())
+_v = [int(x) for x in re.findall(r"\d+", ABI)[:2]] if ABI else [0, 0]
+# From 6.13 the namespace macros take a string: MODULE_IMPORT_NS("DMA_BUF").
+NS_QUOTE = '"' if _v >= [6, 13] else ""
 
 PLAIN = "unmap_mapping_range"            # EXPORT_SYMBOL, vmlinux
 GPLONLY = ["__rcu_read_lock", "__rcu_read_unlock"]  # EXPORT_SYMBOL_GPL, vmlinux
@@ -41,12 +50,35 @@ M = {}
 
 
 def mod(name, license="GPL", imports=(PLAIN,), exports=(), import_ns=(),
-        info=(), edits=(), group="new", extra_c="", source=None):
+        info=(), edits=(), group="new", extra_c="", source=None, needs=()):
     assert name not in M, name
+    # What the module's edits or build need of the kernel: __versions
+    # (modversions), headers of another ABI (old_abi).
+    needs = set(needs)
+    if any(e in ("--crc", "--rename-version") or "__versions" in e or "__kcrctab" in e
+           or "modversions" in e for e in edits):
+        needs.add("modversions")
+    if group == "old":
+        needs.add("old_abi")
+    if source and source.startswith("KEXPORT_ABI_OLD:"):
+        needs.add("old_abi")
     M[name] = dict(name=name, license=license, imports=list(imports),
                    exports=list(exports), import_ns=list(import_ns),
                    info=list(info), edits=list(edits), group=group,
-                   extra_c=extra_c, source=source)
+                   extra_c=extra_c, source=source, needs=needs)
+
+
+def available(m):
+    """Built for this kernel: what it needs is there, and so is every module
+    whose exports it imports (use_nocrc needs exp_nocrc, which needs
+    modversions)."""
+    if not m["needs"] <= FEATURES:
+        return False
+    for o in M.values():
+        if o is not m and any(e[0] in [i.lstrip("?") for i in m["imports"]] for e in o["exports"]):
+            if not available(o):
+                return False
+    return True
 
 
 def to_prop(lic="Proprietary"):
@@ -215,7 +247,7 @@ def csource(m):
         out.append("int %s(void) { return 0; }" % name)
         if kind.startswith("_NS"):
             k, ns = kind.split(":")
-            out.append("EXPORT_SYMBOL%s(%s, %s);" % (k, name, ns))
+            out.append("EXPORT_SYMBOL%s(%s, %s%s%s);" % (k, name, NS_QUOTE, ns, NS_QUOTE))
         else:
             out.append("EXPORT_SYMBOL%s(%s);" % (kind, name))
     out += ["static int __init oracle_init(void) { return 0; }",
@@ -225,25 +257,31 @@ def csource(m):
     for k, v in m["info"]:
         out.append('MODULE_INFO(%s, "%s");' % (k, v))
     for ns in m["import_ns"]:
-        out.append("MODULE_IMPORT_NS(%s);" % ns)
+        out.append("MODULE_IMPORT_NS(%s%s%s);" % (NS_QUOTE, ns, NS_QUOTE))
     out.append(m["extra_c"])
     return "\n".join(out) + "\n"
 
 
 def main(argv):
+    if len(argv) == 2 and argv[1] == "skipped":
+        for m in M.values():
+            if not available(m):
+                print("%s\t%s" % (m["name"], " ".join(sorted(m["needs"] - FEATURES)) or
+                                   "an exporter it imports from"))
+        return 0
     if len(argv) == 3 and argv[1] == "edits":
         for m in M.values():
-            if m["group"] == argv[2] and m["edits"]:
+            if m["group"] == argv[2] and m["edits"] and available(m):
                 print("%s\t%s" % (m["name"], json.dumps(m["edits"])))
         return 0
     if len(argv) == 2 and argv[1] == "debian":
         for m in M.values():
-            if m["group"] == "debian":
+            if m["group"] == "debian" and available(m):
                 print("%s\t%s\t%s" % (m["name"], m["source"], json.dumps(m["edits"])))
         return 0
     if len(argv) == 3 and argv[1] == "list":
         for m in M.values():
-            if m["group"] == argv[2]:
+            if m["group"] == argv[2] and available(m):
                 print(m["name"])
         return 0
     if len(argv) != 3:
@@ -254,7 +292,7 @@ def main(argv):
         sys.stderr.write("gen.py: KEXPORT_ABI is not set (source tests/kernels.conf)\n")
         return 2
     os.makedirs(d, exist_ok=True)
-    names = [m["name"] for m in M.values() if m["group"] == group]
+    names = [m["name"] for m in M.values() if m["group"] == group and available(m)]
     for n in names:
         src = csource(M[n])
         p = os.path.join(d, n + ".c")
