@@ -144,24 +144,36 @@ int kx_ikconfig_find(const uint8_t *d, size_t size, char **text, size_t *len, ch
 	return 0;
 }
 
-int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
+/*
+ * A kernel image file as a plain image: a vmlinux ELF as it is, anything
+ * kexport_image_extract() opens decompressed.  *IMG is to be freed.
+ */
+static int read_plain_image(const char *path, uint8_t **img, size_t *img_size, char *errmsg)
 {
 	char *data;
 	size_t size;
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
-	const uint8_t *d = (const uint8_t *)data;
-	if (size >= 4 && memcmp(d, "\177ELF", 4) == 0) {
-		r = kx_ikconfig_find(d, size, text, len, errmsg);
-		free(data);
-		return r;
+	if (size >= 4 && memcmp(data, "\177ELF", 4) == 0) {
+		*img = (uint8_t *)data;
+		*img_size = size;
+		return 0;
 	}
-	void *img;
-	size_t img_size;
+	void *out;
 	enum kexport_source_type type;
-	r = kexport_image_extract(d, size, &img, &img_size, &type, NULL, errmsg);
+	r = kexport_image_extract(data, size, &out, img_size, &type, NULL, errmsg);
 	free(data);
+	if (r == 0)
+		*img = out;
+	return r;
+}
+
+int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
+{
+	uint8_t *img = NULL;
+	size_t img_size = 0;
+	int r = read_plain_image(path, &img, &img_size, errmsg);
 	if (r < 0)
 		return r;
 	r = kx_ikconfig_find(img, img_size, text, len, errmsg);
@@ -177,25 +189,12 @@ int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
  */
 int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg)
 {
-	char *data;
-	size_t size;
-	int r = kx_read_file(path, &data, &size, errmsg);
+	uint8_t *img = NULL;
+	size_t img_size = 0;
+	int r = read_plain_image(path, &img, &img_size, errmsg);
 	if (r < 0)
 		return r;
-	const uint8_t *d = (const uint8_t *)data;
-	void *img = NULL;
-	size_t img_size = size;
-	if (!(size >= 4 && memcmp(d, "\177ELF", 4) == 0)) {
-		enum kexport_source_type type;
-		r = kexport_image_extract(d, size, &img, &img_size, &type, NULL, errmsg);
-		free(data);
-		data = NULL;
-		if (r < 0)
-			return r;
-		d = img;
-	}
-	r = kx_banner_find(d, img_size, out, out_size, errmsg);
-	free(data);
+	r = kx_banner_find(img, img_size, out, out_size, errmsg);
 	free(img);
 	return r;
 }

@@ -196,16 +196,23 @@ def parse(text, steps_meta):
     return res
 
 
-def boot(kernel, initrd, timeout):
+def boot(kernel, initrd, timeout, arch="amd64", cmdline=CMDLINE):
+    """One boot: (result port, console, qemu's output, seconds).  arm64:
+    qemu's virt machine has one UART, so the results share the console."""
     with tempfile.TemporaryDirectory(prefix="kexport-oracle-") as t:
         ird = os.path.join(t, "initrd")
         with open(ird, "wb") as f:
             f.write(initrd)
         con, outp = os.path.join(t, "console"), os.path.join(t, "result")
-        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "512M", "-smp", "1",
-               "-nographic", "-monitor", "none", "-no-reboot", "-nic", "none",
-               "-kernel", kernel, "-initrd", ird, "-append", CMDLINE,
-               "-serial", "file:" + con, "-serial", "file:" + outp]
+        if arch == "arm64":
+            outp = con
+            cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "max", "-accel", "tcg", "-m", "1024M"]
+        else:
+            cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "512M"]
+        cmd += ["-smp", "1", "-nographic", "-monitor", "none", "-no-reboot", "-nic", "none",
+                "-kernel", kernel, "-initrd", ird, "-append", cmdline, "-serial", "file:" + con]
+        if arch != "arm64":
+            cmd += ["-serial", "file:" + outp]
         t0 = time.time()
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -139,26 +139,7 @@ def arm64_base(finit, busybox):
 
 
 def boot_arm64(kernel, initrd, timeout):
-    import tempfile
-    import time
-    with tempfile.TemporaryDirectory(prefix="kexport-oracle-") as t:
-        ird = os.path.join(t, "initrd")
-        with open(ird, "wb") as f:
-            f.write(initrd)
-        con = os.path.join(t, "console")
-        cmd = ["qemu-system-aarch64", "-M", "virt", "-cpu", "max", "-accel", "tcg", "-m", "1024M",
-               "-smp", "1", "-nographic", "-monitor", "none", "-no-reboot", "-nic", "none",
-               "-kernel", kernel, "-initrd", ird, "-append", ARM64_CMDLINE,
-               "-serial", "file:" + con]
-        t0 = time.time()
-        try:
-            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=timeout)
-            qout = p.stdout.decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            qout = "timeout after %ds" % timeout
-        text = open(con, errors="replace").read() if os.path.exists(con) else ""
-        return text, text, qout, time.time() - t0
+    return boot.boot(kernel, initrd, timeout, arch="arm64", cmdline=ARM64_CMDLINE)
 
 
 def find_module(tree, name):
