@@ -93,6 +93,11 @@ def cases(tree, modversions, kflagstab, x86):
          strip + ["--modinfo-sub", "vermagic:SMP=XMP"]),
     ]
     if modversions:
+        # Debian's patch (kept in 13): an import missing from __versions is
+        # refused, where mainline warns once and goes on.
+        c.append(("crc_missing", "unsigned, an import's __versions entry renamed away",
+                  "libcrc32c|gf128mul|crc64",
+                  strip + ["--rename-version", "{import}={ximport}"]))
         c.append(("crc_bad", "unsigned, the CRC of textsearch_register changed", "ts_kmp",
                   strip + ["--crc", "textsearch_register=0x12345678"]))
     else:
@@ -212,6 +217,12 @@ def main():
         src = os.path.join(ko, mod + ".orig.ko")
         plain(found, src)
         dest = os.path.join(ko, "%s-%s.ko" % (name, mod))
+        if any("{import}" in e for e in edits):
+            # the module's first import with a CRC (kexport show only picks it)
+            show = json.loads(subprocess.run([a.kexport, "show", "-j", src], capture_output=True,
+                                             text=True, check=True).stdout)
+            sym = next(i["name"] for i in show["modules"][0]["imports"] if i.get("crc"))
+            edits = [e.replace("{import}", sym).replace("{ximport}", "x" + sym[1:]) for e in edits]
         if edits:
             r = subprocess.run([sys.executable, os.path.join(HERE, "edit-ko.py"), src, dest] + edits,
                                capture_output=True, text=True)
