@@ -261,6 +261,9 @@ struct kexport_module {
 	 * __ksymtab non-empty, __kflagstab (one flag byte an export), and the
 	 * obsolete __ksymtab_gpl/__kcrctab_gpl it warns about and ignores. */
 	bool has_ksymtab, has_kflagstab, has_ksymtab_gpl, has_kcrctab_gpl;
+	/* Sections of these names, whatever their flags: from 6.12 the loader
+	 * wants exactly one of each (elf_validity_cache_index_info/_mod). */
+	unsigned n_modinfo_sections, n_this_module_sections;
 };
 
 /* The first value of a modinfo key, or NULL. */
@@ -599,6 +602,7 @@ enum kexport_feature {
 	KEXPORT_FEATURE_EXTENDED_MODVERSIONS,  /* __version_ext_crcs/__version_ext_names */
 	KEXPORT_FEATURE_MODULE_NAMESPACES,     /* "module:" namespaces; importing one is refused */
 	KEXPORT_FEATURE_KFLAGSTAB,             /* one __ksymtab, kinds in __kflagstab (7.x) */
+	KEXPORT_FEATURE_UNIQUE_SECTIONS,       /* exactly one .modinfo, .gnu.linkonce.this_module */
 	KEXPORT_FEATURE_COUNT
 };
 

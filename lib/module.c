@@ -693,6 +693,10 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 	m->has_kflagstab = kx_elf_find(&elf, "__kflagstab") > 0;
 	m->has_ksymtab_gpl = kx_elf_find(&elf, "__ksymtab_gpl") > 0;
 	m->has_kcrctab_gpl = kx_elf_find(&elf, "__kcrctab_gpl") > 0;
+	for (size_t i = 1; i < elf.shnum; i++) {
+		m->n_modinfo_sections += strcmp(elf.sh[i].name, ".modinfo") == 0;
+		m->n_this_module_sections += strcmp(elf.sh[i].name, ".gnu.linkonce.this_module") == 0;
+	}
 
 	/* The imports find their CRCs in every entry; the model then keeps
 	 * every entry, or for a verdict only module_layout's. */

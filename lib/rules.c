@@ -64,6 +64,13 @@ static const struct kexport_rule rules[] = {
 	  "(-ENOEXEC); __ksymtab_gpl and __kcrctab_gpl are ignored with a warning "
 	  "(kernel/module/main.c of linux-source-7.2: find_module_sections(), "
 	  "check_export_symbol_sections(); absent in 6.12, first release bounded, not pinned)" },
+	{ KEXPORT_FEATURE_UNIQUE_SECTIONS, V(6, 12, 0), 0, NULL, true, true,
+	  "ELF validation counts sections by name whatever their flags: two .modinfo sections "
+	  "refuse the module (\"Only one .modinfo section must exist.\"), and a missing or "
+	  "second .gnu.linkonce.this_module says \"module %s: Exactly one "
+	  ".gnu.linkonce.this_module section must exist.\" instead of \"No module found in "
+	  "object\" (kernel/module/main.c of linux-source-6.12: elf_validity_cache_index_info(), "
+	  "_mod(); absent in 6.1, first release bounded, not pinned)" },
 };
 
 static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
@@ -82,6 +89,7 @@ static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
 	[KEXPORT_FEATURE_EXTENDED_MODVERSIONS] = "extended_modversions",
 	[KEXPORT_FEATURE_MODULE_NAMESPACES] = "module_namespaces",
 	[KEXPORT_FEATURE_KFLAGSTAB] = "kflagstab",
+	[KEXPORT_FEATURE_UNIQUE_SECTIONS] = "unique_sections",
 };
 
 KX_EXPORT const char *kexport_feature_name(enum kexport_feature f)

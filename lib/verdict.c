@@ -1286,6 +1286,27 @@ static int simulate(struct run *r)
 	bool late = feature(r->l, KEXPORT_FEATURE_LATE_LICENSE_TAINT);
 	if ((err = check_signature(r)) < 0)
 		return err;
+	/* 6.12+: elf_validity_cache_copy() counts the sections by name. */
+	if (feature(r->l, KEXPORT_FEATURE_UNIQUE_SECTIONS)) {
+		if (r->m->n_modinfo_sections > 1) {
+			klog(r, "Only one .modinfo section must exist.");
+			problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,
+			        "%u sections are named .modinfo; from 6.12 the kernel wants exactly one",
+			        r->m->n_modinfo_sections);
+			return -E_NOEXEC;
+		}
+		/* A module made by hand (or by a reader before this count) says
+		 * only has_this_module. */
+		unsigned n_this = r->m->n_this_module_sections ? r->m->n_this_module_sections
+		                                               : r->m->has_this_module;
+		if (n_this != 1) {
+			klog(r, "module %s: Exactly one .gnu.linkonce.this_module section must exist.",
+			     r->name);
+			problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,
+			        "%u .gnu.linkonce.this_module sections: not a loadable module", n_this);
+			return -E_NOEXEC;
+		}
+	}
 	if (!r->m->has_this_module) {
 		klog(r, "%s: No module found in object", r->name);
 		problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,

@@ -116,6 +116,12 @@ def cases(tree, modversions, kflagstab, x86):
                   strip + ["--rename-section", "__kflagstab=__xflagstab"]))
     else:
         c.append(("exports", "unsigned, a module with exports", "lru_cache", strip))
+    # The loader's ELF validation: 6.12 counts sections by name.
+    c.append(("two_modinfo", "unsigned, .comment renamed .modinfo: two sections of that name",
+              "libdes|ts_fsm", strip + ["--rename-section", ".comment=.modinfo"]))
+    c.append(("no_this_module", "unsigned, .gnu.linkonce.this_module renamed away",
+              "reed_solomon|cordic", strip + ["--rename-section",
+                                              ".gnu.linkonce.this_module=.gnu.linkonce.xhis_module"]))
     c.append(("already_loaded", "crc-itu-t again, unsigned, after the signed one loaded",
               "crc-itu-t", strip))
     return c
