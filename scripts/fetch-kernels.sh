@@ -58,13 +58,14 @@ newest_abi() {
 		re=${re//./\\.} re=${re//\\.\[/.[} ;;
 	*) re="^linux-headers-.*-$fl\$" ;;
 	esac
-	kx_apt_cache search --names-only "$re" 2>/dev/null |
+	{ kx_apt_cache search --names-only "$re" 2>/dev/null || true; } |
 		sed -n "s/^linux-headers-\\(.*\\)-$fl - .*/\\1/p" | sort -V | tail -n 1
 }
 
 # The version of package NAME:ARCH in the archive (the newest), or nothing.
-pkg_version() { kx_apt_cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1; }
-pkg_depends() { kx_apt_cache show --no-all-versions "$1" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1; }
+# (nothing, not a failure, for a package the archive does not have)
+pkg_version() { { kx_apt_cache show --no-all-versions "$1" 2>/dev/null || true; } | sed -n 's/^Version: //p' | head -n 1; }
+pkg_depends() { { kx_apt_cache show --no-all-versions "$1" 2>/dev/null || true; } | sed -n 's/^Depends: //p' | head -n 1; }
 
 # download NAME ARCH VERSION: NAME_VERSION_ARCH.deb (or _all) into debs/,
 # once; prints its path.
