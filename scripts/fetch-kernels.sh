@@ -45,7 +45,11 @@ host=$(dpkg --print-architecture)
 apt_ready=0
 apt_ready() {
 	[ $apt_ready = 1 ] && return 0
-	kx_apt_init "$cache/apt" || exit 1
+	# a configuration of its own for a subset of the suites (try.sh: the
+	# machine's own), so that the full one is not rewritten and fetched again
+	local dir=$cache/apt
+	[ "$KX_APT_SUITES" = "bullseye bookworm trixie sid" ] || dir=$cache/apt-${KX_APT_SUITES// /-}
+	kx_apt_init "$dir" || exit 1
 	apt_ready=1
 }
 
