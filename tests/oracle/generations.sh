@@ -17,8 +17,11 @@ command -v qemu-system-aarch64 > /dev/null || die "qemu-system-aarch64 not found
 command -v aarch64-linux-gnu-gcc > /dev/null ||
 	die "aarch64-linux-gnu-gcc not found (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
 kexport=${KEXPORT:-$repo/build/kexport}
-busybox=$("$repo/scripts/fetch-kernels.sh" tool busybox-static arm64)/bin/busybox ||
-	die "cannot fetch an arm64 busybox-static"
+bbroot=$("$repo/scripts/fetch-kernels.sh" tool busybox-static arm64) || die "cannot fetch an arm64 busybox-static"
+# bin/ up to bookworm, usr/bin/ in merged-/usr packages (trixie, sid)
+busybox=$bbroot/bin/busybox
+[ -f "$busybox" ] || busybox=$bbroot/usr/bin/busybox
+[ -f "$busybox" ] || die "no busybox in $bbroot"
 total=0 agree=0 rc=0 n=0
 for arch in amd64 arm64; do
 for abi in $(kx_generation_abis); do
