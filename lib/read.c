@@ -519,6 +519,18 @@ static bool has_export_tables(const char *path)
  * DIR is taken as its real path, so on a merged-/usr system /lib/modules/VER
  * is /usr/lib/modules/VER and ROOT is four levels up, not three.
  */
+/* A, B and C joined, if that names a regular file (to be freed), else NULL. */
+static char *file_at(const char *a, const char *b, const char *c)
+{
+	char *p;
+	if (asprintf(&p, "%s%s%s", a, b, c) < 0)
+		return NULL;
+	if (kx_is_file(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
 KX_EXPORT char *kexport_kernel_image(const char *dir)
 {
 	char *real = realpath(dir, NULL);
@@ -526,34 +538,20 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 		return NULL;
 	const char *ver = strrchr(real, '/');
 	ver = ver ? ver + 1 : real;
-	const char *up = kx_root_up(real);
-	char *p = NULL;
-	if (asprintf(&p, "%s/vmlinuz", real) < 0)
-		p = NULL;
-	else if (!kx_is_file(p)) {
-		free(p);
-		p = NULL;
-	}
-	static const char *const names[] = { "vmlinuz-", "vmlinux-", "Image-", "bzImage-" };
-	for (size_t i = 0; i < KX_ARRAY_SIZE(names) && !p; i++) {
-		if (asprintf(&p, "%s/%s/boot/%s%s", real, up, names[i], ver) < 0) {
-			p = NULL;
-			break;
-		}
-		if (!kx_is_file(p)) {
-			free(p);
-			p = NULL;
-		}
+	char *p = file_at(real, "/vmlinuz", ""), *boot;
+	if (!p && asprintf(&boot, "%s/%s/boot/", real, kx_root_up(real)) >= 0) {
+		static const char *const names[] = { "vmlinuz-", "vmlinux-", "Image-", "bzImage-" };
+		for (size_t i = 0; i < KX_ARRAY_SIZE(names) && !p; i++)
+			p = file_at(boot, names[i], ver);
+		free(boot);
 	}
 	if (!p) {
 		char *b = kx_resolve_in_root(real, "build");
-		if (b) {
-			if (asprintf(&p, "%s/vmlinux", b) < 0 || !kx_is_file(p) || !has_export_tables(p)) {
-				free(p);
-				p = NULL;
-			}
-			free(b);
+		if (b && (p = file_at(b, "/vmlinux", "")) && !has_export_tables(p)) {
+			free(p);
+			p = NULL;
 		}
+		free(b);
 	}
 	free(real);
 	if (p) { /* say /boot/vmlinuz-VER, not .../lib/modules/VER/../../../boot/... */
@@ -643,6 +641,32 @@ static int read_source_tree(struct kexport_ctx *ctx, struct kexport_table *table
 	return 0;
 }
 
+/* A modules directory without its kernel image: the detail and the diagnostic. */
+static const char no_image_detail[] = "no kernel image found: vmlinux exports missing";
+static const char no_image_msg[] = "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with "
+                                   "export tables in build/): vmlinux exports are missing";
+
+/*
+ * The kernel image of modules directory PATH (kexport_kernel_image()), its
+ * exports added to TABLE and counted in INFO; an image that cannot be read
+ * is said.  Returns its path, to be freed, or NULL when there is none.
+ */
+static char *read_dir_image(struct kexport_ctx *ctx, struct kexport_table *table,
+                            const char *path, struct kexport_source_info *info)
+{
+	char *img = kexport_kernel_image(path);
+	if (!img)
+		return NULL;
+	struct kexport_source_info sub = { 0 };
+	char msg[KEXPORT_ERRMSG_MAX];
+	int r = read_file_source(ctx, table, img, &sub, msg);
+	if (r < 0) {
+		kx_diag(ctx, img, r, msg);
+		info->n_bad++;
+	}
+	info->n_exports += sub.n_exports;
+	return img;
+}
 static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
                            const char *path, struct kexport_source_info *info, char *errmsg)
 {
@@ -672,29 +696,16 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 	int r;
 	if (modules_dir) {
 		info->type = KEXPORT_SOURCE_MODULES_DIR;
-		char *img = kexport_kernel_image(path);
-		struct kexport_source_info sub = { 0 };
-		const char *vm = "no kernel image found: vmlinux exports missing";
-		if (img) {
-			char msg[KEXPORT_ERRMSG_MAX];
-			r = read_file_source(ctx, table, img, &sub, msg);
-			if (r < 0) {
-				kx_diag(ctx, img, r, msg);
-				info->n_bad++;
-			}
-			vm = img;
-		}
-		info->n_exports = sub.n_exports;
+		char *img = read_dir_image(ctx, table, path, info);
 		r = read_modules_into(ctx, table, path, info);
 		snprintf(info->detail, sizeof(info->detail), "%zu modules; kernel image: %s",
-		         info->n_modules, vm);
+		         info->n_modules, img ? img : no_image_detail);
+		bool found = img != NULL;
 		free(img);
 		if (r < 0)
 			return kx_err(errmsg, r, "%s", strerror(-r));
-		if (!img)
-			kx_diag(ctx, path, -ENOENT,
-			        "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with export "
-			        "tables in build/): vmlinux exports are missing");
+		if (!found)
+			kx_diag(ctx, path, -ENOENT, no_image_msg);
 		return 0;
 	}
 	info->type = KEXPORT_SOURCE_MODULE_TREE;
@@ -975,44 +986,25 @@ KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_t
 	memset(info, 0, sizeof(*info));
 	info->type = KEXPORT_SOURCE_MODULES_DIR;
 	/* The image, as the full read finds it, then the modules wanted. */
-	char *img = kexport_kernel_image(path);
-	const char *vm = "no kernel image found: vmlinux exports missing";
-	if (img) {
-		struct kexport_source_info sub = { 0 };
-		char msg[KEXPORT_ERRMSG_MAX];
-		int ri = read_file_source(ctx, table, img, &sub, msg);
-		if (ri < 0) {
-			kx_diag(ctx, img, ri, msg);
-			info->n_bad++;
-		}
-		info->n_exports = sub.n_exports;
-		vm = img;
-	} else {
-		kx_diag(ctx, path, -ENOENT,
-		        "no kernel image (vmlinuz here, in ROOT/boot, or a vmlinux with export "
-		        "tables in build/): vmlinux exports are missing");
-	}
+	char *img = read_dir_image(ctx, table, path, info);
+	const char *vm = img ? img : no_image_detail;
+	if (!img)
+		kx_diag(ctx, path, -ENOENT, no_image_msg);
 	struct wanted_read w = { ctx, table, info, path, 0 };
 	r = kx_kmod_index_wanted(deps, deps_len, syms, syms_len, names, n_names, read_wanted, &w,
 	                         &n_dep, errmsg);
 	if (r == -EINVAL) {
-		/* Not kmod's: nothing of the tree was read yet. */
+		/* Not kmod's: nothing of the tree was read yet, so all of it now. */
 		kx_diag(ctx, dep_path, r, errmsg);
-		free(img);
-		size_t keep = info->n_exports;
-		struct kexport_source_info sub = { 0 };
-		r = read_modules_into(ctx, table, path, &sub);
-		info->n_modules = sub.n_modules;
-		info->n_bad += sub.n_bad;
-		info->n_exports = keep + sub.n_exports;
+		r = read_modules_into(ctx, table, path, info);
 		snprintf(info->detail, sizeof(info->detail), "%zu modules; kernel image: %s",
 		         info->n_modules, vm);
-		goto out;
+	} else {
+		info->n_modules = w.n_read;
+		snprintf(info->detail, sizeof(info->detail),
+		         "%zu of %zu modules, those exporting what is needed, by modules.symbols; "
+		         "kernel image: %s", w.n_read, n_dep, vm);
 	}
-	info->n_modules = w.n_read;
-	snprintf(info->detail, sizeof(info->detail),
-	         "%zu of %zu modules, those exporting what is needed, by modules.symbols; "
-	         "kernel image: %s", w.n_read, n_dep, vm);
 	free(img);
 	goto out;
 full:

@@ -64,3 +64,24 @@ print("ok: %d verdicts (%d refused) and %d single checks from kmod's indexes equ
 sys.exit(1 if bad else 0)
 PY
 sed -n 's/.*(\([0-9]* of [0-9]* modules\).*/ok: the indexed read of the sample read \1/p' "$tmp/index.err"
+
+# An index that is not kmod's: said in one line naming it, and the tree is
+# read whole, with the same verdicts.
+bad=$tmp/bad/usr/lib/modules/$k
+mkdir -p "$bad" && ln -s usr/lib "$tmp/bad/lib"
+[ -d "$root/boot" ] && ln -s "$root/boot" "$tmp/bad/boot"
+for e in "$dir"/*; do ln -s "$(readlink -f "$e")" "$bad/"; done
+rm "$bad/modules.dep" && printf 'this is not modules.dep\n' > "$bad/modules.dep"
+one=${paths[0]#"$dir/"}
+"$KEXPORT" check -j --kernel "$bad" "$bad/$one" > "$tmp/bad.json" 2> "$tmp/bad.err" || [ $? -le 3 ] ||
+	fail "check with a broken modules.dep: exit $?"
+grep -qx "kexport: $bad/modules.dep: modules.dep line 1 has no ':' (not kmod's modules.dep)" "$tmp/bad.err" ||
+	fail "a broken modules.dep is not named in one line: $(cat "$tmp/bad.err")"
+python3 - "$tmp/bad.json" "$tmp/full.json" "$one" <<'PY' || fail "with a broken modules.dep the verdict differs"
+import json, sys
+got = json.load(open(sys.argv[1]))["modules"][0]
+want = next(m for m in json.load(open(sys.argv[2]))["modules"] if m["path"].endswith("/" + sys.argv[3]))
+got.pop("path"); want.pop("path")
+sys.exit(0 if got == want else 1)
+PY
+echo "ok: a modules.dep that is not kmod's is named, and the tree read whole gives the same verdict"
