@@ -512,19 +512,23 @@ static void probe_config(struct kexport_kernel *k, const char *path)
 	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
 }
 
+/* A vmlinux ELF or a kernel image, by its first bytes. */
+static bool looks_like_image(const char *path)
+{
+	uint8_t head[0x210];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	return n >= 4 && (memcmp(head, "\177ELF", 4) == 0 || kx_is_kernel_image(head, (size_t)n));
+}
+
 /* The configuration an image embeds (CONFIG_IKCONFIG), when nothing beside it
  * had one: an image is decompressed for it only then. */
 static void probe_ikconfig(struct kexport_kernel *k, const char *path)
 {
-	if (k->config_known)
-		return;
-	uint8_t head[0x210];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-	close(fd);
-	if (n < 4 || (memcmp(head, "\177ELF", 4) != 0 && !kx_is_kernel_image(head, (size_t)n)))
+	if (k->config_known || !looks_like_image(path))
 		return;
 	char *text, err[KEXPORT_ERRMSG_MAX];
 	size_t len;
@@ -604,18 +608,6 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 		probe_key_image(k, p);
 }
 
-/* A vmlinux ELF or a kernel image, by its first bytes. */
-static bool looks_like_image(const char *path)
-{
-	uint8_t head[0x210];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-	close(fd);
-	return n >= 4 && (memcmp(head, "\177ELF", 4) == 0 || kx_is_kernel_image(head, (size_t)n));
-}
-
 /* The image's "Linux version" banner: Debian's says "... Debian 6.12.117-1". */
 static void probe_banner(struct kexport_kernel *k, const char *path)
 {
@@ -637,12 +629,14 @@ static void probe_key_image(struct kexport_kernel *k, const char *path)
 		set_key_image(k, path);
 }
 
-/* The x86 boot header's kernel_version string: "6.1.0-54-amd64 (builder) #1 ...". */
-static void probe_bzimage(struct kexport_kernel *k, const char *path)
+/* The x86 boot header's kernel_version string: "6.1.0-54-amd64 (builder) #1 ...".
+ * True when there was one: the image's banner would only say it again. */
+static bool probe_bzimage(struct kexport_kernel *k, const char *path)
 {
+	bool said = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return false;
 	uint8_t hdr[0x210];
 	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
 	    memcmp(hdr + 0x202, "HdrS", 4) == 0) {
@@ -656,9 +650,11 @@ static void probe_bzimage(struct kexport_kernel *k, const char *path)
 				k->banner_debian = true;
 			set_probed_release(k, ver, len, path);
 			guess_distro(k);
+			said = true;
 		}
 	}
 	close(fd);
+	return said;
 }
 
 KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
@@ -684,8 +680,9 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		if (modules_dir && kexport_kernel_set_release(k, base) == 0) {
 			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
 			char *img = kexport_kernel_image(real);
+			bool said = false;
 			if (img) {
-				probe_bzimage(k, img); /* only a bzImage has a version string there */
+				said = probe_bzimage(k, img); /* only a bzImage has a version string */
 				probe_key_image(k, img);
 			}
 			/* 7.x: DIR/config (linux-base-VER); before: ROOT/boot/config-VER. */
@@ -700,8 +697,9 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 			if (b && kx_is_dir(b))
 				probe_build_dir(k, b);
 			free(b);
-			/* No bzImage banner and no build tree: the image's own banner. */
-			if (img && !k->banner_debian)
+			/* No bzImage version string and no Debian build tree: the
+			 * image's own banner (decompressing it). */
+			if (img && !said && !k->banner_debian)
 				probe_banner(k, img);
 			probe_running_config(k, base);
 			if (img)
@@ -714,7 +712,7 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		return 0;
 	/* A file: a bzImage names its release; a Module.symvers or vmlinux in a
 	 * build directory has the directory's facts beside it. */
-	probe_bzimage(k, path);
+	bool said = probe_bzimage(k, path);
 	probe_key_image(k, path);
 	snprintf(p, sizeof(p), "%s", path);
 	char *slash = strrchr(p, '/');
@@ -728,7 +726,7 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 	if (kx_is_file(q))
 		probe_build_dir(k, dir);
 	/* A raw arm64 Image names its release only in its banner. */
-	if (!k->banner_debian && looks_like_image(path))
+	if (!said && !k->banner_debian && looks_like_image(path))
 		probe_banner(k, path);
 	if (k->release) {
 		path3(q, dir, "/config-", k->release);
