@@ -244,23 +244,27 @@ static int add_export(struct kx_vec *out, struct kx_arena *arena, const char *na
 	return 0;
 }
 
-/*
- * The per-entry flags of a 7.x table: NULL for older kernels.  Returns false
- * when the flag array does not have one byte per entry.
- */
+/* The per-entry flags of a 7.x table; bytes NULL for older kernels. */
 struct flagstab {
 	const uint8_t *bytes;
 	uint64_t size;
 };
 
-static bool entry_kind(const struct flagstab *ft, uint64_t n, uint64_t i, enum kexport_kind *kind)
+/* A 7.x table has one flag byte an entry. */
+static int check_flags(const struct flagstab *ft, uint64_t n, char *errmsg)
+{
+	if (!ft || !ft->bytes || ft->size == n)
+		return 0;
+	return kx_err(errmsg, -EINVAL, "__kflagstab has %llu flags for %llu __ksymtab entries",
+	              (unsigned long long)ft->size, (unsigned long long)n);
+}
+
+/* Entry i's kind: its flag's, or the table's (KIND) before 7.x. */
+static enum kexport_kind entry_kind(const struct flagstab *ft, uint64_t i, enum kexport_kind kind)
 {
 	if (!ft || !ft->bytes)
-		return true;
-	if (ft->size != n)
-		return false;
-	*kind = ft->bytes[i] & 1 /* KSYM_FLAG_GPL_ONLY */ ? KEXPORT_KIND_GPL : KEXPORT_KIND_PLAIN;
-	return true;
+		return kind;
+	return ft->bytes[i] & 1 /* KSYM_FLAG_GPL_ONLY */ ? KEXPORT_KIND_GPL : KEXPORT_KIND_PLAIN;
 }
 
 /* Decode one module table through its relocations. */
@@ -311,15 +315,10 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 				crc_w = 8; /* unsigned long CRCs of ~4.0 kernels */
 			else if (crcs)
 				crcs = NULL; /* a CRC table that does not match: ignore it */
-			if (ft && ft->bytes && ft->size != n) {
-				ret = kx_err(errmsg, -EINVAL,
-				             "__kflagstab has %llu flags for %llu __ksymtab entries",
-				             (unsigned long long)ft->size, (unsigned long long)n);
+			if ((ret = check_flags(ft, n, errmsg)) < 0)
 				goto done;
-			}
 			for (uint64_t i = 0; i < n; i++) {
 				const struct field_reloc *nr = reloc_at(rel, n_rel, i * es + widths[wi]);
-				entry_kind(ft, n, i, &kind);
 				const struct field_reloc *sr =
 				        fields == 3 ? reloc_at(rel, n_rel, i * es + 2u * widths[wi]) : NULL;
 				const char *name = (const char *)strs + nr->target_off;
@@ -334,8 +333,8 @@ static int decode_module_table(struct kx_elf *elf, size_t sec, const struct kx_s
 						crc = crc_w == 8 ? (uint32_t)kx_get64(crcs + i * 8, elf->be)
 						                 : kx_get32(crcs + i * 4, elf->be);
 				}
-				if ((ret = add_export(out, arena, name, ns, kind, owner, source,
-				                      crcs != NULL, crc, errmsg)) < 0)
+				if ((ret = add_export(out, arena, name, ns, entry_kind(ft, i, kind), owner,
+				                      source, crcs != NULL, crc, errmsg)) < 0)
 					goto done;
 			}
 			ret = 0;
@@ -411,14 +410,11 @@ static int decode_vmlinux_table(struct kx_elf *elf, size_t sec, int strsec, cons
 		}
 		if (!ok)
 			continue;
-		if (!entry_kind(ft, n, 0, &kind))
-			return kx_err(errmsg, -EINVAL,
-			              "__kflagstab has %llu flags for %llu __ksymtab entries",
-			              (unsigned long long)ft->size, (unsigned long long)n);
+		if ((r = check_flags(ft, n, errmsg)) < 0)
+			return r;
 		uint64_t crc_w = crcs ? crc_size / n : 0;
 		for (uint64_t i = 0; i < n; i++) {
 			uint64_t t = 0, tn = UINT64_MAX;
-			entry_kind(ft, n, i, &kind);
 			field_target(data, s, ss, L, es, elf->be, i, 1, &t);
 			if (L->fields == 3)
 				field_target(data, s, ss, L, es, elf->be, i, 2, &tn);
@@ -427,8 +423,9 @@ static int decode_vmlinux_table(struct kx_elf *elf, size_t sec, int strsec, cons
 				crc = crc_w == 8 ? (uint32_t)kx_get64(crcs + i * 8, elf->be)
 				                 : kx_get32(crcs + i * 4, elf->be);
 			if ((r = add_export(out, arena, (const char *)strs + t,
-			                    tn == UINT64_MAX ? "" : (const char *)strs + tn, kind,
-			                    owner, source, crcs != NULL, crc, errmsg)) < 0)
+			                    tn == UINT64_MAX ? "" : (const char *)strs + tn,
+			                    entry_kind(ft, i, kind), owner, source, crcs != NULL, crc,
+			                    errmsg)) < 0)
 				return r;
 		}
 		return 0;

@@ -687,16 +687,23 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 	    (import_ns &&
 	     (r = collect_values(p, "import_ns", false, &m->import_ns, &m->n_import_ns, errmsg)) < 0))
 		goto out;
-	m->has_this_module = kx_elf_find(&elf, ".gnu.linkonce.this_module") > 0;
-	int ks = kx_elf_find(&elf, "__ksymtab");
-	m->has_ksymtab = ks > 0 && elf.sh[ks].size > 0;
-	m->has_kflagstab = kx_elf_find(&elf, "__kflagstab") > 0;
-	m->has_ksymtab_gpl = kx_elf_find(&elf, "__ksymtab_gpl") > 0;
-	m->has_kcrctab_gpl = kx_elf_find(&elf, "__kcrctab_gpl") > 0;
+	/* The sections the loader counts or looks for by name, in one pass. */
 	for (size_t i = 1; i < elf.shnum; i++) {
-		m->n_modinfo_sections += strcmp(elf.sh[i].name, ".modinfo") == 0;
-		m->n_this_module_sections += strcmp(elf.sh[i].name, ".gnu.linkonce.this_module") == 0;
+		const struct kx_shdr *sh = &elf.sh[i];
+		if (strcmp(sh->name, ".modinfo") == 0)
+			m->n_modinfo_sections++;
+		else if (strcmp(sh->name, ".gnu.linkonce.this_module") == 0)
+			m->n_this_module_sections++;
+		else if (strcmp(sh->name, "__ksymtab") == 0)
+			m->has_ksymtab |= sh->size > 0;
+		else if (strcmp(sh->name, "__kflagstab") == 0)
+			m->has_kflagstab = true;
+		else if (strcmp(sh->name, "__ksymtab_gpl") == 0)
+			m->has_ksymtab_gpl = true;
+		else if (strcmp(sh->name, "__kcrctab_gpl") == 0)
+			m->has_kcrctab_gpl = true;
 	}
+	m->has_this_module = m->n_this_module_sections > 0;
 
 	/* The imports find their CRCs in every entry; the model then keeps
 	 * every entry, or for a verdict only module_layout's. */

@@ -43,8 +43,8 @@
 	X(EVP_PKEY_verify) X(EVP_PKEY_verify_init) X(EVP_sha1) X(EVP_sha224) X(EVP_sha256) \
 	X(EVP_sha384) X(EVP_sha512) X(OBJ_nid2sn) X(OBJ_obj2nid) X(OPENSSL_sk_num) X(OPENSSL_sk_value) \
 	X(PEM_read_bio_X509) X(X509_ALGOR_get0) X(X509_NAME_print_ex) X(X509_free) X(X509_get0_pubkey) \
-	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509) X(OBJ_obj2txt) X(EVP_PKEY_get_base_id) \
-	X(EVP_sha3_256) X(EVP_sha3_384) X(EVP_sha3_512)
+	X(X509_get_subject_name) X(d2i_CMS_ContentInfo) X(d2i_X509) X(OBJ_obj2txt) \
+	X(EVP_PKEY_get_base_id) X(EVP_sha3_256) X(EVP_sha3_384) X(EVP_sha3_512)
 
 KX_DLIB(crypto, LIBCRYPTO_SONAME, CRYPTO_FUNCS)
 

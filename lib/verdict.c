@@ -1344,6 +1344,8 @@ static int simulate(struct run *r)
 		        "a module named %s is already loaded", r->name);
 		return -E_EXIST;
 	}
+	/* P as the name rules' function finds it on entry: before this load's
+	 * licence taint from 6.4, after it (check_modinfo() came first) before. */
 	bool prev_p = test_taint(r, KEXPORT_TAINT_PROPRIETARY);
 	if (late) {
 		/* module_augment_kernel_taints() */
@@ -1354,10 +1356,8 @@ static int simulate(struct run *r)
 		taint_license(r);
 		taint_test(r);
 		taint_unsigned(r);
-	} else {
+	} else
 		taint_unsigned(r);
-		prev_p = test_taint(r, KEXPORT_TAINT_PROPRIETARY);
-	}
 	if ((err = taint_by_name(r, prev_p)) < 0)
 		return err;
 	if ((err = simplify_symbols(r)) < 0)
