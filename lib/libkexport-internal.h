@@ -232,6 +232,68 @@ int kx_src_open_plain(struct kx_src *src, const char *path, unsigned flags,
 int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char *path,
                          unsigned flags, enum kexport_compression *comp, char *errmsg);
 
+/* elfcheck.c -------------------------------------------------------------- */
+
+/* The loader's ELF validation of a module (elfcheck.c): its first failing
+ * check in each generation's order. */
+enum kx_elf_order { KX_ELF_ORDER_510, KX_ELF_ORDER_61, KX_ELF_ORDER_612, KX_ELF_ORDERS };
+enum kx_elf_fault_code {
+	KX_ELF_FAULT_NONE,
+	KX_ELF_FAULT_LEN,
+	KX_ELF_FAULT_MAGIC,
+	KX_ELF_FAULT_TYPE,
+	KX_ELF_FAULT_ARCH,
+	KX_ELF_FAULT_SHENTSIZE,
+	KX_ELF_FAULT_SHDR_OVERFLOW,
+	KX_ELF_FAULT_SHSTRNDX,
+	KX_ELF_FAULT_SHSTR_HDR,
+	KX_ELF_FAULT_SHSTR_TYPE,
+	KX_ELF_FAULT_SHSTR_EMPTY,
+	KX_ELF_FAULT_SHSTR_UNTERMINATED,
+	KX_ELF_FAULT_SEC0,
+	KX_ELF_FAULT_SYMTAB_LINK,
+	KX_ELF_FAULT_SECTION,
+	KX_ELF_FAULT_SECTION_NAME,
+	KX_ELF_FAULT_MODINFO_TWICE,
+	KX_ELF_FAULT_THIS_MODULE_COUNT,
+	KX_ELF_FAULT_THIS_MODULE_NOBITS,
+	KX_ELF_FAULT_THIS_MODULE_NOALLOC,
+	KX_ELF_FAULT_THIS_MODULE_SIZE,
+	KX_ELF_FAULT_NO_SYMBOLS,
+	KX_ELF_FAULT_NO_THIS_MODULE,
+	KX_ELF_FAULT_STRTAB_TYPE,
+	KX_ELF_FAULT_STRTAB_EMPTY,
+	KX_ELF_FAULT_STRTAB_LEAD,
+	KX_ELF_FAULT_STRTAB_UNTERMINATED,
+	KX_ELF_FAULT_SYMNAME_OOB,
+	KX_ELF_FAULT_NOMEM,
+	KX_ELF_FAULT_COUNT
+};
+struct kx_elf_fault {
+	int code;              /* enum kx_elf_fault_code; 0: every check passed */
+	uint64_t a, b, c;      /* the numbers its message prints */
+};
+struct kx_elf_check {
+	struct kx_elf_fault fault[KX_ELF_ORDERS];
+	/* 6.12+: .gnu.linkonce.this_module's size, when the checks before the
+	 * size check passed (this_module_checked). */
+	uint64_t this_module_size;
+	bool this_module_checked;
+};
+/* The checks of module M as read (module.c); NULL for a module made by hand. */
+const struct kx_elf_check *kx_module_elf_check(const struct kexport_module *m);
+/* Replay the checks on SRC, of which the loader sees the first LEN bytes
+ * (the signature removed). */
+void kx_elf_check(struct kx_src *src, uint64_t len, struct kx_elf_check *out);
+/* True for the faults found before the machine is looked at. */
+bool kx_elf_fault_before_arch(const struct kx_elf_fault *f);
+/* The kernel's line for F in ORDER (NAME: the module's name= or NULL);
+ * false when that kernel prints nothing. */
+bool kx_elf_fault_message(const struct kx_elf_fault *f, enum kx_elf_order order, const char *name,
+                          char *buf, size_t size);
+/* What F means, in a few words; NULL for none. */
+const char *kx_elf_fault_why(const struct kx_elf_fault *f);
+
 /* elf.c ------------------------------------------------------------------- */
 
 struct kx_shdr {

@@ -603,6 +603,7 @@ enum kexport_feature {
 	KEXPORT_FEATURE_MODULE_NAMESPACES,     /* "module:" namespaces; importing one is refused */
 	KEXPORT_FEATURE_KFLAGSTAB,             /* one __ksymtab, kinds in __kflagstab (7.x) */
 	KEXPORT_FEATURE_UNIQUE_SECTIONS,       /* exactly one .modinfo, .gnu.linkonce.this_module */
+	KEXPORT_FEATURE_ELF_CHECK_MESSAGES,    /* every ELF validation failure has its message */
 	KEXPORT_FEATURE_COUNT
 };
 
@@ -671,6 +672,7 @@ enum kexport_reason {
 	KEXPORT_REASON_NOT_A_MODULE,      /* no .gnu.linkonce.this_module or no symbols */
 	KEXPORT_REASON_DEPENDENCY,        /* the module owning an import would be refused */
 	KEXPORT_REASON_NO_KFLAGSTAB,      /* 7.x: exports without __kflagstab */
+	KEXPORT_REASON_BAD_ELF,           /* the loader's ELF validation fails (-ENOEXEC) */
 	KEXPORT_REASON_COUNT
 };
 /* "MISSING", "GPL_ONLY", ... */

@@ -11,7 +11,29 @@
 struct module_priv {
 	struct kexport_module pub;
 	struct kx_arena arena;
+	struct kx_elf_check elf_check; /* the loader's ELF validation (elfcheck.c) */
+	bool elf_checked;
 };
+
+const struct kx_elf_check *kx_module_elf_check(const struct kexport_module *m)
+{
+	const struct module_priv *p = (const struct module_priv *)m;
+	return m->internal && p->elf_checked ? &p->elf_check : NULL;
+}
+
+/* What the loader validates: the file, less a signature trailer that
+ * mod_check_sig() accepts (module_sig_check() strips the marker always,
+ * the signature and its struct module_signature when they fit). */
+static uint64_t loader_len(const struct kexport_module *m, uint64_t size)
+{
+	static const size_t marker = sizeof("~Module signature appended~\n") - 1;
+	if (!m->signed_trailer)
+		return size;
+	size -= marker;
+	if (m->sig_params_zero && m->sig_len_ok)
+		size -= 12 + (uint64_t)m->sig_len;
+	return size;
+}
 
 /* include/linux/license.h: an exact, case-sensitive list (kernel-rules.md §1.1). */
 static const char *const gpl_compatible_licenses[] = {
@@ -587,6 +609,49 @@ static void preload(struct kx_elf *elf, unsigned flags)
 	kx_elf_preload(elf, want);
 }
 
+/*
+ * A module kexport cannot read is bad input; what the loader says of it is
+ * appended to the reason, in each generation's words, when its ELF checks
+ * refuse it: "...; the loader refuses it (-ENOEXEC): "Invalid ELF header
+ * magic: != \177ELF" (6.1 and later; 5.10 prints nothing)".
+ */
+static void say_loader_verdict(struct kx_src *src, char *errmsg)
+{
+	if (!errmsg)
+		return;
+	struct kx_elf_check c;
+	kx_elf_check(src, src->size, &c);
+	const struct kx_elf_fault *f612 = &c.fault[KX_ELF_ORDER_612];
+	if (f612->code == KX_ELF_FAULT_NONE || f612->code == KX_ELF_FAULT_NOMEM)
+		return;
+	char m[3][200];
+	bool said[3];
+	for (int o = 0; o < KX_ELF_ORDERS; o++)
+		said[o] = kx_elf_fault_message(&c.fault[o], (enum kx_elf_order)o, NULL, m[o], sizeof(m[o]));
+	size_t n = strlen(errmsg);
+	char *e = errmsg + n;
+	size_t left = KEXPORT_ERRMSG_MAX - n;
+	int w;
+	if (said[KX_ELF_ORDER_61] && strcmp(m[KX_ELF_ORDER_61], m[KX_ELF_ORDER_612]) == 0)
+		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.1 and later",
+		             m[KX_ELF_ORDER_612]);
+	else if (said[KX_ELF_ORDER_61])
+		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.12 and later; 6.1: \"%s\"",
+		             m[KX_ELF_ORDER_612], m[KX_ELF_ORDER_61]);
+	else
+		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.12 and later",
+		             m[KX_ELF_ORDER_612]);
+	if (w < 0 || (size_t)w >= left)
+		return;
+	e += w, left -= (size_t)w;
+	if (!said[KX_ELF_ORDER_510])
+		snprintf(e, left, "; 5.10 prints nothing)");
+	else if (strcmp(m[KX_ELF_ORDER_510], m[KX_ELF_ORDER_61]) != 0)
+		snprintf(e, left, "; 5.10: \"%s\")", m[KX_ELF_ORDER_510]);
+	else
+		snprintf(e, left, ")");
+}
+
 int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, size_t owner_len,
                        enum kexport_compression comp, unsigned flags,
                        struct kexport_module **mod, char *errmsg)
@@ -601,6 +666,8 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 	int r = kx_elf_open(&elf, src, errmsg);
 	if (r < 0) {
 		kexport_module_free(m);
+		if (r != -ENOMEM)
+			say_loader_verdict(src, errmsg);
 		return r;
 	}
 	if (elf.type != KX_ET_REL) {
@@ -714,6 +781,8 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 		goto out;
 	if ((r = read_signature(m, src, errmsg)) < 0)
 		goto out;
+	kx_elf_check(src, loader_len(m, src->size), &p->elf_check);
+	p->elf_checked = true;
 exports:
 	if (!m->name && !(m->name = name_from_path(&p->arena, path))) {
 		r = kx_err(errmsg, -ENOMEM, "out of memory");
@@ -735,6 +804,8 @@ out:
 	kx_arena_seal(&p->arena);
 	if (r < 0) {
 		kexport_module_free(m);
+		if (r != -ENOMEM)
+			say_loader_verdict(src, errmsg);
 		return r;
 	}
 	*mod = m;

@@ -70,7 +70,15 @@ static const struct kexport_rule rules[] = {
 	  "second .gnu.linkonce.this_module says \"module %s: Exactly one "
 	  ".gnu.linkonce.this_module section must exist.\" instead of \"No module found in "
 	  "object\" (kernel/module/main.c of linux-source-6.12: elf_validity_cache_index_info(), "
-	  "_mod(); absent in 6.1, first release bounded, not pinned)" },
+	  "_mod(); absent in 6.1, first release bounded, not pinned).  The same restructuring "
+	  "(elf_validity_cache_copy()) reorders the whole ELF validation: section bounds before "
+	  "the name table, every section's name checked, this_module's type, flags and size, and "
+	  "the symbol string table (lib/elfcheck.c, KX_ELF_ORDER_612)" },
+	{ KEXPORT_FEATURE_ELF_CHECK_MESSAGES, V(6, 1, 0), 0, NULL, true, false,
+	  "each failed check of elf_validity_check() prints its reason (\"Invalid ELF header "
+	  "magic: != \\177ELF\", ...); 5.10's returns -ENOEXEC silently but for a section past the "
+	  "end or a bad section name (kernel/module.c of linux-source-5.10 against "
+	  "kernel/module/main.c of linux-source-6.1; first release bounded, not pinned)" },
 };
 
 static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
@@ -90,6 +98,7 @@ static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
 	[KEXPORT_FEATURE_MODULE_NAMESPACES] = "module_namespaces",
 	[KEXPORT_FEATURE_KFLAGSTAB] = "kflagstab",
 	[KEXPORT_FEATURE_UNIQUE_SECTIONS] = "unique_sections",
+	[KEXPORT_FEATURE_ELF_CHECK_MESSAGES] = "elf_check_messages",
 };
 
 KX_EXPORT const char *kexport_feature_name(enum kexport_feature f)

@@ -82,6 +82,7 @@ static const char *const reason_names[KEXPORT_REASON_COUNT] = {
 	[KEXPORT_REASON_NOT_A_MODULE] = "NOT_A_MODULE",
 	[KEXPORT_REASON_DEPENDENCY] = "DEPENDENCY",
 	[KEXPORT_REASON_NO_KFLAGSTAB] = "NO_KFLAGSTAB",
+	[KEXPORT_REASON_BAD_ELF] = "BAD_ELF",
 };
 
 KX_EXPORT const char *kexport_reason_name(enum kexport_reason r)
@@ -119,6 +120,8 @@ struct kexport_loader {
 	unsigned features;   /* bit per enum kexport_feature */
 	/* The configuration as the loader uses it (kernel.c, or assumed). */
 	bool modversions, sig, sig_force, allow_missing_ns, force_load, livepatch, retpoline, x86;
+	uint16_t machine;    /* elf_check_arch()'s e_machine; 0 when the configuration is unknown */
+	uint64_t struct_module_size; /* its sizeof(struct module); 0 unknown */
 	const char *vermagic;
 	enum kexport_sig_trust trust;
 	kexport_owner_fn owner_fn;
@@ -172,6 +175,8 @@ KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexpor
 	l->force_load = config_bool(k, "MODULE_FORCE_LOAD", true);
 	l->livepatch = config_bool(k, "LIVEPATCH", true);
 	l->x86 = config_bool(k, "X86", false);
+	l->machine = config_bool(k, "X86_64", false) ? 62 /* EM_X86_64 */
+	             : config_bool(k, "ARM64", false) ? 183 /* EM_AARCH64 */ : 0;
 	l->retpoline = config_bool(k, "RETPOLINE", false) || config_bool(k, "MITIGATION_RETPOLINE", false);
 	l->vermagic = kexport_kernel_vermagic(k);
 	l->trust = KEXPORT_SIG_TRUST_VERIFY;
@@ -1279,6 +1284,59 @@ static bool already_loaded(const struct run *r)
 	return false;
 }
 
+/*
+ * The loader's ELF validation (elf_validity_check() or, from 6.12,
+ * elf_validity_cache_copy(), then setup_load_info()): elfcheck.c replayed
+ * each generation's order when the module was read; this takes the order
+ * of the kernel judged and makes the two checks that need that kernel, its
+ * machine and (6.12+) the size of its struct module.
+ */
+static int check_elf(struct run *r)
+{
+	enum kx_elf_order order = feature(r->l, KEXPORT_FEATURE_UNIQUE_SECTIONS) ? KX_ELF_ORDER_612
+	                          : feature(r->l, KEXPORT_FEATURE_ELF_CHECK_MESSAGES) ? KX_ELF_ORDER_61
+	                                                                               : KX_ELF_ORDER_510;
+	const struct kx_elf_check *c = kx_module_elf_check(r->m);
+	struct kx_elf_fault f = { 0 };
+	if (c)
+		f = c->fault[order];
+	else if (r->m->n_modinfo_sections > 1 && order == KX_ELF_ORDER_612) /* made by hand */
+		f.code = KX_ELF_FAULT_MODINFO_TWICE;
+	else if (!r->m->has_this_module || (order == KX_ELF_ORDER_612 && r->m->n_this_module_sections > 1))
+		f.code = order == KX_ELF_ORDER_612 ? KX_ELF_FAULT_THIS_MODULE_COUNT
+		                                   : KX_ELF_FAULT_NO_THIS_MODULE;
+	if (!kx_elf_fault_before_arch(&f) && r->l->machine && r->m->machine != r->l->machine)
+		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_ARCH, .a = r->m->machine };
+	else if (c && c->this_module_checked && r->l->struct_module_size &&
+	         c->this_module_size != r->l->struct_module_size && order == KX_ELF_ORDER_612)
+		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_THIS_MODULE_SIZE };
+	if (f.code == KX_ELF_FAULT_NONE)
+		return 0;
+	if (f.code == KX_ELF_FAULT_NOMEM) {
+		r->oom = true;
+		return -E_NOMEM;
+	}
+	char line[256];
+	if (kx_elf_fault_message(&f, order, kexport_module_modinfo(r->m, "name"), line, sizeof(line)))
+		klog(r, "%s", line);
+	bool not_module = f.code == KX_ELF_FAULT_NO_THIS_MODULE || f.code == KX_ELF_FAULT_NO_SYMBOLS ||
+	                  (f.code >= KX_ELF_FAULT_MODINFO_TWICE && f.code <= KX_ELF_FAULT_THIS_MODULE_NOALLOC);
+	if (f.code == KX_ELF_FAULT_THIS_MODULE_SIZE)
+		problem(r, KEXPORT_REASON_BAD_ELF, true, NULL,
+		        ".gnu.linkonce.this_module is %llu bytes, this kernel's struct module %llu: "
+		        "built for another kernel",
+		        (unsigned long long)c->this_module_size,
+		        (unsigned long long)r->l->struct_module_size);
+	else if (f.code == KX_ELF_FAULT_ARCH)
+		problem(r, KEXPORT_REASON_BAD_ELF, true, NULL,
+		        "built for ELF machine %u; this kernel loads machine %u", r->m->machine,
+		        r->l->machine);
+	else
+		problem(r, not_module ? KEXPORT_REASON_NOT_A_MODULE : KEXPORT_REASON_BAD_ELF, true, NULL,
+		        "%s", kx_elf_fault_why(&f));
+	return -E_NOEXEC;
+}
+
 /* load_module(), in its order. */
 static int simulate(struct run *r)
 {
@@ -1286,33 +1344,8 @@ static int simulate(struct run *r)
 	bool late = feature(r->l, KEXPORT_FEATURE_LATE_LICENSE_TAINT);
 	if ((err = check_signature(r)) < 0)
 		return err;
-	/* 6.12+: elf_validity_cache_copy() counts the sections by name. */
-	if (feature(r->l, KEXPORT_FEATURE_UNIQUE_SECTIONS)) {
-		if (r->m->n_modinfo_sections > 1) {
-			klog(r, "Only one .modinfo section must exist.");
-			problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,
-			        "%u sections are named .modinfo; from 6.12 the kernel wants exactly one",
-			        r->m->n_modinfo_sections);
-			return -E_NOEXEC;
-		}
-		/* A module made by hand (or by a reader before this count) says
-		 * only has_this_module. */
-		unsigned n_this = r->m->n_this_module_sections ? r->m->n_this_module_sections
-		                                               : r->m->has_this_module;
-		if (n_this != 1) {
-			klog(r, "module %s: Exactly one .gnu.linkonce.this_module section must exist.",
-			     r->name);
-			problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,
-			        "%u .gnu.linkonce.this_module sections: not a loadable module", n_this);
-			return -E_NOEXEC;
-		}
-	}
-	if (!r->m->has_this_module) {
-		klog(r, "%s: No module found in object", r->name);
-		problem(r, KEXPORT_REASON_NOT_A_MODULE, true, NULL,
-		        "no .gnu.linkonce.this_module section: not a loadable module");
-		return -E_NOEXEC;
-	}
+	if ((err = check_elf(r)) < 0)
+		return err;
 	if (feature(r->l, KEXPORT_FEATURE_MODULE_NAMESPACES))
 		for (size_t i = 0; i < r->m->n_import_ns; i++)
 			if (strncmp(r->m->import_ns[i], "module:", 7) == 0) {

@@ -96,6 +96,47 @@ want "len(d['errors'])" 2 "bad input in JSON"
 [ "$(st "$KEXPORT" check "${K[@]}" --kernel nonexistent clean.ko)" = 2 ] || fail "missing kernel source"
 echo "ok: bad input"
 
+# The loader's ELF validation, in each generation's order and words
+# (lib/elfcheck.c): clean.ko edited as the oracle edits Debian's modules
+# (tests/oracle/edit-ko.py), judged as 5.10, 6.1, 6.12 and 7.2.
+EDIT=(python3 "$(dirname "$0")/../oracle/edit-ko.py")
+"${EDIT[@]}" clean.ko e-shstrtype.ko --set-section .shstrtab:type=1
+"${EDIT[@]}" clean.ko e-noalloc.ko --set-section .gnu.linkonce.this_module:flags=0
+"${EDIT[@]}" clean.ko e-strtab.ko --set-strtab-byte 0=0x78
+"${EDIT[@]}" clean.ko e-pastend.ko --set-section .text:offset=0x100000
+"${EDIT[@]}" clean.ko e-machine.ko --set-header e_machine=183
+"${EDIT[@]}" clean.ko e-magic.ko --set-header e_ident1=0x58
+elf_verdict() { # VERSION MODULE: "errno log-lines" as kexport judges it
+	local v=$1 m=$2 k=("${K[@]}")
+	k[3]=$v
+	st "$KEXPORT" check -j "${k[@]}" "$m" > /dev/null
+	jget "d['modules'][0]['errno'], d['modules'][0]['log'] or []"
+}
+expect_elf() { # VERSION MODULE WANT
+	local got
+	got=$(elf_verdict "$1" "$2")
+	[ "$got" = "$3" ] || fail "$2 on $1: $got, want $3"
+}
+unsigned="clean: module verification failed: signature and/or required key missing - tainting kernel"
+expect_elf 6.1.0-54-amd64 e-shstrtype.ko "(0, ['$unsigned'])"
+expect_elf 6.12.117+deb13-amd64 e-shstrtype.ko "(-8, ['Invalid ELF section name table type: 1'])"
+expect_elf 5.10.0-32-amd64 e-noalloc.ko "(-8, ['clean: No module found in object'])"
+expect_elf 6.1.0-54-amd64 e-noalloc.ko "(-8, ['clean: No module found in object'])"
+expect_elf 7.2.13+deb14-amd64 e-noalloc.ko \
+	"(-8, ['module clean: .gnu.linkonce.this_module must occupy memory during process execution'])"
+expect_elf 6.1.0-54-amd64 e-strtab.ko "(0, ['$unsigned'])"
+expect_elf 6.12.117+deb13-amd64 e-strtab.ko "(-8, ['symbol string table missing leading NUL'])"
+for v in 5.10.0-32-amd64 6.1.0-54-amd64 7.2.13+deb14-amd64; do
+	expect_elf $v e-pastend.ko "(-8, ['Invalid ELF section in module (section 1 type 1)'])"
+done
+expect_elf 5.10.0-32-amd64 e-machine.ko "(-8, [])"
+expect_elf 6.1.0-54-amd64 e-machine.ko "(-8, ['Invalid architecture in ELF header: 183'])"
+# One kexport cannot read: bad input, whose line says what the loader says.
+[ "$(st "$KEXPORT" check "${K[@]}" e-magic.ko)" = 2 ] || fail "e-magic.ko: exit $(cat rc.txt)"
+grep -q '^kexport: e-magic.ko: not an ELF file; the loader refuses it (-ENOEXEC): "Invalid ELF header magic: != .ELF" (6.1 and later; 5.10 prints nothing)$' err.txt ||
+	fail "e-magic.ko: $(cat err.txt)"
+echo "ok: the loader's ELF validation in the words of 5.10, 6.1, 6.12 and 7.2"
+
 # audit: owners' verdicts reach their importers through chains: inherited
 # taint two modules deep, a refused owner refusing its importer; the same
 # verdicts with one thread and with two (the parallel first pass assumes

@@ -38,6 +38,15 @@ search of the file, and never changes the file size (except
                                  no signed attributes)
   --sign-attrs KEY               the same with signed attributes, which the
                                  kernel refuses for modules
+
+The loader's ELF validation (lib/elfcheck.c):
+  --set-header FIELD=VALUE       e_ident1 (the 'E' of the magic), e_machine
+  --set-section NAME:FIELD=VALUE a section header's type, flags, offset or
+                                 name (an offset into .shstrtab; "end" is the
+                                 first offset past it)
+  --set-strtab-byte INDEX=VALUE  a byte of .strtab (the symbols' names); -1 is
+                                 the last
+  --truncate FRACTION            keep the first FRACTION (0.5) of the file
 """
 import os
 import struct
@@ -265,6 +274,33 @@ class Elf:
     def sign_attrs(self, key):
         self.sign(key, attrs=True)
 
+    # the ELF structure -------------------------------------------------------
+    def set_header(self, arg):
+        field, value = arg.split("=", 1)
+        at = {"e_ident1": (1, "<B"), "e_machine": (18, "<H")}.get(field)
+        if not at:
+            die("--set-header: unknown field %s" % field)
+        struct.pack_into(at[1], self.d, at[0], int(value, 0))
+
+    def set_section(self, arg):
+        target, value = arg.split("=", 1)
+        name, field = target.rsplit(":", 1)
+        s = self.section(name)
+        at = {"name": (0, "<I"), "type": (4, "<I"), "flags": (8, "<Q"), "offset": (24, "<Q")}.get(field)
+        if not at:
+            die("--set-section: unknown field %s" % field)
+        v = self.sh[self.shstrndx]["size"] if value == "end" else int(value, 0)
+        struct.pack_into(at[1], self.d, self.shoff + s["idx"] * self.shentsize + at[0], v)
+
+    def set_strtab_byte(self, arg):
+        index, value = arg.split("=", 1)
+        s = self.section(".strtab")
+        i = int(index, 0)
+        self.d[s["off"] + (i if i >= 0 else s["size"] + i)] = int(value, 0)
+
+    def truncate(self, fraction):
+        del self.d[int(len(self.d) * float(fraction)):]
+
 
 def die(msg):
     sys.stderr.write("edit-ko: %s: %s\n" % (CUR, msg))
@@ -289,7 +325,9 @@ def main(argv):
            "--order": e.order, "--append-signature": e.append_signature,
            "--strip-signature": e.strip_signature, "--corrupt-signature": e.corrupt_signature,
            "--corrupt-content": e.corrupt_content, "--sign": e.sign,
-           "--sign-attrs": e.sign_attrs}
+           "--sign-attrs": e.sign_attrs, "--set-header": e.set_header,
+           "--set-section": e.set_section, "--set-strtab-byte": e.set_strtab_byte,
+           "--truncate": e.truncate}
     for op, arg in zip(argv[3::2], argv[4::2]):
         if op not in ops:
             die("unknown edit %s" % op)

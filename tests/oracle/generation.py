@@ -25,6 +25,7 @@ import importlib.util
 import json
 import lzma
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,79 @@ def cases(tree, modversions, kflagstab, x86):
                                               ".gnu.linkonce.this_module=.gnu.linkonce.xhis_module"]))
     c.append(("already_loaded", "crc-itu-t again, unsigned, after the signed one loaded",
               "crc-itu-t", strip))
+    # The loader's ELF validation (lib/elfcheck.c): silent in 5.10, worded
+    # from 6.1, reordered and extended in 6.12 (elf_validity_cache_copy()).
+    # Where an older kernel accepts the edit, the module loads there: its
+    # dependencies are loaded first (test_static_keys after _base).
+    c += [
+        ("elf_machine", "unsigned, e_machine of the other architecture", "test_bpf",
+         strip + ["--set-header", "e_machine=%d" % (183 if x86 else 62)]),
+        ("elf_section_past_end", "unsigned, .text's offset past the end of the file", "raid6_pq",
+         strip + ["--set-section", ".text:offset=0x10000000"]),
+        ("elf_shstrtab_type", "unsigned, .shstrtab of type PROGBITS", "test_static_key_base",
+         strip + ["--set-section", ".shstrtab:type=1"]),
+        ("elf_name_past_table", "unsigned, .comment's name just past .shstrtab", "test_firmware",
+         strip + ["--set-section", ".comment:name=end"]),
+        ("elf_this_module_noalloc", "unsigned, .gnu.linkonce.this_module without SHF_ALLOC",
+         "memory-notifier-error-inject", strip + ["--set-section", ".gnu.linkonce.this_module:flags=0"]),
+        ("elf_strtab_lead", "unsigned, .strtab not starting with NUL", "test_static_keys",
+         strip + ["--set-strtab-byte", "0=0x78"]),
+        # kexport cannot read these two: bad input, whose one line says
+        # what each generation's loader prints (compared as such).
+        ("elf_truncated", "unsigned, the second half of the file cut off", "libcurve25519",
+         strip + ["--truncate", "0.5"]),
+        ("elf_magic", "unsigned, the magic's E changed", "libchacha20poly1305",
+         strip + ["--set-header", "e_ident1=0x58"]),
+    ]
+    return c
+
+
+def claimed_lines(error, abi):
+    """What kexport's bad-input line says the loader of ABI's generation
+    prints (module.c, say_loader_verdict()): a list of 0 or 1 lines, or
+    None when the line makes no claim."""
+    m = re.search(r'the loader refuses it \(-ENOEXEC\): "([^"]*)" \((6\.1|6\.12) and later'
+                  r'(?:; 6\.1: "([^"]*)")?(?:; 5\.10(?: (prints nothing)|: "([^"]*)"))?\)$', error)
+    if not m:
+        return None
+    new, since, v61, silent510, v510 = m.groups()
+    if since == "6.1":
+        v61 = new
+    ver = tuple(int(x) for x in abi.split(".")[:2])
+    if ver >= (6, 12):
+        return [new]
+    if ver >= (6, 1):
+        return [v61] if v61 is not None else []
+    if silent510:
+        return []
+    return [v510 if v510 is not None else v61] if (v510 or v61) else []
+
+
+def dkms_cases(tree, pkgdir, notes, have):
+    """The modules of one DKMS package as dkms-build.sh left them in
+    PKGDIR (PKG_VERSION), as built and signed by dkms: first the in-tree
+    modules they need that no case loads yet, then theirs in load order.
+    A package that does not build for this kernel adds a note, no case."""
+    pkg = os.path.basename(pkgdir)
+    status = open(os.path.join(pkgdir, "status")).read().strip()
+    if status != "built":
+        notes.append("%s %s" % (pkg, status))
+        return []
+    order = open(os.path.join(pkgdir, "order")).read().split()
+    ours = {m.replace("-", "_") for m in order}
+    c = []
+    for m in order:
+        path = os.path.join(pkgdir, m + ".ko")
+        dep = subprocess.run(["modinfo", "-F", "depends", path], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        for d in filter(None, dep.split(",")):
+            if d.replace("-", "_") in ours:
+                continue
+            for x in dependency_order(tree, d):
+                if x not in have:
+                    have.add(x)
+                    c.append(("chain_" + x.replace("-", "_"), "in-tree, needed by %s" % pkg, x, []))
+        c.append(("dkms_%s_%s" % (pkg.split("_")[0], m), "%s built and signed by dkms" % pkg, path, []))
     return c
 
 
@@ -184,6 +258,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--kexport", required=True)
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--dkms", action="append", default=[],
+                    help="a PKG_VERSION directory of dkms-build.sh: its modules are cases too")
     a = ap.parse_args()
     x86 = a.arch == "amd64"
     qemu = "qemu-system-x86_64" if x86 else "qemu-system-aarch64"
@@ -217,7 +293,14 @@ def main():
                         os.path.join(HERE, "finit.c")], check=True)
         os.replace(finit + ".tmp", finit)
     steps = []
-    for name, desc, mod, edits in cases(tree, modversions, kflagstab, x86):
+    planned = cases(tree, modversions, kflagstab, x86)
+    notes = []
+    for d in a.dkms:
+        planned += dkms_cases(tree, d, notes, {m for _, _, m, _ in planned})
+    for name, desc, mod, edits in planned:
+        if os.path.isabs(mod):
+            steps.append((name, desc, mod, boot.modinfo_name(mod)))
+            continue
         found = find_module(tree, mod)
         mod = os.path.basename(found).split(".ko")[0]
         src = os.path.join(ko, mod + ".orig.ko")
@@ -283,7 +366,19 @@ def main():
         p = subprocess.run(cmd, capture_output=True, text=True)
         n += 1
         try:
-            m = json.loads(p.stdout)["modules"][0]
+            out = json.loads(p.stdout)
+            if not out["modules"] and out.get("errors") and p.returncode == 2:
+                err = out["errors"][0]["error"]
+                want = claimed_lines(err, a.abi)
+                if st["ret"] == -8 and want == st["log"] and st["tainted"] == st["tainted_before"]:
+                    agree += 1
+                    print("ok %s %s: ret=-8, bad input to kexport, the loader's words as it says (%s)"
+                          % (a.abi, name, desc))
+                else:
+                    print("FAIL %s %s (%s): bad input: kernel ret=%d log=%s; kexport: %s" % (
+                        a.abi, name, desc, st["ret"], json.dumps(st["log"]), err))
+                continue
+            m = out["modules"][0]
         except (ValueError, KeyError, IndexError, TypeError) as e:
             die("%s: cannot read kexport's JSON (%s, exit %d): %s %s" % (
                 name, e, p.returncode, p.stdout[:300], p.stderr[:300]))
@@ -312,6 +407,8 @@ def main():
                 "; init printed %d more lines, not the loader's" % init_lines if init_lines else ""))
         if st["ret"] == 0:
             loaded.append(path)
+    for note in notes:
+        print("note %s: %s" % (a.abi, note))
     print("%s: %d cases, %d agree" % (a.abi, n, agree))
     return 0 if agree == n else 1
 

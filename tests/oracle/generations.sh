@@ -4,7 +4,9 @@
 # (qemu-system-aarch64 -M virt): for each, Debian's own modules edited the
 # ways a user's module goes wrong, loaded in one boot of that kernel under
 # qemu and compared with `kexport check` (generation.py).  The full scenario
-# set of built modules (run.sh) runs on KEXPORT_ABI.
+# set of built modules (run.sh) runs on KEXPORT_ABI.  On amd64 the boot also
+# loads real out-of-tree modules as dkms builds them from Debian's packages
+# (KEXPORT_DKMS_PACKAGES; dkms-build.sh).
 # Exit 0 when every case of every kernel agrees, 1 otherwise; a missing tool
 # or kernel is a failure, never a skip.
 set -euo pipefail
@@ -29,8 +31,15 @@ for abi in $(kx_generation_abis); do
 	out=$cache/derived/$arch/$abi/oracle-generation
 	mkdir -p "$out"
 	n=$((n + 1))
+	# Real out-of-tree modules, built by dkms in the suite's own root (amd64:
+	# Debian's arm64 headers carry arm64 build tools).
+	dkms=()
+	if [ "$arch" = amd64 ]; then
+		built=$("$here/dkms-build.sh" "$cache" "$abi") || die "$abi: dkms-build.sh failed"
+		for d in $built; do dkms+=(--dkms "$d"); done
+	fi
 	python3 "$here/generation.py" --arch "$arch" --busybox "$busybox" --cache "$cache" --abi "$abi" \
-		--out "$out" --kexport "$kexport" > "$out/compare.txt" || rc=1
+		--out "$out" --kexport "$kexport" "${dkms[@]}" > "$out/compare.txt" || rc=1
 	cat "$out/compare.txt"
 	line=$(tail -n 1 "$out/compare.txt")
 	[[ $line =~ ^(.*):\ ([0-9]+)\ cases,\ ([0-9]+)\ agree$ ]] && [ "${BASH_REMATCH[1]}" = "$abi" ] ||
