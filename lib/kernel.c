@@ -42,6 +42,12 @@ struct kexport_kernel {
 	bool keys_tried;
 	pthread_mutex_t keys_lock;
 	char origin_keys[PATH_MAX + KEXPORT_ERRMSG_MAX + 64];
+	/* A vmlinux whose BTF gives sizeof(struct module) (6.12+ checks it),
+	 * read on first use under keys_lock. */
+	char *btf_path;
+	uint64_t struct_module_size;
+	bool struct_module_tried;
+	char origin_struct_module[PATH_MAX + KEXPORT_ERRMSG_MAX + 64];
 };
 
 KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
@@ -69,6 +75,7 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 	kx_keyring_free(k->keys);
 	free(k->key_image);
 	pthread_mutex_destroy(&k->keys_lock);
+	free(k->btf_path);
 	free(k);
 }
 
@@ -604,8 +611,45 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 	if (kx_is_file(p))
 		set_key_image(k, p);
 	path3(p, dir, "/vmlinux", "");
-	if (kx_is_file(p))
+	if (kx_is_file(p)) {
 		probe_key_image(k, p);
+		/* the headers' BTF-only vmlinux has the types of the build */
+		if (!k->btf_path)
+			k->btf_path = strdup(p);
+	}
+}
+
+KX_EXPORT uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel *kc)
+{
+	/* a cache filled on first use: the kernel it describes does not change */
+	struct kexport_kernel *k = (struct kexport_kernel *)kc;
+	pthread_mutex_lock(&k->keys_lock);
+	if (!k->struct_module_tried && k->btf_path) {
+		char err[KEXPORT_ERRMSG_MAX];
+		uint64_t size = 0;
+		if (kx_btf_struct_size(k->btf_path, "module", &size, err) == 0) {
+			k->struct_module_size = size;
+			snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s (BTF)",
+			         k->btf_path);
+		} else
+			snprintf(k->origin_struct_module, sizeof(k->origin_struct_module),
+			         "unknown: %s: %s", k->btf_path, err);
+	}
+	k->struct_module_tried = true;
+	uint64_t size = k->struct_module_size;
+	pthread_mutex_unlock(&k->keys_lock);
+	return size;
+}
+
+KX_EXPORT void kexport_kernel_set_struct_module_size(struct kexport_kernel *k, uint64_t size,
+                                                     const char *origin)
+{
+	pthread_mutex_lock(&k->keys_lock);
+	k->struct_module_size = size;
+	k->struct_module_tried = true;
+	snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s",
+	         origin ? origin : "given");
+	pthread_mutex_unlock(&k->keys_lock);
 }
 
 /* The image's "Linux version" banner: Debian's says "... Debian 6.12.117-1". */

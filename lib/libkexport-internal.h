@@ -294,6 +294,11 @@ bool kx_elf_fault_message(const struct kx_elf_fault *f, enum kx_elf_order order,
 /* What F means, in a few words; NULL for none. */
 const char *kx_elf_fault_why(const struct kx_elf_fault *f);
 
+/* btf.c ------------------------------------------------------------------- */
+
+/* The size of struct NAME in the BTF of the ELF file PATH (a vmlinux). */
+int kx_btf_struct_size(const char *path, const char *name, uint64_t *size, char *errmsg);
+
 /* elf.c ------------------------------------------------------------------- */
 
 struct kx_shdr {

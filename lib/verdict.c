@@ -14,6 +14,7 @@
  * numbers.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "libkexport-internal.h"
@@ -122,6 +123,8 @@ struct kexport_loader {
 	bool modversions, sig, sig_force, allow_missing_ns, force_load, livepatch, retpoline, x86;
 	uint16_t machine;    /* elf_check_arch()'s e_machine; 0 when the configuration is unknown */
 	uint64_t struct_module_size; /* its sizeof(struct module); 0 unknown */
+	bool struct_module_tried;
+	pthread_mutex_t size_lock;
 	const char *vermagic;
 	enum kexport_sig_trust trust;
 	kexport_owner_fn owner_fn;
@@ -182,6 +185,7 @@ KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexpor
 	l->trust = KEXPORT_SIG_TRUST_VERIFY;
 	l->st.locks_debugged = true;
 	kx_vec_init(&l->loaded, sizeof(struct loaded));
+	pthread_mutex_init(&l->size_lock, NULL);
 	*lp = l;
 	return 0;
 }
@@ -191,6 +195,7 @@ KX_EXPORT void kexport_loader_free(struct kexport_loader *l)
 	if (!l)
 		return;
 	kx_vec_free(&l->loaded);
+	pthread_mutex_destroy(&l->size_lock);
 	free(l->slots);
 	free(l);
 }
@@ -1284,6 +1289,18 @@ static bool already_loaded(const struct run *r)
 	return false;
 }
 
+/* The kernel's sizeof(struct module), read once (its BTF) when a check needs it. */
+static uint64_t struct_module_size(struct kexport_loader *l)
+{
+	pthread_mutex_lock(&l->size_lock);
+	if (!l->struct_module_tried) {
+		l->struct_module_size = kexport_kernel_struct_module_size(l->kernel);
+		l->struct_module_tried = true;
+	}
+	pthread_mutex_unlock(&l->size_lock);
+	return l->struct_module_size;
+}
+
 /*
  * The loader's ELF validation (elf_validity_check() or, from 6.12,
  * elf_validity_cache_copy(), then setup_load_info()): elfcheck.c replayed
@@ -1307,8 +1324,8 @@ static int check_elf(struct run *r)
 		                                   : KX_ELF_FAULT_NO_THIS_MODULE;
 	if (!kx_elf_fault_before_arch(&f) && r->l->machine && r->m->machine != r->l->machine)
 		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_ARCH, .a = r->m->machine };
-	else if (c && c->this_module_checked && r->l->struct_module_size &&
-	         c->this_module_size != r->l->struct_module_size && order == KX_ELF_ORDER_612)
+	else if (c && c->this_module_checked && order == KX_ELF_ORDER_612 &&
+	         struct_module_size(r->l) && c->this_module_size != r->l->struct_module_size)
 		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_THIS_MODULE_SIZE };
 	if (f.code == KX_ELF_FAULT_NONE)
 		return 0;

@@ -6,7 +6,7 @@
 set -euo pipefail
 build=(gcc meson ninja-build pkg-config zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libssl-dev
        xz-utils zstd ca-certificates
-       libgit2-dev libsqlite3-dev)
+       libgit2-dev libsqlite3-dev libbpf-dev)
 test=(clang libclang-rt-14-dev libcmocka-dev kmod python3 binutils gzip time
       qemu-system-x86 busybox-static cpio)
 test+=(ripgrep) # bench/srcscan-vs-ripgrep.sh: the peer of kexport exports SOURCE-TREE

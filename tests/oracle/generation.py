@@ -54,7 +54,7 @@ def dependency_order(tree, name, seen=None):
     return seen
 
 
-def cases(tree, modversions, kflagstab, x86):
+def cases(tree, modversions, kflagstab, x86, foreign=None):
     """(name, description, module, edits): each case its own module, but
     "already_loaded", a second copy of the first one.  First usb-storage and
     what it needs, as shipped and in dependency order (each step compared
@@ -149,6 +149,12 @@ def cases(tree, modversions, kflagstab, x86):
         ("elf_magic", "unsigned, the magic's E changed", "libchacha20poly1305",
          strip + ["--set-header", "e_ident1=0x58"]),
     ]
+    if foreign:
+        # A module built for the neighbouring generation: from 6.12 its
+        # .gnu.linkonce.this_module may not be this kernel's struct module
+        # size (read from the headers' BTF); before, module_layout's CRC.
+        c.append(("foreign_build", "unsigned, pm-notifier-error-inject of %s" % os.path.basename(foreign),
+                  os.path.join(foreign, "pm-notifier-error-inject"), strip))
     return c
 
 
@@ -258,6 +264,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--kexport", required=True)
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--foreign-abi", help="another pinned ABI: a module of its tree is a case")
     ap.add_argument("--dkms", action="append", default=[],
                     help="a PKG_VERSION directory of dkms-build.sh: its modules are cases too")
     a = ap.parse_args()
@@ -293,17 +300,27 @@ def main():
                         os.path.join(HERE, "finit.c")], check=True)
         os.replace(finit + ".tmp", finit)
     steps = []
-    planned = cases(tree, modversions, kflagstab, x86)
+    foreign = None
+    if a.foreign_abi:
+        froot = os.path.join(a.cache, a.arch, a.foreign_abi)
+        fk = a.foreign_abi + "-" + a.arch
+        foreign = next((t for t in (os.path.join(froot, "lib", "modules", fk),
+                                    os.path.join(froot, "usr", "lib", "modules", fk))
+                        if os.path.isdir(t)), None)
+        if not foreign:
+            die("%s: no modules tree (run scripts/fetch-kernels.sh %s)" % (froot, a.foreign_abi))
+    planned = cases(tree, modversions, kflagstab, x86, foreign)
     notes = []
     for d in a.dkms:
         planned += dkms_cases(tree, d, notes, {m for _, _, m, _ in planned})
     for name, desc, mod, edits in planned:
-        if os.path.isabs(mod):
+        if os.path.isabs(mod) and os.path.isfile(mod):  # a dkms module, as built
             steps.append((name, desc, mod, boot.modinfo_name(mod)))
             continue
-        found = find_module(tree, mod)
+        # TREE/NAME: a module of another tree
+        found = find_module(*os.path.split(mod)) if os.path.isabs(mod) else find_module(tree, mod)
         mod = os.path.basename(found).split(".ko")[0]
-        src = os.path.join(ko, mod + ".orig.ko")
+        src = os.path.join(ko, "%s-%s.orig.ko" % (name, mod))
         plain(found, src)
         dest = os.path.join(ko, "%s-%s.ko" % (name, mod))
         if any("{import}" in e for e in edits):

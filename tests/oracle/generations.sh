@@ -25,9 +25,14 @@ busybox=$bbroot/bin/busybox
 [ -f "$busybox" ] || busybox=$bbroot/usr/bin/busybox
 [ -f "$busybox" ] || die "no busybox in $bbroot"
 total=0 agree=0 rc=0 n=0
+abis=($(kx_generation_abis))
 for arch in amd64 arm64; do
-for abi in $(kx_generation_abis); do
-	cache=$(KEXPORT_ARCHES=$arch "$repo/scripts/fetch-kernels.sh" "$abi") || die "cannot fetch $abi"
+for i in "${!abis[@]}"; do
+	abi=${abis[$i]}
+	# a module of the neighbouring generation is a case (foreign_build):
+	# the one before, or for the first the one after
+	foreign=${abis[$((i > 0 ? i - 1 : 1))]}
+	cache=$(KEXPORT_ARCHES=$arch "$repo/scripts/fetch-kernels.sh" "$abi" "$foreign") || die "cannot fetch $abi and $foreign"
 	out=$cache/derived/$arch/$abi/oracle-generation
 	mkdir -p "$out"
 	n=$((n + 1))
@@ -39,7 +44,7 @@ for abi in $(kx_generation_abis); do
 		for d in $built; do dkms+=(--dkms "$d"); done
 	fi
 	python3 "$here/generation.py" --arch "$arch" --busybox "$busybox" --cache "$cache" --abi "$abi" \
-		--out "$out" --kexport "$kexport" "${dkms[@]}" > "$out/compare.txt" || rc=1
+		--out "$out" --kexport "$kexport" --foreign-abi "$foreign" "${dkms[@]}" > "$out/compare.txt" || rc=1
 	cat "$out/compare.txt"
 	line=$(tail -n 1 "$out/compare.txt")
 	[[ $line =~ ^(.*):\ ([0-9]+)\ cases,\ ([0-9]+)\ agree$ ]] && [ "${BASH_REMATCH[1]}" = "$abi" ] ||
