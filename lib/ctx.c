@@ -41,6 +41,11 @@ KX_EXPORT void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads)
 	ctx->threads = threads < 0 ? 0 : threads;
 }
 
+KX_EXPORT void kexport_ctx_keep_signing_keys(struct kexport_ctx *ctx, bool keep)
+{
+	ctx->keys_wanted = keep;
+}
+
 KX_EXPORT void kexport_ctx_set_model(struct kexport_ctx *ctx, enum kexport_model model)
 {
 	ctx->model = model == KEXPORT_MODEL_VERDICT ? model : KEXPORT_MODEL_FULL;

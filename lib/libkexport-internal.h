@@ -459,6 +459,7 @@ struct kexport_ctx {
 	enum kexport_model model;
 	unsigned bad_inputs;
 	const struct kexport_kernel *config; /* for source trees */
+	bool keys_wanted;     /* an image read for its exports keeps its certificates */
 };
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
 
@@ -578,6 +579,9 @@ int kx_keyring_scan(struct kx_keyring **kr, const uint8_t *d, size_t size);
  * certificates were added, or < 0 with errmsg. *kr is created on demand. */
 int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char *errmsg);
 int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg);
+/* Keep the certificates of the image at PATH, decompressed (PLAIN) for
+ * another reason, for the next kx_keyring_read() of PATH. */
+void kx_keyring_keep_image(const char *path, const uint8_t *plain, size_t size);
 /* A whole file, decompressed if it is; *data is malloc'd. */
 int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
 /* A whole (decompressed) module file against the keys; returns res->err. */

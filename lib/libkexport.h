@@ -303,6 +303,12 @@ unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx);
 enum kexport_model { KEXPORT_MODEL_FULL, KEXPORT_MODEL_VERDICT };
 void kexport_ctx_set_model(struct kexport_ctx *ctx, enum kexport_model model);
 /*
+ * A kernel image read for its exports keeps its builtin certificates for
+ * kexport_kernel's signing keys, which would otherwise decompress it again:
+ * for callers that will verify module signatures (check, audit).
+ */
+void kexport_ctx_keep_signing_keys(struct kexport_ctx *ctx, bool keep);
+/*
  * Optional, around a thread's run of many calls (a worker judging a corpus):
  * between them the library keeps the thread's working memory from one call
  * to the next, and carves verdicts from big pages instead of malloc'ing

@@ -120,7 +120,8 @@ static int read_module_exports(struct kexport_table *table, struct kx_src *src,
 
 /* A kernel image in memory: extract, then read the ELF or scan the raw image. */
 static int read_image_mem(struct kexport_table *table, const uint8_t *d, size_t size,
-                          const char *path, struct kexport_source_info *info, char *errmsg)
+                          const char *path, bool keys, struct kexport_source_info *info,
+                          char *errmsg)
 {
 	void *img;
 	size_t img_size;
@@ -131,6 +132,8 @@ static int read_image_mem(struct kexport_table *table, const uint8_t *d, size_t 
 		return r;
 	info->type = type;
 	if (img_size >= 4 && memcmp(img, "\177ELF", 4) == 0) {
+		if (keys)
+			kx_keyring_keep_image(path, img, img_size);
 		size_t before = kexport_table_count(table);
 		r = kexport_parse_vmlinux(table, img, img_size, path, errmsg);
 		info->n_exports += kexport_table_count(table) - before;
@@ -208,7 +211,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 			goto out;
 		}
 		if (image) {
-			r = read_image_mem(table, all, src.size, path, info, errmsg);
+			r = read_image_mem(table, all, src.size, path, ctx && ctx->keys_wanted, info, errmsg);
 			free(all);
 			goto out;
 		}
@@ -231,7 +234,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 			goto out;
 		}
 		free(plain);
-		r = read_image_mem(table, all, src.size, path, info, errmsg);
+		r = read_image_mem(table, all, src.size, path, ctx && ctx->keys_wanted, info, errmsg);
 		free(all);
 		goto out;
 	}

@@ -9,7 +9,10 @@
  * and the errno values are the kernel's (kernel-rules.md §5.3).
  */
 #include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -341,8 +344,76 @@ int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg)
 	return 0;
 }
 
+/*
+ * The certificates of the last kernel image decompressed for its exports
+ * (read.c), kept so that reading its keys for a signed module does not
+ * decompress it a second time (kexport check on an installed tree: 0.09 s
+ * of 0.23).  One entry, named by the file's identity; taken once.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool set;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct kx_keyring *kr;
+	int n;
+} image_keys = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static bool same_file(const struct stat *st)
+{
+	return image_keys.set && st->st_dev == image_keys.dev && st->st_ino == image_keys.ino &&
+	       st->st_size == image_keys.size && st->st_mtim.tv_sec == image_keys.mtime.tv_sec &&
+	       st->st_mtim.tv_nsec == image_keys.mtime.tv_nsec;
+}
+
+void kx_keyring_keep_image(const char *path, const uint8_t *plain, size_t size)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || size < 4 || memcmp(plain, "\177ELF", 4) != 0 || !crypto_ready(NULL))
+		return;
+	struct kx_keyring *kr = NULL;
+	char err[KEXPORT_ERRMSG_MAX];
+	int n = scan_vmlinux(&kr, plain, size, err);
+	pthread_mutex_lock(&image_keys.lock);
+	kx_keyring_free(image_keys.kr);
+	image_keys.set = true;
+	image_keys.dev = st.st_dev;
+	image_keys.ino = st.st_ino;
+	image_keys.size = st.st_size;
+	image_keys.mtime = st.st_mtim;
+	image_keys.kr = kr;
+	image_keys.n = n;
+	pthread_mutex_unlock(&image_keys.lock);
+}
+
+/* The kept keys of PATH, moved into an empty *kr: their count (0 or a
+ * negative errno as reading would have said), or 1 + INT_MAX when none. */
+static long take_image_keys(struct kx_keyring **kr, const char *path)
+{
+	struct stat st;
+	long r = 1L + INT_MAX;
+	if (*kr || stat(path, &st) < 0)
+		return r;
+	pthread_mutex_lock(&image_keys.lock);
+	if (same_file(&st)) {
+		*kr = image_keys.kr;
+		r = image_keys.n;
+		image_keys.kr = NULL;
+		image_keys.set = false;
+	}
+	pthread_mutex_unlock(&image_keys.lock);
+	return r;
+}
+
 int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg)
 {
+	long kept = take_image_keys(kr, path);
+	if (kept == 0)
+		return kx_err(errmsg, -ENOENT, "no X.509 certificates in this kernel image");
+	if (kept <= INT_MAX)
+		return kept < 0 ? kx_err(errmsg, (int)kept, "cannot read its certificates") : (int)kept;
 	uint8_t *d;
 	size_t n;
 	int r = kx_read_plain(path, &d, &n, errmsg);

@@ -168,6 +168,7 @@ static int cmd_audit(int argc, char **argv)
 		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
 		t.trust_set = true;
 	}
+	t.signed_modules = sig_verified;
 	struct kx_target_reader kernel;
 	kx_target_read_start(&kernel, &t);
 	/* Only what the checks read: a third less memory to fault in. */

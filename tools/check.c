@@ -154,6 +154,10 @@ static int cmd_check(int argc, char **argv)
 		t.n_needed = 0;
 	}
 
+	for (size_t i = 0; i < n_mods; i++)
+		t.signed_modules |= mods[i] && mods[i]->signed_trailer;
+	for (size_t i = 0; i < n_loaded; i++)
+		t.signed_modules |= loaded[i]->signed_trailer;
 	kx_output_begin();
 	struct kexport_ctx *ctx = kx_ctx_new();
 	if (kx_target_open(&t, ctx, fallback) < 0)

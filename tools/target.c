@@ -112,6 +112,8 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 			return -ENOMEM;
 	}
 	int bad = 0;
+	kexport_ctx_keep_signing_keys(ctx, t->signed_modules && t->n_keys == 0 &&
+	                                           (!t->trust_set || t->trust == KEXPORT_SIG_TRUST_VERIFY));
 	t->infos = calloc(t->n_sources, sizeof(*t->infos));
 	if (!t->infos)
 		return -ENOMEM;

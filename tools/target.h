@@ -76,6 +76,9 @@ struct kx_target {
 	 * with kmod's indexes is then read only for those (kexport_read_exports_for). */
 	const char **needed;
 	size_t n_needed;
+	/* Signatures will be verified against the image's keys: an image read
+	 * for its exports keeps them (kexport_ctx_keep_signing_keys). */
+	bool signed_modules;
 };
 
 enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
