@@ -184,6 +184,7 @@ struct kx_src {
 	const uint8_t *mem;
 	uint64_t size;
 	void *owned;           /* a buffer this source frees */
+	size_t budget;         /* its share of the decompressed bytes held at once (source.c) */
 	struct kx_src_range ranges[KX_SRC_RANGES];
 	size_t n_ranges;
 	struct kx_src_tmp *tmp; /* malloc'd buffers, freed on close */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <lz4.h>
 #include <lzma.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -250,6 +251,8 @@ void kx_src_open_mem(struct kx_src *src, const void *data, size_t size, const ch
 	src->size = size;
 }
 
+static void budget_give(size_t n);
+
 void kx_src_close(struct kx_src *src)
 {
 	if (src->fd >= 0)
@@ -257,6 +260,8 @@ void kx_src_close(struct kx_src *src)
 	src->fd = -1;
 	free(src->owned);
 	src->owned = NULL;
+	budget_give(src->budget);
+	src->budget = 0;
 	src->mem = NULL;
 	src->n_ranges = 0;
 	while (src->tmp) {
@@ -336,11 +341,13 @@ static int outbuf_reserve(struct outbuf *o, size_t more, char *errmsg)
 
 /* The decompressors, opened on first use (KX_DLIB): a tree of plain modules needs none. */
 #define ZLIB_FUNCS(X) X(inflateInit2_) X(inflate) X(inflateEnd)
-#define LZMA_FUNCS(X) X(lzma_stream_decoder) X(lzma_code) X(lzma_end)
+#define LZMA_FUNCS(X)                                                                      \
+	X(lzma_stream_decoder) X(lzma_code) X(lzma_end) X(lzma_stream_footer_decode)       \
+	X(lzma_index_buffer_decode) X(lzma_index_uncompressed_size) X(lzma_index_end)
 #define ZSTD_FUNCS(X)                                                                      \
 	X(ZSTD_createDStream) X(ZSTD_DCtx_setParameter) X(ZSTD_decompressStream)           \
 	X(ZSTD_freeDStream) X(ZSTD_isError) X(ZSTD_getErrorName) X(ZSTD_decompressDCtx)    \
-	X(ZSTD_findFrameCompressedSize)
+	X(ZSTD_findFrameCompressedSize) X(ZSTD_getFrameContentSize)
 #define LZ4_FUNCS(X) X(LZ4_compressBound) X(LZ4_decompress_safe)
 KX_DLIB(zlib, "libz.so.1", ZLIB_FUNCS)
 KX_DLIB(xz, "liblzma.so." KX_STRINGIFY(LZMA_VERSION_MAJOR), LZMA_FUNCS)
@@ -562,6 +569,79 @@ static int decode_lz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
 	return 0;
 }
 
+/*
+ * The size the data says it decompresses to, from its own headers: xz's
+ * index, zstd's frame header, gzip's ISIZE; 0 when it does not say.
+ */
+static size_t plain_size(enum kexport_compression c, const uint8_t *in, size_t len)
+{
+	switch (c) {
+	case KEXPORT_COMP_XZ: {
+		lzma_stream_flags f;
+		if (len < 2 * LZMA_STREAM_HEADER_SIZE || !xz_ready(NULL) ||
+		    xz.lzma_stream_footer_decode(&f, in + len - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
+		    f.backward_size > len - 2 * LZMA_STREAM_HEADER_SIZE)
+			return 0;
+		lzma_index *idx = NULL;
+		uint64_t memlimit = (uint64_t)16 << 20;
+		size_t pos = 0;
+		const uint8_t *at = in + len - LZMA_STREAM_HEADER_SIZE - f.backward_size;
+		if (xz.lzma_index_buffer_decode(&idx, &memlimit, &xz_allocator, at, &pos,
+		                                (size_t)f.backward_size) != LZMA_OK)
+			return 0;
+		uint64_t n = xz.lzma_index_uncompressed_size(idx);
+		xz.lzma_index_end(idx, &xz_allocator);
+		return n <= KX_DECOMPRESS_LIMIT ? (size_t)n : 0;
+	}
+	case KEXPORT_COMP_ZSTD: {
+		if (!zstd_ready(NULL))
+			return 0;
+		unsigned long long n = zstd.ZSTD_getFrameContentSize(in, len);
+		return n <= KX_DECOMPRESS_LIMIT ? (size_t)n : 0; /* the error values are huge */
+	}
+	case KEXPORT_COMP_GZIP:
+		return len >= 18 ? kx_get32(in + len - 4, false) : 0; /* mod 2^32: a hint */
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Decompressed sources held at once, across threads.  A tree's modules are
+ * decompressed whole, one a thread; Debian 13's largest (amdgpu, 28 MiB)
+ * with another thread's next largest made the audit's peak.  A thread whose
+ * module would take the total past the budget waits until the others'
+ * fit, unless it holds nothing and nobody else does (a module larger than
+ * the budget runs alone).  Most modules are under 1 MiB and never wait.
+ */
+#define PLAIN_BUDGET ((size_t)24 << 20)
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t budget_freed = PTHREAD_COND_INITIALIZER;
+static size_t budget_used;
+static _Thread_local size_t budget_mine;
+
+static void budget_take(size_t n)
+{
+	pthread_mutex_lock(&budget_lock);
+	/* A thread that holds some already never waits: it could wait on itself. */
+	while (budget_mine == 0 && budget_used > 0 && n > PLAIN_BUDGET - budget_used)
+		pthread_cond_wait(&budget_freed, &budget_lock);
+	budget_used += n;
+	budget_mine += n;
+	pthread_mutex_unlock(&budget_lock);
+}
+
+static void budget_give(size_t n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&budget_lock);
+	budget_used -= n;
+	budget_mine -= n;
+	pthread_cond_broadcast(&budget_freed);
+	pthread_mutex_unlock(&budget_lock);
+}
+
 int kx_decompress(enum kexport_compression c, const uint8_t *in, size_t in_len,
                   size_t limit, uint8_t **out, size_t *out_len, char *errmsg)
 {
@@ -629,15 +709,23 @@ int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char
 	}
 	uint8_t *out;
 	size_t out_len;
-	r = kx_decompress(*comp, in, src->size, 0, &out, &out_len, errmsg);
+	/* Its size, for one allocation and the budget (a guess of 4x the
+	 * compressed size when the data does not say). */
+	size_t hint = plain_size(*comp, in, (size_t)src->size);
+	size_t held = hint ? hint : (size_t)src->size * 4;
+	budget_take(held);
+	r = kx_decompress_sized(*comp, in, src->size, 0, hint, &out, &out_len, errmsg);
 	free(buf);
-	if (r < 0)
+	if (r < 0) {
+		budget_give(held);
 		goto fail;
+	}
 	/* From here on, the source is the decompressed buffer. */
 	const char *p = src->path;
 	kx_src_close(src);
 	kx_src_open_mem(src, out, out_len, p);
 	src->owned = out;
+	src->budget = held;
 	return 0;
 fail:
 	kx_src_close(src);
