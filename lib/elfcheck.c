@@ -100,19 +100,37 @@ static bool ehdr_fault(const struct view *v, struct kx_elf_fault *f)
 	return true;
 }
 
-/* Counted by name; with `alloc`, only SHF_ALLOC sections (find_sec()). */
-static unsigned sections_named(const struct view *v, const uint8_t *names, uint64_t names_size,
-                               const char *want, bool alloc, unsigned *idx)
+/* The sections the loader looks for by name, found in one pass. */
+struct named {
+	unsigned modinfo;          /* .modinfo sections, whatever their flags */
+	unsigned this_module;      /* .gnu.linkonce.this_module sections */
+	unsigned this_module_idx;  /* the first of them */
+	bool this_module_alloc;    /* one of them is SHF_ALLOC (find_sec()) */
+};
+
+static bool named_is(const uint8_t *names, uint64_t size, uint32_t off, const char *want,
+                     size_t wl)
 {
-	unsigned n = 0;
-	size_t wl = strlen(want);
+	return off < size && size - off > wl && memcmp(names + off, want, wl + 1) == 0;
+}
+
+static struct named find_named(const struct view *v, const uint8_t *names, uint64_t names_size)
+{
+	static const char mi[] = ".modinfo", tm[] = ".gnu.linkonce.this_module";
+	struct named n = { 0 };
 	for (unsigned i = 1; i < v->shnum; i++) {
-		struct shdr s = shdr(v, i);
-		if ((alloc && !(s.flags & SHF_ALLOC)) || s.name >= names_size ||
-		    names_size - s.name < wl + 1 || memcmp(names + s.name, want, wl + 1) != 0)
+		const uint8_t *p = v->sh + (size_t)i * SH_SIZE;
+		uint32_t off = kx_get32(p, false);
+		/* both names start ".gnu" or ".mod": one byte rules most out */
+		if (off >= names_size || names[off] != '.')
 			continue;
-		if (!n++ && idx)
-			*idx = i;
+		if (named_is(names, names_size, off, mi, sizeof(mi) - 1))
+			n.modinfo++;
+		else if (named_is(names, names_size, off, tm, sizeof(tm) - 1)) {
+			if (!n.this_module++)
+				n.this_module_idx = i;
+			n.this_module_alloc |= (kx_get64(p + 8, false) & SHF_ALLOC) != 0;
+		}
 	}
 	return n;
 }
@@ -159,7 +177,7 @@ static struct kx_elf_fault check_61(struct view *v, bool old)
 		symtab = shdr(v, i).type == KX_SHT_SYMTAB;
 	if (!symtab)
 		return fault(KX_ELF_FAULT_NO_SYMBOLS, 0, 0, 0);
-	if (!sections_named(v, names, str.size, ".gnu.linkonce.this_module", true, NULL))
+	if (!find_named(v, names, str.size).this_module_alloc)
 		return fault(KX_ELF_FAULT_NO_THIS_MODULE, 0, 0, 0);
 	return f;
 }
@@ -197,12 +215,12 @@ static struct kx_elf_fault check_612(struct view *v, struct kx_elf_check *out)
 			return fault(KX_ELF_FAULT_SECTION_NAME, i, s.type, 0);
 	}
 	/* elf_validity_cache_index(): _info, _mod, _sym, _str, _versions */
-	if (sections_named(v, names, str.size, ".modinfo", false, NULL) > 1)
+	struct named nm = find_named(v, names, str.size);
+	if (nm.modinfo > 1)
 		return fault(KX_ELF_FAULT_MODINFO_TWICE, 0, 0, 0);
-	unsigned mod = 0;
-	if (sections_named(v, names, str.size, ".gnu.linkonce.this_module", false, &mod) != 1)
+	if (nm.this_module != 1)
 		return fault(KX_ELF_FAULT_THIS_MODULE_COUNT, 0, 0, 0);
-	struct shdr ms = shdr(v, mod);
+	struct shdr ms = shdr(v, nm.this_module_idx);
 	if (ms.type == KX_SHT_NOBITS)
 		return fault(KX_ELF_FAULT_THIS_MODULE_NOBITS, 0, 0, 0);
 	if (!(ms.flags & SHF_ALLOC))
@@ -271,8 +289,11 @@ void kx_elf_check(struct kx_src *src, uint64_t len, struct kx_elf_check *out)
 			out->fault[o] = fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
 		return;
 	}
-	out->fault[KX_ELF_ORDER_510] = check_61(&v, true);
 	out->fault[KX_ELF_ORDER_61] = check_61(&v, false);
+	/* 5.10 differs from 6.1 only for an empty section name table. */
+	bool empty_names = v.sh && v.shstrndx > 0 && v.shstrndx < v.shnum &&
+	                   shdr(&v, v.shstrndx).size == 0;
+	out->fault[KX_ELF_ORDER_510] = empty_names ? check_61(&v, true) : out->fault[KX_ELF_ORDER_61];
 	out->fault[KX_ELF_ORDER_612] = check_612(&v, out);
 }
 

@@ -757,17 +757,22 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
 	/* The sections the loader counts or looks for by name, in one pass. */
 	for (size_t i = 1; i < elf.shnum; i++) {
 		const struct kx_shdr *sh = &elf.sh[i];
-		if (strcmp(sh->name, ".modinfo") == 0)
+		const char *n = sh->name;
+		/* Most names are .text..., .rela..., .data...: their second
+		 * character rules them out before any strcmp(). */
+		if (n[0] == '.' && n[1] == 'm' && strcmp(n, ".modinfo") == 0)
 			m->n_modinfo_sections++;
-		else if (strcmp(sh->name, ".gnu.linkonce.this_module") == 0)
+		else if (n[0] == '.' && n[1] == 'g' && strcmp(n, ".gnu.linkonce.this_module") == 0)
 			m->n_this_module_sections++;
-		else if (strcmp(sh->name, "__ksymtab") == 0)
+		else if (n[0] != '_' || n[1] != '_' || n[2] != 'k')
+			continue;
+		else if (strcmp(n, "__ksymtab") == 0)
 			m->has_ksymtab |= sh->size > 0;
-		else if (strcmp(sh->name, "__kflagstab") == 0)
+		else if (strcmp(n, "__kflagstab") == 0)
 			m->has_kflagstab = true;
-		else if (strcmp(sh->name, "__ksymtab_gpl") == 0)
+		else if (strcmp(n, "__ksymtab_gpl") == 0)
 			m->has_ksymtab_gpl = true;
-		else if (strcmp(sh->name, "__kcrctab_gpl") == 0)
+		else if (strcmp(n, "__kcrctab_gpl") == 0)
 			m->has_kcrctab_gpl = true;
 	}
 	m->has_this_module = m->n_this_module_sections > 0;
