@@ -12,8 +12,8 @@
  *   6.1   kernel/module/main.c: the same order, each check with a message.
  *   6.12  kernel/module/main.c: elf_validity_cache_copy() and its helpers:
  *         section bounds before the name table, names of every section,
- *         sections counted by name, .gnu.linkonce.this_module's header, the
- *         symbol string table; the same in 7.2.
+ *         sections counted by name, .gnu.linkonce.this_module's header; 7.2
+ *         adds the symbol string table's checks (kx_elf_check.strtab).
  * The first failing check of each order is kept (struct kx_elf_fault); the
  * verdict picks the order of the kernel it judges (kx_elf_fault_message()).
  */
@@ -182,6 +182,29 @@ static struct kx_elf_fault check_61(struct view *v, bool old)
 	return f;
 }
 
+/* elf_validity_cache_strtab() (7.x): the symbol string table's ends and
+ * every symbol's name offset. */
+static struct kx_elf_fault strtab_fault(struct view *v, const struct shdr *ss,
+                                        const struct shdr *st)
+{
+	if (st->size == 0)
+		return fault(KX_ELF_FAULT_STRTAB_EMPTY, 0, 0, 0);
+	const uint8_t *first = bytes(v, st->offset, 1), *last = bytes(v, st->offset + st->size - 1, 1);
+	if (!first || !last)
+		return fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
+	if (*first != 0)
+		return fault(KX_ELF_FAULT_STRTAB_LEAD, 0, 0, 0);
+	if (*last != 0)
+		return fault(KX_ELF_FAULT_STRTAB_UNTERMINATED, 0, 0, 0);
+	const uint8_t *syms = bytes(v, ss->offset, ss->size - ss->size % SYM_SIZE);
+	if (!syms)
+		return fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
+	for (uint64_t i = 0; i < ss->size / SYM_SIZE; i++)
+		if (kx_get32(syms + i * SYM_SIZE, false) >= st->size)
+			return fault(KX_ELF_FAULT_SYMNAME_OOB, 0, 0, 0);
+	return (struct kx_elf_fault){ 0 };
+}
+
 /* 6.12 and 7.2: elf_validity_cache_copy() and its helpers, in order. */
 static struct kx_elf_fault check_612(struct view *v, struct kx_elf_check *out)
 {
@@ -243,24 +266,10 @@ static struct kx_elf_fault check_612(struct view *v, struct kx_elf_check *out)
 	struct shdr st = shdr(v, ss.link);
 	if (st.type != KX_SHT_STRTAB)
 		return fault(KX_ELF_FAULT_STRTAB_TYPE, st.type, 0, 0);
-	/* _versions: 7.2 (6.14+); older kernels do not know the sections, so
-	 * the fault is kept apart (ext_versions) and the verdict asks. */
-	/* elf_validity_cache_strtab() */
-	if (st.size == 0)
-		return fault(KX_ELF_FAULT_STRTAB_EMPTY, 0, 0, 0);
-	const uint8_t *first = bytes(v, st.offset, 1), *last = bytes(v, st.offset + st.size - 1, 1);
-	if (!first || !last)
-		return fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
-	if (*first != 0)
-		return fault(KX_ELF_FAULT_STRTAB_LEAD, 0, 0, 0);
-	if (*last != 0)
-		return fault(KX_ELF_FAULT_STRTAB_UNTERMINATED, 0, 0, 0);
-	const uint8_t *syms = bytes(v, ss.offset, ss.size - ss.size % SYM_SIZE);
-	if (!syms)
-		return fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
-	for (uint64_t i = 0; i < ss.size / SYM_SIZE; i++)
-		if (kx_get32(syms + i * SYM_SIZE, false) >= st.size)
-			return fault(KX_ELF_FAULT_SYMNAME_OOB, 0, 0, 0);
+	/* _versions (6.14+) are checked by the module reader (module.c).
+	 * elf_validity_cache_strtab() is 7.x's (absent in 6.12): its fault is
+	 * kept apart, for the verdict to ask KEXPORT_FEATURE_ELF_STRTAB_CHECKS. */
+	out->strtab = strtab_fault(v, &ss, &st);
 	return f;
 }
 

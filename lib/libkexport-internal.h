@@ -280,6 +280,9 @@ struct kx_elf_check {
 	 * size check passed (this_module_checked). */
 	uint64_t this_module_size;
 	bool this_module_checked;
+	/* 7.x's last checks (elf_validity_cache_strtab()), when those of the
+	 * 6.12 order before them passed. */
+	struct kx_elf_fault strtab;
 };
 /* The checks of module M as read (module.c); NULL for a module made by hand. */
 const struct kx_elf_check *kx_module_elf_check(const struct kexport_module *m);

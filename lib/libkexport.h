@@ -621,6 +621,7 @@ enum kexport_feature {
 	KEXPORT_FEATURE_KFLAGSTAB,             /* one __ksymtab, kinds in __kflagstab (7.x) */
 	KEXPORT_FEATURE_UNIQUE_SECTIONS,       /* exactly one .modinfo, .gnu.linkonce.this_module */
 	KEXPORT_FEATURE_ELF_CHECK_MESSAGES,    /* every ELF validation failure has its message */
+	KEXPORT_FEATURE_ELF_STRTAB_CHECKS,     /* the symbol string table's ends and name offsets */
 	KEXPORT_FEATURE_COUNT
 };
 

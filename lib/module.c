@@ -622,9 +622,18 @@ static void say_loader_verdict(struct kx_src *src, char *errmsg)
 	struct kx_elf_check c;
 	kx_elf_check(src, src->size, &c);
 	const struct kx_elf_fault *f612 = &c.fault[KX_ELF_ORDER_612];
+	char m[3][200];
+	if (f612->code == KX_ELF_FAULT_NONE && c.strtab.code != KX_ELF_FAULT_NONE &&
+	    c.strtab.code != KX_ELF_FAULT_NOMEM &&
+	    kx_elf_fault_message(&c.strtab, KX_ELF_ORDER_612, NULL, m[0], sizeof(m[0]))) {
+		size_t n = strlen(errmsg);
+		snprintf(errmsg + n, KEXPORT_ERRMSG_MAX - n,
+		         "; the loader refuses it (-ENOEXEC): \"%s\" (7.x; 6.12 and older do not check it)",
+		         m[0]);
+		return;
+	}
 	if (f612->code == KX_ELF_FAULT_NONE || f612->code == KX_ELF_FAULT_NOMEM)
 		return;
-	char m[3][200];
 	bool said[3];
 	for (int o = 0; o < KX_ELF_ORDERS; o++)
 		said[o] = kx_elf_fault_message(&c.fault[o], (enum kx_elf_order)o, NULL, m[o], sizeof(m[o]));

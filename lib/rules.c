@@ -79,6 +79,12 @@ static const struct kexport_rule rules[] = {
 	  "magic: != \\177ELF\", ...); 5.10's returns -ENOEXEC silently but for a section past the "
 	  "end or a bad section name (kernel/module.c of linux-source-5.10 against "
 	  "kernel/module/main.c of linux-source-6.1; first release bounded, not pinned)" },
+	{ KEXPORT_FEATURE_ELF_STRTAB_CHECKS, V(7, 0, 0), 0, NULL, true, true,
+	  "elf_validity_cache_strtab(): an empty symbol string table, one without a leading or "
+	  "trailing NUL, or a symbol name past it refuse the module (\"symbol string table "
+	  "missing leading NUL\", ...) (kernel/module/main.c of linux-source-7.2; absent in "
+	  "6.12, whose loader went on to resolve symbols under qemu; first release bounded, not "
+	  "pinned)" },
 };
 
 static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
@@ -99,6 +105,7 @@ static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
 	[KEXPORT_FEATURE_KFLAGSTAB] = "kflagstab",
 	[KEXPORT_FEATURE_UNIQUE_SECTIONS] = "unique_sections",
 	[KEXPORT_FEATURE_ELF_CHECK_MESSAGES] = "elf_check_messages",
+	[KEXPORT_FEATURE_ELF_STRTAB_CHECKS] = "elf_strtab_checks",
 };
 
 KX_EXPORT const char *kexport_feature_name(enum kexport_feature f)

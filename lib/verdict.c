@@ -1327,6 +1327,9 @@ static int check_elf(struct run *r)
 	else if (c && c->this_module_checked && order == KX_ELF_ORDER_612 &&
 	         struct_module_size(r->l) && c->this_module_size != r->l->struct_module_size)
 		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_THIS_MODULE_SIZE };
+	if (f.code == KX_ELF_FAULT_NONE && c && order == KX_ELF_ORDER_612 &&
+	    feature(r->l, KEXPORT_FEATURE_ELF_STRTAB_CHECKS))
+		f = c->strtab;
 	if (f.code == KX_ELF_FAULT_NONE)
 		return 0;
 	if (f.code == KX_ELF_FAULT_NOMEM) {

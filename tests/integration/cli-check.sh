@@ -125,7 +125,7 @@ expect_elf 6.1.0-54-amd64 e-noalloc.ko "(-8, ['clean: No module found in object'
 expect_elf 7.2.13+deb14-amd64 e-noalloc.ko \
 	"(-8, ['module clean: .gnu.linkonce.this_module must occupy memory during process execution'])"
 expect_elf 6.1.0-54-amd64 e-strtab.ko "(0, ['$unsigned'])"
-expect_elf 6.12.117+deb13-amd64 e-strtab.ko "(-8, ['symbol string table missing leading NUL'])"
+expect_elf 7.2.13+deb14-amd64 e-strtab.ko "(-8, ['symbol string table missing leading NUL'])"
 for v in 5.10.0-32-amd64 6.1.0-54-amd64 7.2.13+deb14-amd64; do
 	expect_elf $v e-pastend.ko "(-8, ['Invalid ELF section in module (section 1 type 1)'])"
 done
