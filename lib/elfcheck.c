@@ -351,6 +351,19 @@ bool kx_elf_fault_before_arch(const struct kx_elf_fault *f)
 	       f->code == KX_ELF_FAULT_TYPE;
 }
 
+bool kx_elf_fault_second_line(const struct kx_elf_fault *f, enum kx_elf_order order,
+                              const char **line)
+{
+	/* 5.10's load_module() says so after any elf_validity_check() failure;
+	 * the checks of setup_load_info() (no symbols, no this_module) are not
+	 * among them. */
+	if (order != KX_ELF_ORDER_510 || f->code < KX_ELF_FAULT_LEN ||
+	    f->code > KX_ELF_FAULT_SECTION_NAME)
+		return false;
+	*line = "Module has invalid ELF structures";
+	return true;
+}
+
 const char *kx_elf_fault_why(const struct kx_elf_fault *f)
 {
 	return f->code > 0 && f->code < KX_ELF_FAULT_COUNT ? fault_why[f->code] : NULL;

@@ -295,6 +295,10 @@ bool kx_elf_fault_before_arch(const struct kx_elf_fault *f);
  * false when that kernel prints nothing. */
 bool kx_elf_fault_message(const struct kx_elf_fault *f, enum kx_elf_order order, const char *name,
                           char *buf, size_t size);
+/* A second line the kernel prints after F's (5.10: "Module has invalid ELF
+ * structures"): true and *line set, or false. */
+bool kx_elf_fault_second_line(const struct kx_elf_fault *f, enum kx_elf_order order,
+                              const char **line);
 /* What F means, in a few words; NULL for none. */
 const char *kx_elf_fault_why(const struct kx_elf_fault *f);
 

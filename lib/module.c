@@ -641,11 +641,21 @@ static void say_loader_verdict(struct kx_src *src, char *errmsg)
 	char *e = errmsg + n;
 	size_t left = KEXPORT_ERRMSG_MAX - n;
 	int w;
-	if (said[KX_ELF_ORDER_61] && strcmp(m[KX_ELF_ORDER_61], m[KX_ELF_ORDER_612]) == 0)
+	const char *second;
+	bool two = kx_elf_fault_second_line(&c.fault[KX_ELF_ORDER_510], KX_ELF_ORDER_510, &second);
+	bool same61 = said[KX_ELF_ORDER_61] && strcmp(m[KX_ELF_ORDER_61], m[KX_ELF_ORDER_612]) == 0;
+	if (same61 && said[KX_ELF_ORDER_510] && !two &&
+	    strcmp(m[KX_ELF_ORDER_510], m[KX_ELF_ORDER_61]) == 0) {
+		snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (5.10 and later)",
+		         m[KX_ELF_ORDER_612]);
+		return;
+	}
+	if (same61)
 		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.1 and later",
 		             m[KX_ELF_ORDER_612]);
 	else if (said[KX_ELF_ORDER_61])
-		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.12 and later; 6.1: \"%s\"",
+		w = snprintf(e, left,
+		             "; the loader refuses it (-ENOEXEC): \"%s\" (6.12 and later; 6.1: \"%s\"",
 		             m[KX_ELF_ORDER_612], m[KX_ELF_ORDER_61]);
 	else
 		w = snprintf(e, left, "; the loader refuses it (-ENOEXEC): \"%s\" (6.12 and later",
@@ -653,12 +663,13 @@ static void say_loader_verdict(struct kx_src *src, char *errmsg)
 	if (w < 0 || (size_t)w >= left)
 		return;
 	e += w, left -= (size_t)w;
-	if (!said[KX_ELF_ORDER_510])
-		snprintf(e, left, "; 5.10 prints nothing)");
-	else if (strcmp(m[KX_ELF_ORDER_510], m[KX_ELF_ORDER_61]) != 0)
-		snprintf(e, left, "; 5.10: \"%s\")", m[KX_ELF_ORDER_510]);
-	else
-		snprintf(e, left, ")");
+	/* 5.10: its lines, each quoted, or that it prints nothing */
+	char l510[sizeof(m[0]) + 64] = "";
+	if (said[KX_ELF_ORDER_510])
+		snprintf(l510, sizeof(l510), "\"%s\"%s", m[KX_ELF_ORDER_510], two ? " " : "");
+	if (two)
+		snprintf(l510 + strlen(l510), sizeof(l510) - strlen(l510), "\"%s\"", second);
+	snprintf(e, left, l510[0] ? "; 5.10: %s)" : "; 5.10 prints nothing)", l510);
 }
 
 int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, size_t owner_len,

@@ -1339,6 +1339,9 @@ static int check_elf(struct run *r)
 	char line[256];
 	if (kx_elf_fault_message(&f, order, kexport_module_modinfo(r->m, "name"), line, sizeof(line)))
 		klog(r, "%s", line);
+	const char *second;
+	if (kx_elf_fault_second_line(&f, order, &second))
+		klog(r, "%s", second);
 	bool not_module = f.code == KX_ELF_FAULT_NO_THIS_MODULE || f.code == KX_ELF_FAULT_NO_SYMBOLS ||
 	                  (f.code >= KX_ELF_FAULT_MODINFO_TWICE && f.code <= KX_ELF_FAULT_THIS_MODULE_NOALLOC);
 	if (f.code == KX_ELF_FAULT_THIS_MODULE_SIZE)

@@ -163,51 +163,29 @@ def cases(tree, modversions, kflagstab, x86, foreign=None):
 
 def claimed_lines(error, abi):
     """What kexport's bad-input line says the loader of ABI's generation
-    prints (module.c, say_loader_verdict()): a list of 0 or 1 lines, or
-    None when the line makes no claim."""
-    m = re.search(r'the loader refuses it \(-ENOEXEC\): "([^"]*)" \((6\.1|6\.12) and later'
-                  r'(?:; 6\.1: "([^"]*)")?(?:; 5\.10(?: (prints nothing)|: "([^"]*)"))?\)$', error)
+    prints (module.c, say_loader_verdict()): a list of lines, or None when
+    the line makes no claim."""
+    ver = tuple(int(x) for x in abi.split(".")[:2])
+    m = re.search(r'the loader refuses it \(-ENOEXEC\): "([^"]*)" \(7\.x; 6\.12 and older do not check it\)$',
+                  error)
+    if m:
+        return [m.group(1)] if ver >= (7, 0) else []
+    m = re.search(r'the loader refuses it \(-ENOEXEC\): "([^"]*)" \((5\.10|6\.1|6\.12) and later'
+                  r'(?:; 6\.1: "([^"]*)")?(?:; 5\.10(?: (prints nothing)|: ((?:"[^"]*" ?)+)))?\)$', error)
     if not m:
         return None
-    new, since, v61, silent510, v510 = m.groups()
-    if since == "6.1":
+    new, since, v61, silent510, l510 = m.groups()
+    if since in ("5.10", "6.1"):
         v61 = new
-    ver = tuple(int(x) for x in abi.split(".")[:2])
     if ver >= (6, 12):
         return [new]
     if ver >= (6, 1):
         return [v61] if v61 is not None else []
+    if since == "5.10":
+        return [new]
     if silent510:
         return []
-    return [v510 if v510 is not None else v61] if (v510 or v61) else []
-
-
-def dkms_cases(tree, pkgdir, notes, have):
-    """The modules of one DKMS package as dkms-build.sh left them in
-    PKGDIR (PKG_VERSION), as built and signed by dkms: first the in-tree
-    modules they need that no case loads yet, then theirs in load order.
-    A package that does not build for this kernel adds a note, no case."""
-    pkg = os.path.basename(pkgdir)
-    status = open(os.path.join(pkgdir, "status")).read().strip()
-    if status != "built":
-        notes.append("%s %s" % (pkg, status))
-        return []
-    order = open(os.path.join(pkgdir, "order")).read().split()
-    ours = {m.replace("-", "_") for m in order}
-    c = []
-    for m in order:
-        path = os.path.join(pkgdir, m + ".ko")
-        dep = subprocess.run(["modinfo", "-F", "depends", path], capture_output=True, text=True,
-                             check=True).stdout.strip()
-        for d in filter(None, dep.split(",")):
-            if d.replace("-", "_") in ours:
-                continue
-            for x in dependency_order(tree, d):
-                if x not in have:
-                    have.add(x)
-                    c.append(("chain_" + x.replace("-", "_"), "in-tree, needed by %s" % pkg, x, []))
-        c.append(("dkms_%s_%s" % (pkg.split("_")[0], m), "%s built and signed by dkms" % pkg, path, []))
-    return c
+    return re.findall(r'"([^"]*)"', l510 or "")
 
 
 # arm64: qemu's virt machine has one UART, so the results share the console
