@@ -35,6 +35,16 @@ debootstrap --variant=minbase "$suite" "$root.tmp" "$main" > "$log" 2>&1 ||
 	{ tail -n 20 "$log" >&2; die "debootstrap $suite failed ($log)"; }
 # The archive reached here can be older than sid's Valid-Until.
 echo 'Acquire::Check-Valid-Until "false";' > "$root.tmp/etc/apt/apt.conf.d/99kexport"
+# A stable suite's kernels come in its security and updates suites (6.1.0-54
+# is not in bookworm's main), as on a user's machine; contrib for zfs-dkms.
+security=${uris#* }
+{
+	echo "deb $main $suite main contrib"
+	if [ "$suite" != sid ]; then
+		echo "deb $main $suite-updates main contrib"
+		echo "deb $security $suite-security main contrib"
+	fi
+} > "$root.tmp/etc/apt/sources.list"
 cp /etc/resolv.conf "$root.tmp/etc/resolv.conf"
 unshare --mount --propagation private /bin/sh -c '
 	mount -t proc proc "$1/proc" &&

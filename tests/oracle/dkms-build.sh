@@ -41,9 +41,9 @@ in_root() {
 		sh "$root" "$@"
 }
 
-# The DKMS packages are in contrib (zfs-dkms) and main; debootstrap wrote
-# a sources list of main only.
-sed -i -E "s/^(deb [^ ]+ $suite) main\$/\1 main contrib/" "$root/etc/apt/sources.list"
+# The DKMS packages are in contrib (zfs-dkms) and main (build-root.sh
+# lists both; a root made before it did listed main only).
+sed -i -E "s/^(deb [^ ]+ [^ ]+) main\$/\1 main contrib/" "$root/etc/apt/sources.list"
 grep -q " contrib" "$root/etc/apt/sources.list" || die "$root/etc/apt/sources.list: cannot add contrib"
 log=$dest/apt.log
 in_root /bin/sh -c 'apt-get update -qq' > "$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get update in the $suite root failed ($log)"; }
@@ -57,6 +57,12 @@ for pkg in $KEXPORT_DKMS_PACKAGES; do
 	fi
 	rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 	echo "oracle/dkms-build: $pkg $ver for $k ($suite; dkms builds it, several minutes, once)" >&2
+	# A run cut short left it installed: removed first, so that the
+	# postinst builds (and signs) it again.
+	if in_root dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+		in_root apt-get purge -y -q "$pkg" > "$out.tmp/purge.log" 2>&1 ||
+			{ tail -n 20 "$out.tmp/purge.log" >&2; die "apt-get purge $pkg in the $suite root failed"; }
+	fi
 	# The postinst builds for every kernel whose headers are installed; a
 	# build that fails leaves the package configured (dkms says why).
 	in_root apt-get install -y -q --no-install-recommends dkms openssl "$pkg=$ver" > "$out.tmp/build.log" 2>&1 ||
