@@ -717,11 +717,7 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 			return 0;
 		const char *base = strrchr(real, '/');
 		base = base ? base + 1 : real;
-		path3(p, real, "/modules.order", "");
-		bool modules_dir = kx_is_file(p);
-		path3(p, real, "/kernel", "");
-		modules_dir = modules_dir || kx_is_dir(p);
-		if (modules_dir && kexport_kernel_set_release(k, base) == 0) {
+		if (kx_is_modules_dir(real) && kexport_kernel_set_release(k, base) == 0) {
 			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
 			char *img = kexport_kernel_image(real);
 			bool said = false;

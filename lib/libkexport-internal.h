@@ -411,17 +411,25 @@ int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg);
 int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg);
 /* The same in an image already in memory (decompressed). */
 int kx_banner_find(const uint8_t *d, size_t size, char *out, size_t out_size, char *errmsg);
-/* A modules directory's real path [ROOT/][usr/]lib/modules/VER: the way up to
- * ROOT ("../../.." or, under usr/, "../../../.."), and a link in it (build,
- * source) resolved inside ROOT when it is absolute (read.c). */
+/* layout.c ---------------------------------------------------------------- */
+
+/* PATH is a modules directory [ROOT/][usr/]lib/modules/VER: kmod's files
+ * or the kernel/ directory of in-tree modules. */
+bool kx_is_modules_dir(const char *path);
+/* A modules directory's real path: the way up to ROOT ("../../.." or, under
+ * usr/, "../../../.."), and a link in it (build, source) resolved inside
+ * ROOT when it is absolute. */
 const char *kx_root_up(const char *real);
+char *kx_resolve_in_root(const char *dir, const char *rel);
+
+/* read.c ------------------------------------------------------------------ */
+
 /* kmod's modules.dep and modules.symbols in memory: FN for each module that
  * exports one of NAMES, or is needed by one (read.c; fuzz-kmodindex). */
 int kx_kmod_index_wanted(const char *deps, size_t deps_len, char *syms, size_t syms_len,
                          const char *const *names, size_t n_names,
                          int (*fn)(const char *rel, size_t len, void *arg), void *arg,
                          size_t *n_modules, char *errmsg);
-char *kx_resolve_in_root(const char *dir, const char *rel);
 
 /* ksymtab.c --------------------------------------------------------------- */
 
