@@ -580,7 +580,15 @@ int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns
 /* rules.c ----------------------------------------------------------------- */
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */
-unsigned kx_features(unsigned version, const char *distro);
+/* The features that hold for a kernel, a bit each: as many as the enum has. */
+struct kx_feature_set {
+	uint64_t on[(KEXPORT_FEATURE_COUNT + 63) / 64];
+};
+void kx_features(unsigned version, const char *distro, struct kx_feature_set *set);
+static inline bool kx_feature_set_has(const struct kx_feature_set *set, enum kexport_feature f)
+{
+	return (set->on[f / 64] >> (f % 64)) & 1;
+}
 
 /* sig.c ------------------------------------------------------------------- */
 

@@ -137,12 +137,11 @@ KX_EXPORT bool kexport_feature_on(enum kexport_feature f, unsigned version, cons
 	return on;
 }
 
-/* One word per feature, for a whole kernel at once. */
-unsigned kx_features(unsigned version, const char *distro)
+/* Every feature of a kernel at once, a bit each (no limit on their number). */
+void kx_features(unsigned version, const char *distro, struct kx_feature_set *set)
 {
-	unsigned set = 0;
-	for (unsigned f = 0; f < KEXPORT_FEATURE_COUNT; f++)
-		if (kexport_feature_on(f, version, distro))
-			set |= 1u << f;
-	return set;
+	memset(set, 0, sizeof(*set));
+	for (int f = 0; f < KEXPORT_FEATURE_COUNT; f++)
+		if (kexport_feature_on((enum kexport_feature)f, version, distro))
+			set->on[f / 64] |= (uint64_t)1 << (f % 64);
 }

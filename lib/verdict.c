@@ -118,7 +118,7 @@ struct slot {
 struct kexport_loader {
 	const struct kexport_kernel *kernel;
 	const struct kexport_table *exports;
-	unsigned features;   /* bit per enum kexport_feature */
+	struct kx_feature_set features;
 	/* The configuration as the loader uses it (kernel.c, or assumed). */
 	bool modversions, sig, sig_force, allow_missing_ns, force_load, livepatch, retpoline, x86;
 	uint16_t machine;    /* elf_check_arch()'s e_machine; 0 when the configuration is unknown */
@@ -137,7 +137,7 @@ struct kexport_loader {
 
 static bool feature(const struct kexport_loader *l, enum kexport_feature f)
 {
-	return l->features & (1u << f);
+	return kx_feature_set_has(&l->features, f);
 }
 
 /* A configuration value; without a .config and without an override, dflt. */
@@ -160,7 +160,7 @@ KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexpor
 	l->exports = exports;
 	/* An unknown version is taken as the newest the rules know. */
 	unsigned v = kexport_kernel_version(k);
-	l->features = kx_features(v ? v : KEXPORT_KVER(255, 255, 255), kexport_kernel_distro(k));
+	kx_features(v ? v : KEXPORT_KVER(255, 255, 255), kexport_kernel_distro(k), &l->features);
 	/* Without a configuration: CRCs are checked when the exports have them;
 	 * the rest is what distribution kernels ship. */
 	bool have_crcs = false;
