@@ -11,7 +11,7 @@
 #include "kexport.h"
 
 #ifndef KEXPORT_VERSION
-#define KEXPORT_VERSION "0.1.0"
+#error "KEXPORT_VERSION comes from meson.build's project version"
 #endif
 
 static const struct kexport_cmd *const cmds[] = {
