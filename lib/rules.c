@@ -7,8 +7,8 @@
  * rows come after the mainline rows of the same feature and override them.
  * The verdict engine (verdict.c) asks kexport_feature_on() and never looks
  * at a version number itself, so supporting another kernel means adding a
- * row here, with its source.  Sources are in ../shared/reference/
- * kernel-rules.md (section numbers below) and the kernel trees named there.
+ * row here, with its source.  The section numbers (§) are those of
+ * docs/kernel-rules.md, which names the kernel trees they were read from.
  */
 #include "libkexport-internal.h"
 
