@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libFuzzer target: kABI policy files (lib/kabilist.c).  The first byte
+ * libFuzzer target: kABI policy files (lib/views/kabilist.c).  The first byte
  * picks the parser: even, a stablelist (kexport_symlist_parse); odd, SUSE
  * severity rules (kexport_severity_parse).  What parses is then used the way
  * kexport diff uses it: lookups, rule matches against exports with and

@@ -599,7 +599,7 @@ int kexport_kernel_verify_module(const struct kexport_kernel *k, const void *dat
 
 /*
  * Behaviour of the module loader that changed between kernel versions.  The
- * rules are one table (lib/rules.c) of rows "feature F is on from version A
+ * rules are one table (lib/loader/rules.c) of rows "feature F is on from version A
  * until version B (for distribution D)"; the verdict engine asks the table,
  * never the version.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kexport check: would the kernel load this module?  The loader's verdict,
- * taints and log lines, replayed by the verdict engine (lib/verdict.c).
+ * taints and log lines, replayed by the verdict engine (lib/loader/verdict.c).
  */
 #include <getopt.h>
 #include <stdlib.h>

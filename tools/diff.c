@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kexport diff: what changed in the exported interface between two kernels
- * (lib/diff.c), which of those changes fail a kABI policy (a stablelist,
+ * (lib/views/diff.c), which of those changes fail a kABI policy (a stablelist,
  * SUSE-style severity rules, or by default every breaking change), and with
  * --modules, what that does to given modules: the verdict engine run against
  * the old kernel and against the new one.

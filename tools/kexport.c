@@ -65,7 +65,7 @@ static const struct kexport_cmd *find_cmd(const char *name)
 
 /*
  * Reading a tree keeps each directory open until its modules are read
- * (lib/read.c), and holds at most half the descriptors allowed: the soft
+ * (lib/read/read.c), and holds at most half the descriptors allowed: the soft
  * limit of 1024 most sessions start with covers half of Debian's 882
  * module directories.  A program that does not use select() may raise its
  * soft limit to the hard one (systemd's advice); up to 65536 is plenty.

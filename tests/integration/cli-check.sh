@@ -97,7 +97,7 @@ want "len(d['errors'])" 2 "bad input in JSON"
 echo "ok: bad input"
 
 # The loader's ELF validation, in each generation's order and words
-# (lib/elfcheck.c): clean.ko edited as the oracle edits Debian's modules
+# (lib/read/elfcheck.c): clean.ko edited as the oracle edits Debian's modules
 # (tests/oracle/edit-ko.py), judged as 5.10, 6.1, 6.12 and 7.2.
 EDIT=(python3 "$(dirname "$0")/../oracle/edit-ko.py")
 "${EDIT[@]}" clean.ko e-shstrtype.ko --set-section .shstrtab:type=1

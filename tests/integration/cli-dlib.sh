@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# The decompressors are opened on first use (KX_DLIB in lib/util.c).  When
+# The decompressors are opened on first use (KX_DLIB in lib/base/util.c).  When
 # one cannot be, each compressed input is bad input: one line naming the
 # file and the library, exit status 2, and every other input still read.
 # LD_LIBRARY_PATH puts a libz.so.1 without zlib's functions (dlsym fails)

@@ -5,7 +5,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 doc=$top/docs/kernel-rules.md
 n=0 bad=0
-for s in $(grep -oh "§[0-9][0-9.]*[0-9]\|§[0-9]" "$top"/lib/*.c "$top"/lib/*.h | sort -u); do
+for s in $(grep -rhoE "§[0-9][0-9.]*[0-9]|§[0-9]" --include='*.c' --include='*.h' "$top/lib" | sort -u); do
 	n=$((n + 1))
 	num=${s#§}
 	grep -q "^##* $num[ .]" "$doc" || { echo "doc-citations: $s is not a section of docs/kernel-rules.md"; bad=1; }

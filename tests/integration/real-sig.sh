@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Module signatures on Debian's real data: the unit test of lib/sig.c
+# Module signatures on Debian's real data: the unit test of lib/read/sig.c
 # (tests/unit/test-sig.c) on the KEXPORT_ABI image's builtin certificates
 # and signed modules, then `kexport check` verifying them and refusing bad
 # --signing-keys files with one line and exit status 2.

@@ -39,7 +39,7 @@ search of the file, and never changes the file size (except
   --sign-attrs KEY               the same with signed attributes, which the
                                  kernel refuses for modules
 
-The loader's ELF validation (lib/elfcheck.c):
+The loader's ELF validation (lib/read/elfcheck.c):
   --set-header FIELD=VALUE       e_ident1 (the 'E' of the magic), e_machine
   --set-section NAME:FIELD=VALUE a section header's type, flags, offset or
                                  name (an offset into .shstrtab; "end" is the

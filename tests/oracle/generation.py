@@ -126,7 +126,7 @@ def cases(tree, modversions, kflagstab, x86, foreign=None):
                                               ".gnu.linkonce.this_module=.gnu.linkonce.xhis_module"]))
     c.append(("already_loaded", "crc-itu-t again, unsigned, after the signed one loaded",
               "crc-itu-t", strip))
-    # The loader's ELF validation (lib/elfcheck.c): silent in 5.10, worded
+    # The loader's ELF validation (lib/read/elfcheck.c): silent in 5.10, worded
     # from 6.1, reordered and extended in 6.12 (elf_validity_cache_copy()).
     # Where an older kernel accepts the edit, the module loads there: these
     # need no other module (kexport, like modprobe, takes a module's

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* lib/diff.c and lib/kabilist.c: fields only where both sides know them,
+/* lib/views/diff.c and lib/views/kabilist.c: fields only where both sides know them,
  * owner aliases, module lists, severity patterns and the judgement. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lib/sig.c on Debian's real data (tests/integration/real-sig.sh passes the
+ * lib/read/sig.c on Debian's real data (tests/integration/real-sig.sh passes the
  * paths): the builtin certificates of the KEXPORT_ABI image, its signed
  * crc-itu-t.ko as shipped and altered, the KEXPORT_ABI_OLD module (another
  * build key), and certificate files good and bad.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The verdict engine on modules built in memory: one test per row of the
- * rules table (lib/rules.c), each showing the behaviour on both sides of
+ * rules table (lib/loader/rules.c), each showing the behaviour on both sides of
  * the version where it changed, plus the 6.1 paths the oracle cannot reach.
  */
 #include <setjmp.h>

@@ -73,7 +73,7 @@ static const struct kexport_rule rules[] = {
 	  "_mod(); absent in 6.1, first release bounded, not pinned).  The same restructuring "
 	  "(elf_validity_cache_copy()) reorders the whole ELF validation: section bounds before "
 	  "the name table, every section's name checked, this_module's type, flags and size, and "
-	  "the symbol string table (lib/elfcheck.c, KX_ELF_ORDER_612)" },
+	  "the symbol string table (lib/read/elfcheck.c, KX_ELF_ORDER_612)" },
 	{ KEXPORT_FEATURE_ELF_CHECK_MESSAGES, V(6, 1, 0), 0, NULL, true, false,
 	  "each failed check of elf_validity_check() prints its reason (\"Invalid ELF header "
 	  "magic: != \\177ELF\", ...); 5.10's returns -ENOEXEC silently but for a section past the "
