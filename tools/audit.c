@@ -21,7 +21,7 @@
 #include "target.h"
 
 static const char options[] =
-	KX_TARGET_HELP
+	CLI_TARGET_HELP
 	"      --all               list every module, not only refused and tainted ones\n"
 	"Without --kernel, the kernel is the tree's own: /boot/vmlinuz-RELEASE beside a\n"
 	"/lib/modules/RELEASE tree, else its build/ directory.\n"
@@ -54,7 +54,7 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
-static void print_summary(const struct kx_judge *a, bool all)
+static void print_summary(const struct cli_judge *a, bool all)
 {
 	size_t loads = 0, refused = 0;
 	/* taint strings and their counts */
@@ -81,24 +81,24 @@ static void print_summary(const struct kx_judge *a, bool all)
 		if (k < nk)
 			counts[k]++;
 	}
-	if (kx_json) {
-		json_key(kx_json, "summary");
-		json_obj_start(kx_json);
-		json_kuint(kx_json, "modules", a->n);
-		json_kuint(kx_json, "loads", loads);
-		json_kuint(kx_json, "refused", refused);
-		json_key(kx_json, "taints");
-		json_obj_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "summary");
+		json_obj_start(cli_json);
+		json_kuint(cli_json, "modules", a->n);
+		json_kuint(cli_json, "loads", loads);
+		json_kuint(cli_json, "refused", refused);
+		json_key(cli_json, "taints");
+		json_obj_start(cli_json);
 		for (size_t k = 0; k < nk; k++)
-			json_kuint(kx_json, keys[k][0] ? keys[k] : "none", counts[k]);
-		json_obj_end(kx_json);
-		json_obj_end(kx_json);
-		json_key(kx_json, "modules");
-		json_arr_start(kx_json);
+			json_kuint(cli_json, keys[k][0] ? keys[k] : "none", counts[k]);
+		json_obj_end(cli_json);
+		json_obj_end(cli_json);
+		json_key(cli_json, "modules");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < a->n; i++)
 			if (a->verdicts[i] && (all || !a->verdicts[i]->loads || a->verdicts[i]->module_taint))
-				kx_print_verdict(a->mods[i], a->verdicts[i], KX_VERDICT_HUMAN);
-		json_arr_end(kx_json);
+				cli_print_verdict(a->mods[i], a->verdicts[i], CLI_VERDICT_HUMAN);
+		json_arr_end(cli_json);
 		return;
 	}
 	printf("%zu modules: %zu load, %zu refused\n", a->n, loads, refused);
@@ -107,54 +107,54 @@ static void print_summary(const struct kx_judge *a, bool all)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct kexport_verdict *v = a->verdicts[i];
 		if (v && (all || !v->loads || v->module_taint))
-			kx_print_verdict(a->mods[i], v, KX_VERDICT_HUMAN);
+			cli_print_verdict(a->mods[i], v, CLI_VERDICT_HUMAN);
 	}
 }
 
 static int cmd_audit(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		KX_COMMON_LONGOPTS, KX_TARGET_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CLI_TARGET_LONGOPTS,
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kx_target t = { 0 };
+	struct cli_target t = { 0 };
 	bool all = false;
 	int opt, st;
-	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_audit, &t,
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_audit, &t,
 	                        &st)) != -1) {
-		if (opt == KX_GETOPT_EXIT)
+		if (opt == CLI_GETOPT_EXIT)
 			return st;
 		if (opt == OPT_ALL)
 			all = true;
 		else
-			return kx_usage_error(&kexport_cmd_audit, "unknown option");
+			return cli_usage_error(&kexport_cmd_audit, "unknown option");
 	}
 	if (argc - optind > 1)
-		return kx_usage_error(&kexport_cmd_audit, "one tree at a time");
+		return cli_usage_error(&kexport_cmd_audit, "one tree at a time");
 	char *dflt = NULL;
 	const char *dir = optind < argc ? argv[optind] : NULL;
 	if (!dir) {
 		struct utsname u;
 		if (uname(&u) < 0 || asprintf(&dflt, "/lib/modules/%s", u.release) < 0)
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		dir = dflt;
 	}
 	char *own_kernel = NULL;
 	if (t.n_sources == 0) {
-		own_kernel = kx_tree_kernel(dir);
-		kx_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
+		own_kernel = cli_tree_kernel(dir);
+		cli_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
 	}
 
 	pthread_t progress;
-	bool progress_on = isatty(2) && !kx_opt.json;
+	bool progress_on = isatty(2) && !cli_opt.json;
 	progress_phase = "reading modules";
 	if (progress_on && pthread_create(&progress, NULL, progress_thread, NULL) != 0)
 		progress_on = false;
 
-	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new();
-	struct kx_judge a = { .flags = t.flags };
+	cli_output_begin();
+	struct kexport_ctx *ctx = cli_ctx_new();
+	struct cli_judge a = { .flags = t.flags };
 	size_t *owner_idx = NULL;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
 	t.probe = dir;
@@ -169,46 +169,46 @@ static int cmd_audit(int argc, char **argv)
 		t.trust_set = true;
 	}
 	t.signed_modules = sig_verified;
-	struct kx_target_reader kernel;
-	kx_target_read_start(&kernel, &t);
+	struct cli_target_reader kernel;
+	cli_target_read_start(&kernel, &t);
 	/* Only what the checks read: a third less memory to fault in. */
 	kexport_ctx_set_model(ctx, KEXPORT_MODEL_VERDICT);
 	int rr = kexport_read_modules(ctx, dir, &a.mods, &a.n);
 	bool bad = rr < 0 && a.n == 0;
 	t_read = now();
 	progress_phase = "reading the kernel";
-	int krc = kx_target_read_wait(&kernel);
+	int krc = cli_target_read_wait(&kernel);
 	const char *fallback = NULL;
 	for (size_t i = 0; i < a.n && !fallback; i++)
 		fallback = a.mods[i]->vermagic;
-	int fin = krc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
+	int fin = krc == -ENOMEM ? -ENOMEM : cli_target_finish(&t, fallback);
 	if (fin == -ENOMEM) {
 		fprintf(stderr, "kexport: out of memory\n");
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	if (krc < 0 || fin < 0)
 		bad = true;
-	if (kx_json)
-		json_obj_start(kx_json);
-	int status = KX_EXIT_OK;
+	if (cli_json)
+		json_obj_start(cli_json);
+	int status = CLI_EXIT_OK;
 	if (t.loader && a.n) {
 		/* The tree's own exports, as its modules provide them. */
 		int added = kexport_table_add_modules(ctx, t.table, a.mods, a.n);
 		t_kernel = now();
 		progress_phase = "checking modules";
 		a.loader = t.loader;
-		a.owner_idx = owner_idx = kx_owner_index(a.mods, a.n);
-		if (added < 0 || !owner_idx || kx_judge_run(&a) < 0)
+		a.owner_idx = owner_idx = cli_owner_index(a.mods, a.n);
+		if (added < 0 || !owner_idx || cli_judge_run(&a) < 0)
 			a.oom = true;
-		kx_target_report_keys(&t);
+		cli_target_report_keys(&t);
 		t_verdicts = now();
-		if (kx_opt.verbose)
+		if (cli_opt.verbose)
 			fprintf(stderr, "kexport: audit: modules read in %.3f s, then the kernel in %.3f s "
 			                "(read beside the modules), verdicts in %.3f s\n", t_read - t0,
 			        t_kernel - t_read, t_verdicts - t_kernel);
 		if (a.oom) {
 			fprintf(stderr, "kexport: out of memory\n");
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		}
 		progress_done = 1;
 		if (progress_on) {
@@ -216,10 +216,10 @@ static int cmd_audit(int argc, char **argv)
 			progress_on = false;
 			fprintf(stderr, "\r%40s\r", "");
 		}
-		kx_target_describe(&t);
-		if (kx_json) {
-			json_kstr(kx_json, "tree", dir);
-			json_kstr(kx_json, "signatures", sig_verified ? "verified" : "policy");
+		cli_target_describe(&t);
+		if (cli_json) {
+			json_kstr(cli_json, "tree", dir);
+			json_kstr(cli_json, "signatures", sig_verified ? "verified" : "policy");
 		} else {
 			printf("# tree: %s\n", dir);
 			if (!sig_verified)
@@ -232,26 +232,26 @@ static int cmd_audit(int argc, char **argv)
 		print_summary(&a, all);
 		for (size_t i = 0; i < a.n; i++)
 			if (a.verdicts[i] && !a.verdicts[i]->loads)
-				status = KX_EXIT_FINDING;
+				status = CLI_EXIT_FINDING;
 	}
 	progress_done = 1;
 	if (progress_on)
 		pthread_join(progress, NULL);
-	if (kx_json) {
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
-	if (KX_FREE_AT_EXIT) {
-		kx_judge_free(&a);
-		kx_target_close(&t);
+	cli_output_end();
+	if (CLI_FREE_AT_EXIT) {
+		cli_judge_free(&a);
+		cli_target_close(&t);
 		kexport_module_list_free(a.mods, a.n);
 		kexport_ctx_free(ctx);
 	}
 	free(owner_idx);
 	free(own_kernel);
 	free(dflt);
-	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;
+	return bad || cli_bad_input_count() ? CLI_EXIT_BAD_INPUT : status;
 }
 
 const struct kexport_cmd kexport_cmd_audit = {

@@ -10,12 +10,12 @@
 #include "kexport.h"
 #include "target.h"
 
-#define KX_EXIT_TAINTS 3
+#define CLI_EXIT_TAINTS 3
 
 enum { OPT_LOADED = 0x300, OPT_FORMAT, OPT_FAIL_ON };
 
 static const char options[] =
-	KX_TARGET_HELP
+	CLI_TARGET_HELP
 	"      --loaded MOD.ko     a module loaded before (repeatable, or comma-separated);\n"
 	"                          loaded in modprobe's dependency order, taints carried\n"
 	"      --format FMT        human (default) or depmod (its \"needs unknown symbol\" and\n"
@@ -62,7 +62,7 @@ static int read_module(const char *path, struct kexport_module **m)
 {
 	char err[KEXPORT_ERRMSG_MAX];
 	if (kexport_module_read(path, NULL, m, err) < 0) {
-		kx_bad_input(path, err);
+		cli_bad_input(path, err);
 		return -1;
 	}
 	return 0;
@@ -71,56 +71,56 @@ static int read_module(const char *path, struct kexport_module **m)
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		KX_COMMON_LONGOPTS, KX_TARGET_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CLI_TARGET_LONGOPTS,
 		{ "loaded", required_argument, NULL, OPT_LOADED },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kx_target t = { 0 };
+	struct cli_target t = { 0 };
 	const char **loaded_paths = NULL;
 	size_t n_loaded_paths = 0;
-	enum kx_verdict_format fmt = KX_VERDICT_HUMAN;
+	enum cli_verdict_format fmt = CLI_VERDICT_HUMAN;
 	const char *fail_on = NULL;
 	int opt, st;
-	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_check, &t,
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_check, &t,
 	                        &st)) != -1) {
-		if (opt == KX_GETOPT_EXIT)
+		if (opt == CLI_GETOPT_EXIT)
 			return st;
 		switch (opt) {
 		case OPT_LOADED: {
 			char *s = optarg, *tok;
 			while ((tok = strsep(&s, ",")))
 				if (*tok)
-					kx_push_str(&loaded_paths, &n_loaded_paths, tok);
+					cli_push_str(&loaded_paths, &n_loaded_paths, tok);
 			break;
 		}
 		case OPT_FORMAT:
 			if (strcmp(optarg, "human") == 0)
-				fmt = KX_VERDICT_HUMAN;
+				fmt = CLI_VERDICT_HUMAN;
 			else if (strcmp(optarg, "depmod") == 0)
-				fmt = KX_VERDICT_DEPMOD;
+				fmt = CLI_VERDICT_DEPMOD;
 			else
-				return kx_usage_error(&kexport_cmd_check, "--format takes human or depmod");
+				return cli_usage_error(&kexport_cmd_check, "--format takes human or depmod");
 			break;
 		case OPT_FAIL_ON:
 			if (strcmp(optarg, "refused") != 0 && strcmp(optarg, "taint") != 0)
-				return kx_usage_error(&kexport_cmd_check, "--fail-on takes refused or taint");
+				return cli_usage_error(&kexport_cmd_check, "--fail-on takes refused or taint");
 			fail_on = optarg;
 			break;
 		default:
-			return kx_usage_error(&kexport_cmd_check, "unknown option");
+			return cli_usage_error(&kexport_cmd_check, "unknown option");
 		}
 	}
 	if (optind >= argc)
-		return kx_usage_error(&kexport_cmd_check, "no module given");
+		return cli_usage_error(&kexport_cmd_check, "no module given");
 
 	size_t n_mods = (size_t)(argc - optind);
 	struct kexport_module **mods = calloc(n_mods, sizeof(*mods));
 	struct kexport_module **loaded = calloc(n_loaded_paths ? n_loaded_paths : 1, sizeof(*loaded));
 	if (!mods || !loaded) {
 		fprintf(stderr, "kexport: out of memory\n");
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	bool bad = false;
 	for (size_t i = 0; i < n_mods; i++)
@@ -144,9 +144,9 @@ static int cmd_check(int argc, char **argv)
 		for (size_t i = 0; i < (pass ? n_loaded : n_mods) && need_ok; i++) {
 			const struct kexport_module *m = pass ? loaded[i] : mods[i];
 			for (size_t j = 0; m && j < m->n_imports && need_ok; j++)
-				need_ok = kx_push_str(&t.needed, &t.n_needed, m->imports[j].name);
+				need_ok = cli_push_str(&t.needed, &t.n_needed, m->imports[j].name);
 			for (size_t j = 0; m && j < m->n_exports && need_ok; j++)
-				need_ok = kx_push_str(&t.needed, &t.n_needed, m->exports[j].name);
+				need_ok = cli_push_str(&t.needed, &t.n_needed, m->exports[j].name);
 		}
 	if (!need_ok) { /* out of memory: read everything */
 		free(t.needed);
@@ -158,37 +158,37 @@ static int cmd_check(int argc, char **argv)
 		t.signed_modules |= mods[i] && mods[i]->signed_trailer;
 	for (size_t i = 0; i < n_loaded; i++)
 		t.signed_modules |= loaded[i]->signed_trailer;
-	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new();
-	if (kx_target_open(&t, ctx, fallback) < 0)
+	cli_output_begin();
+	struct kexport_ctx *ctx = cli_ctx_new();
+	if (cli_target_open(&t, ctx, fallback) < 0)
 		bad = true;
-	if (kx_json)
-		json_obj_start(kx_json);
-	int status = KX_EXIT_OK;
+	if (cli_json)
+		json_obj_start(cli_json);
+	int status = CLI_EXIT_OK;
 	if (t.loader) {
-		kx_target_describe(&t);
+		cli_target_describe(&t);
 		dependency_order(loaded, n_loaded);
-		if (kx_json) {
-			json_key(kx_json, "loaded");
-			json_arr_start(kx_json);
+		if (cli_json) {
+			json_key(cli_json, "loaded");
+			json_arr_start(cli_json);
 		}
 		for (size_t i = 0; i < n_loaded; i++) {
 			struct kexport_verdict *v;
 			if (kexport_loader_load(t.loader, loaded[i], t.flags, &v) < 0) {
 				fprintf(stderr, "kexport: out of memory\n");
-				return KX_EXIT_BAD_INPUT;
+				return CLI_EXIT_BAD_INPUT;
 			}
-			if (kx_json)
-				kx_print_verdict(loaded[i], v, fmt);
-			else if (fmt == KX_VERDICT_HUMAN)
+			if (cli_json)
+				cli_print_verdict(loaded[i], v, fmt);
+			else if (fmt == CLI_VERDICT_HUMAN)
 				printf("# loaded first: %s: %s\n", loaded[i]->path,
 				       v->loads ? "loads" : "refused (its exports are not available)");
 			kexport_verdict_free(v);
 		}
-		if (kx_json) {
-			json_arr_end(kx_json);
-			json_key(kx_json, "modules");
-			json_arr_start(kx_json);
+		if (cli_json) {
+			json_arr_end(cli_json);
+			json_key(cli_json, "modules");
+			json_arr_start(cli_json);
 		}
 		for (size_t i = 0; i < n_mods; i++) {
 			if (!mods[i])
@@ -196,29 +196,29 @@ static int cmd_check(int argc, char **argv)
 			struct kexport_verdict *v;
 			if (kexport_loader_check(t.loader, mods[i], t.flags, &v) < 0) {
 				fprintf(stderr, "kexport: out of memory\n");
-				return KX_EXIT_BAD_INPUT;
+				return CLI_EXIT_BAD_INPUT;
 			}
-			kx_print_verdict(mods[i], v, fmt);
-			int s = !v->loads ? KX_EXIT_FINDING
-			        : kx_verdict_taints(v)
-			                ? (fail_on && strcmp(fail_on, "taint") == 0   ? KX_EXIT_FINDING
-			                   : fail_on && strcmp(fail_on, "refused") == 0 ? KX_EXIT_OK
-			                                                                : KX_EXIT_TAINTS)
-			                : KX_EXIT_OK;
+			cli_print_verdict(mods[i], v, fmt);
+			int s = !v->loads ? CLI_EXIT_FINDING
+			        : cli_verdict_taints(v)
+			                ? (fail_on && strcmp(fail_on, "taint") == 0   ? CLI_EXIT_FINDING
+			                   : fail_on && strcmp(fail_on, "refused") == 0 ? CLI_EXIT_OK
+			                                                                : CLI_EXIT_TAINTS)
+			                : CLI_EXIT_OK;
 			/* The worst verdict decides: refused, then taints, then clean. */
-			if (s == KX_EXIT_FINDING || (s == KX_EXIT_TAINTS && status == KX_EXIT_OK))
+			if (s == CLI_EXIT_FINDING || (s == CLI_EXIT_TAINTS && status == CLI_EXIT_OK))
 				status = s;
 			kexport_verdict_free(v);
 		}
-		if (kx_json)
-			json_arr_end(kx_json);
-		kx_target_report_keys(&t);
+		if (cli_json)
+			json_arr_end(cli_json);
+		cli_target_report_keys(&t);
 	}
-	if (kx_json) {
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
+	cli_output_end();
 	for (size_t i = 0; i < n_mods; i++)
 		kexport_module_free(mods[i]);
 	for (size_t i = 0; i < n_loaded; i++)
@@ -226,9 +226,9 @@ static int cmd_check(int argc, char **argv)
 	free(mods);
 	free(loaded);
 	free(loaded_paths);
-	kx_target_close(&t);
+	cli_target_close(&t);
 	kexport_ctx_free(ctx);
-	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;
+	return bad || cli_bad_input_count() ? CLI_EXIT_BAD_INPUT : status;
 }
 
 const struct kexport_cmd kexport_cmd_check = {

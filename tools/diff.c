@@ -134,19 +134,19 @@ static void print_entry_plain(const struct kexport_diff_entry *e, unsigned cls)
 	putchar('\n');
 }
 
-static void describe_source(const char *label, const struct kx_target *t)
+static void describe_source(const char *label, const struct cli_target *t)
 {
 	const struct kexport_source_info *in = &t->infos[0];
 	const char *rel = t->kernel ? kexport_kernel_release(t->kernel) : NULL;
-	if (kx_json) {
-		json_key(kx_json, label);
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "path", t->sources[0]);
-		json_kstr(kx_json, "type", in->type ? kexport_source_type_name(in->type) : NULL);
-		json_kstr(kx_json, "detail", in->detail);
-		json_kuint(kx_json, "exports", kexport_table_count(t->table));
-		json_kstr(kx_json, "release", rel);
-		json_obj_end(kx_json);
+	if (cli_json) {
+		json_key(cli_json, label);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "path", t->sources[0]);
+		json_kstr(cli_json, "type", in->type ? kexport_source_type_name(in->type) : NULL);
+		json_kstr(cli_json, "detail", in->detail);
+		json_kuint(cli_json, "exports", kexport_table_count(t->table));
+		json_kstr(cli_json, "release", rel);
+		json_obj_end(cli_json);
 		return;
 	}
 	printf("# %s: %s: %s%s%s%s: %zu exports%s%s\n", label, t->sources[0],
@@ -158,22 +158,22 @@ static void describe_source(const char *label, const struct kx_target *t)
 static void print_counts(const struct kexport_diff *d, size_t failing, size_t stops,
                          bool with_modules)
 {
-	if (kx_json) {
-		json_key(kx_json, "counts");
-		json_obj_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "counts");
+		json_obj_start(cli_json);
 	}
 	for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++) {
 		size_t n = kexport_diff_class_count(d, classes[c]);
-		if (kx_json)
-			json_kuint(kx_json, kexport_change_name(classes[c]), n);
+		if (cli_json)
+			json_kuint(cli_json, kexport_change_name(classes[c]), n);
 		else
 			printf("%-16s %zu\n", kexport_change_name(classes[c]), n);
 	}
-	if (kx_json) {
-		json_kuint(kx_json, "symbols", kexport_diff_count(d));
-		json_kuint(kx_json, "failing", failing);
-		json_kuint(kx_json, "modules_stop_loading", stops);
-		json_obj_end(kx_json);
+	if (cli_json) {
+		json_kuint(cli_json, "symbols", kexport_diff_count(d));
+		json_kuint(cli_json, "failing", failing);
+		json_kuint(cli_json, "modules_stop_loading", stops);
+		json_obj_end(cli_json);
 	} else {
 		printf("%-16s %zu\n", "failing", failing);
 		if (with_modules)
@@ -183,44 +183,44 @@ static void print_counts(const struct kexport_diff *d, size_t failing, size_t st
 
 static void print_symbols_json(const struct kexport_diff *d)
 {
-	json_key(kx_json, "symbols");
-	json_arr_start(kx_json);
+	json_key(cli_json, "symbols");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < kexport_diff_count(d); i++) {
 		const struct kexport_diff_entry *e = kexport_diff_get(d, i);
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "name", e->name);
-		json_key(kx_json, "changes");
-		json_arr_start(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", e->name);
+		json_key(cli_json, "changes");
+		json_arr_start(cli_json);
 		for (size_t c = 0; c < sizeof(classes) / sizeof(classes[0]); c++)
 			if (e->changes & classes[c])
-				json_str(kx_json, kexport_change_name(classes[c]));
-		json_arr_end(kx_json);
-		json_kbool(kx_json, "failing", e->failing);
-		json_kstr(kx_json, "judged_by", judged_names[e->judged_by]);
-		json_kstr(kx_json, "rule", e->rule);
+				json_str(cli_json, kexport_change_name(classes[c]));
+		json_arr_end(cli_json);
+		json_kbool(cli_json, "failing", e->failing);
+		json_kstr(cli_json, "judged_by", judged_names[e->judged_by]);
+		json_kstr(cli_json, "rule", e->rule);
 		if (e->rule)
-			json_kuint(kx_json, "rule_line", e->rule_line);
-		json_key(kx_json, "old");
-		kx_json_export(e->before);
-		json_key(kx_json, "new");
-		kx_json_export(e->after);
-		json_obj_end(kx_json);
+			json_kuint(cli_json, "rule_line", e->rule_line);
+		json_key(cli_json, "old");
+		cli_json_export(e->before);
+		json_key(cli_json, "new");
+		cli_json_export(e->after);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "modules");
-	json_obj_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "modules");
+	json_obj_start(cli_json);
 	for (unsigned k = 0; k < 2; k++) {
 		unsigned cls = k ? KEXPORT_CHANGE_MODULE_REMOVED : KEXPORT_CHANGE_MODULE_ADDED;
-		json_key(kx_json, k ? "removed" : "added");
-		json_arr_start(kx_json);
+		json_key(cli_json, k ? "removed" : "added");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < kexport_diff_module_count(d); i++) {
 			const struct kexport_diff_module *m = kexport_diff_module_get(d, i);
 			if (m->changes & cls)
-				json_str(kx_json, m->owner);
+				json_str(cli_json, m->owner);
 		}
-		json_arr_end(kx_json);
+		json_arr_end(cli_json);
 	}
-	json_obj_end(kx_json);
+	json_obj_end(cli_json);
 }
 
 static void print_symbols_plain(const struct kexport_diff *d)
@@ -258,21 +258,21 @@ static void print_symvers(const struct kexport_diff *d)
 
 static void print_impact(const struct impact *im, size_t n)
 {
-	if (kx_json) {
-		json_key(kx_json, "impact");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "impact");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < n; i++) {
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "path", im[i].m->path);
-			json_kstr(kx_json, "name", im[i].before->module);
-			json_kstr(kx_json, "change", impact_change(&im[i]));
-			json_key(kx_json, "old");
-			kx_print_verdict(im[i].m, im[i].before, KX_VERDICT_HUMAN);
-			json_key(kx_json, "new");
-			kx_print_verdict(im[i].m, im[i].after, KX_VERDICT_HUMAN);
-			json_obj_end(kx_json);
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "path", im[i].m->path);
+			json_kstr(cli_json, "name", im[i].before->module);
+			json_kstr(cli_json, "change", impact_change(&im[i]));
+			json_key(cli_json, "old");
+			cli_print_verdict(im[i].m, im[i].before, CLI_VERDICT_HUMAN);
+			json_key(cli_json, "new");
+			cli_print_verdict(im[i].m, im[i].after, CLI_VERDICT_HUMAN);
+			json_obj_end(cli_json);
 		}
-		json_arr_end(kx_json);
+		json_arr_end(cli_json);
 		return;
 	}
 	printf("\nimpact on %zu modules (verdict against OLD -> against NEW):\n", n);
@@ -287,7 +287,7 @@ static void print_impact(const struct impact *im, size_t n)
 		if (b->loads)
 			printf("loads%s%s)\n", tb[0] ? ", taint " : "", tb);
 		else
-			printf("refused, %d %s)\n", b->err, kx_errno_name(b->err));
+			printf("refused, %d %s)\n", b->err, cli_errno_name(b->err));
 		if (strcmp(impact_change(&im[i]), "unchanged") == 0)
 			continue;
 		for (size_t p = 0; p < b->n_problems; p++)
@@ -306,15 +306,15 @@ static bool read_policy(const char *stable_path, const char *rules_path,
 	if (stable_path) {
 		if (kexport_symlist_new(stable) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
-			exit(KX_EXIT_BAD_INPUT);
+			exit(CLI_EXIT_BAD_INPUT);
 		}
 		if (kexport_symlist_read(*stable, stable_path, err) < 0) {
-			kx_bad_input(stable_path, err);
+			cli_bad_input(stable_path, err);
 			ok = false;
 		}
 	}
 	if (rules_path && kexport_severity_read(rules_path, rules, err) < 0) {
-		kx_bad_input(rules_path, err);
+		cli_bad_input(rules_path, err);
 		*rules = NULL;
 		ok = false;
 	}
@@ -357,10 +357,10 @@ static bool read_modules(struct kexport_ctx *ctx, const char **paths, size_t n_p
 }
 
 /* Module lists, when both sides are module trees. */
-static int compare_module_lists(struct kexport_ctx *ctx, struct kx_target *old_t,
-                                struct kx_target *new_t, struct kexport_diff *d)
+static int compare_module_lists(struct kexport_ctx *ctx, struct cli_target *old_t,
+                                struct cli_target *new_t, struct kexport_diff *d)
 {
-	struct kx_target *t[2] = { old_t, new_t };
+	struct cli_target *t[2] = { old_t, new_t };
 	char **names[2] = { NULL, NULL };
 	size_t n[2] = { 0, 0 };
 	for (int k = 0; k < 2; k++) {
@@ -383,16 +383,16 @@ static int compare_module_lists(struct kexport_ctx *ctx, struct kx_target *old_t
  * Read one side.  The verdict engine needs the whole target kernel (release,
  * configuration, loader); a plain diff only the export table.
  */
-static int open_side(struct kx_target *t, struct kexport_ctx *ctx, bool verdicts,
+static int open_side(struct cli_target *t, struct kexport_ctx *ctx, bool verdicts,
                      const char *fallback)
 {
 	if (verdicts)
-		return kx_target_open(t, ctx, fallback);
+		return cli_target_open(t, ctx, fallback);
 	t->infos = calloc(1, sizeof(*t->infos));
 	if (!t->infos || kexport_table_new(&t->table) < 0)
 		return -1;
 	int r = kexport_read_exports(ctx, t->table, t->sources[0], &t->infos[0]);
-	if (r == 0 && kx_opt.verbose)
+	if (r == 0 && cli_opt.verbose)
 		fprintf(stderr, "kexport: %s: %s (%s): %zu exports\n", t->sources[0],
 		        kexport_source_type_name(t->infos[0].type), t->infos[0].detail,
 		        t->infos[0].n_exports);
@@ -402,7 +402,7 @@ static int open_side(struct kx_target *t, struct kexport_ctx *ctx, bool verdicts
 static int cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		KX_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "stablelist", required_argument, NULL, OPT_STABLELIST },
 		{ "rules", required_argument, NULL, OPT_RULES },
@@ -414,15 +414,15 @@ static int cmd_diff(int argc, char **argv)
 	const char *stable_path = NULL, *rules_path = NULL;
 	bool symvers = false, with_modules = false;
 	int opt, st;
-	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_diff, NULL,
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_diff, NULL,
 	                        &st)) != -1) {
-		if (opt == KX_GETOPT_EXIT)
+		if (opt == CLI_GETOPT_EXIT)
 			return st;
 		switch (opt) {
 		case OPT_MODULES:
 			with_modules = true;
-			if (!kx_push_str(&mod_paths, &n_mod_paths, optarg))
-				return KX_EXIT_BAD_INPUT;
+			if (!cli_push_str(&mod_paths, &n_mod_paths, optarg))
+				return CLI_EXIT_BAD_INPUT;
 			break;
 		case OPT_STABLELIST:
 			stable_path = optarg;
@@ -436,20 +436,20 @@ static int cmd_diff(int argc, char **argv)
 			else if (strcmp(optarg, "human") == 0)
 				symvers = false;
 			else
-				return kx_usage_error(&kexport_cmd_diff, "--format takes human or symvers");
+				return cli_usage_error(&kexport_cmd_diff, "--format takes human or symvers");
 			break;
 		default:
-			return kx_usage_error(&kexport_cmd_diff, "unknown option");
+			return cli_usage_error(&kexport_cmd_diff, "unknown option");
 		}
 	}
 	if (argc - optind < 2)
-		return kx_usage_error(&kexport_cmd_diff, "OLD and NEW are needed");
+		return cli_usage_error(&kexport_cmd_diff, "OLD and NEW are needed");
 	/* `--modules a.ko b.ko`: getopt leaves b.ko among the operands. */
 	if (argc - optind > 2 && !with_modules)
-		return kx_usage_error(&kexport_cmd_diff, "only OLD and NEW (modules go after --modules)");
+		return cli_usage_error(&kexport_cmd_diff, "only OLD and NEW (modules go after --modules)");
 	for (int i = optind + 2; i < argc; i++)
-		if (!kx_push_str(&mod_paths, &n_mod_paths, argv[i]))
-			return KX_EXIT_BAD_INPUT;
+		if (!cli_push_str(&mod_paths, &n_mod_paths, argv[i]))
+			return CLI_EXIT_BAD_INPUT;
 
 	/* Tens of thousands of lines for a kernel update: write them in big blocks. */
 	static char outbuf[1 << 16];
@@ -459,16 +459,16 @@ static int cmd_diff(int argc, char **argv)
 	struct kexport_severity *rules = NULL;
 	if (!read_policy(stable_path, rules_path, &stable, &rules))
 		bad = true;
-	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new();
+	cli_output_begin();
+	struct kexport_ctx *ctx = cli_ctx_new();
 	struct kexport_module **mods = NULL;
 	size_t n_mods = 0;
 	if (with_modules && !read_modules(ctx, mod_paths, n_mod_paths, &mods, &n_mods, &imports))
 		bad = true;
 	const char *fallback = n_mods ? mods[0]->vermagic : NULL;
-	struct kx_target old_t = { 0 }, new_t = { 0 };
-	kx_push_str(&old_t.sources, &old_t.n_sources, argv[optind]);
-	kx_push_str(&new_t.sources, &new_t.n_sources, argv[optind + 1]);
+	struct cli_target old_t = { 0 }, new_t = { 0 };
+	cli_push_str(&old_t.sources, &old_t.n_sources, argv[optind]);
+	cli_push_str(&new_t.sources, &new_t.n_sources, argv[optind + 1]);
 	/* A module given with --modules is built for OLD: its vermagic names OLD's
 	 * release when OLD itself does not tell. */
 	if (open_side(&old_t, ctx, with_modules, fallback) < 0)
@@ -476,7 +476,7 @@ static int cmd_diff(int argc, char **argv)
 	if (open_side(&new_t, ctx, with_modules, NULL) < 0)
 		bad = true;
 
-	int status = KX_EXIT_OK;
+	int status = CLI_EXIT_OK;
 	struct kexport_diff *d = NULL;
 	struct impact *im = NULL;
 	size_t stops = 0;
@@ -486,7 +486,7 @@ static int cmd_diff(int argc, char **argv)
 		if (kexport_diff_new(old_t.table, new_t.table, with_modules ? imports : NULL, &d) < 0 ||
 		    (!with_modules && compare_module_lists(ctx, &old_t, &new_t, d) < 0)) {
 			fprintf(stderr, "kexport: out of memory\n");
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		}
 		/* With --modules alone the verdicts decide; lists and rules still apply. */
 		size_t failing = 0;
@@ -495,21 +495,21 @@ static int cmd_diff(int argc, char **argv)
 		im = calloc(n_mods ? n_mods : 1, sizeof(*im));
 		if (!im) {
 			fprintf(stderr, "kexport: out of memory\n");
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		}
 		for (size_t i = 0; i < n_mods; i++) {
 			im[i].m = mods[i];
 			if (kexport_loader_check(old_t.loader, mods[i], 0, &im[i].before) < 0 ||
 			    kexport_loader_check(new_t.loader, mods[i], 0, &im[i].after) < 0) {
 				fprintf(stderr, "kexport: out of memory\n");
-				return KX_EXIT_BAD_INPUT;
+				return CLI_EXIT_BAD_INPUT;
 			}
 			stops += im[i].before->loads && !im[i].after->loads;
 		}
 		if (failing || stops)
-			status = KX_EXIT_FINDING;
-		if (kx_json) {
-			json_obj_start(kx_json);
+			status = CLI_EXIT_FINDING;
+		if (cli_json) {
+			json_obj_start(cli_json);
 			describe_source("old", &old_t);
 			describe_source("new", &new_t);
 			print_counts(d, failing, stops, with_modules);
@@ -528,14 +528,14 @@ static int cmd_diff(int argc, char **argv)
 		}
 	} else {
 		bad = true;
-		if (kx_json)
-			json_obj_start(kx_json);
+		if (cli_json)
+			json_obj_start(cli_json);
 	}
-	if (kx_json) {
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
+	cli_output_end();
 	for (size_t i = 0; im && i < n_mods; i++) {
 		kexport_verdict_free(im[i].before);
 		kexport_verdict_free(im[i].after);
@@ -543,14 +543,14 @@ static int cmd_diff(int argc, char **argv)
 	free(im);
 	kexport_diff_free(d);
 	kexport_module_list_free(mods, n_mods);
-	kx_target_close(&old_t);
-	kx_target_close(&new_t);
+	cli_target_close(&old_t);
+	cli_target_close(&new_t);
 	kexport_symlist_free(stable);
 	kexport_symlist_free(imports);
 	kexport_severity_free(rules);
 	kexport_ctx_free(ctx);
 	free(mod_paths);
-	return bad || kx_bad_input_count() ? KX_EXIT_BAD_INPUT : status;
+	return bad || cli_bad_input_count() ? CLI_EXIT_BAD_INPUT : status;
 }
 
 const struct kexport_cmd kexport_cmd_diff = {

@@ -145,51 +145,51 @@ static void print_symvers(const struct kexport_table *t, const struct filter *f)
 static void print_json(const struct kexport_table *t, const struct filter *f,
                        const struct kexport_source_info *infos, char **sources, size_t n_src)
 {
-	json_obj_start(kx_json);
-	json_key(kx_json, "sources");
-	json_arr_start(kx_json);
+	json_obj_start(cli_json);
+	json_key(cli_json, "sources");
+	json_arr_start(cli_json);
 	for (size_t s = 0; s < n_src; s++) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "path", sources[s]);
-		json_kstr(kx_json, "type", infos[s].type ? kexport_source_type_name(infos[s].type) : NULL);
-		json_kstr(kx_json, "detail", infos[s].detail);
-		json_kuint(kx_json, "exports", infos[s].n_exports);
-		json_kuint(kx_json, "modules", infos[s].n_modules);
-		json_kuint(kx_json, "bad_inputs", infos[s].n_bad);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "path", sources[s]);
+		json_kstr(cli_json, "type", infos[s].type ? kexport_source_type_name(infos[s].type) : NULL);
+		json_kstr(cli_json, "detail", infos[s].detail);
+		json_kuint(cli_json, "exports", infos[s].n_exports);
+		json_kuint(cli_json, "modules", infos[s].n_modules);
+		json_kuint(cli_json, "bad_inputs", infos[s].n_bad);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "exports");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "exports");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < kexport_table_count(t); i++) {
 		const struct kexport_export *e = kexport_table_get(t, i);
 		if (keep(f, e))
-			kx_json_export(e);
+			cli_json_export(e);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "conflicts");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "conflicts");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < kexport_table_conflict_count(t); i++) {
 		const struct kexport_conflict *c = kexport_table_conflict(t, i);
 		if (!keep(f, c->kept) && !keep(f, c->other))
 			continue;
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "what", c->what);
-		json_key(kx_json, "kept");
-		kx_json_export(c->kept);
-		json_key(kx_json, "other");
-		kx_json_export(c->other);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "what", c->what);
+		json_key(cli_json, "kept");
+		cli_json_export(c->kept);
+		json_key(cli_json, "other");
+		cli_json_export(c->other);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	kx_json_errors();
-	json_obj_end(kx_json);
+	json_arr_end(cli_json);
+	cli_json_errors();
+	json_obj_end(cli_json);
 }
 
 static int cmd_exports(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		KX_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ "format", required_argument, NULL, 'f' },
 		{ "gpl-only", no_argument, NULL, 'g' },
 		{ "non-gpl", no_argument, NULL, 'G' },
@@ -204,12 +204,12 @@ static int cmd_exports(int argc, char **argv)
 	enum format fmt = FMT_TABLE;
 	bool sorted = true;
 	const char *config = NULL;
-	int c, ret = KX_EXIT_OK;
+	int c, ret = CLI_EXIT_OK;
 	int st;
-	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS "f:n:o:m:", opts, &kexport_cmd_exports,
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS "f:n:o:m:", opts, &kexport_cmd_exports,
 	                      NULL, &st)) != -1) {
 		switch (c) {
-		case KX_GETOPT_EXIT:
+		case CLI_GETOPT_EXIT:
 			return st;
 		case 'f':
 			if (strcmp(optarg, "symvers") == 0)
@@ -217,69 +217,69 @@ static int cmd_exports(int argc, char **argv)
 			else if (strcmp(optarg, "table") == 0)
 				fmt = FMT_TABLE;
 			else if (strcmp(optarg, "json") == 0)
-				kx_opt.json = true;
+				cli_opt.json = true;
 			else
-				return kx_usage_error(&kexport_cmd_exports,
+				return cli_usage_error(&kexport_cmd_exports,
 				                      "unknown format '%s' (table, symvers, json)", optarg);
 			break;
 		case 'g': f.gpl_only = true; break;
 		case 'G': f.non_gpl = true; break;
-		case 'n': if (!kx_push_str(&f.ns, &f.n_ns, optarg)) return KX_EXIT_BAD_INPUT; break;
-		case 'o': if (!kx_push_str(&f.owner, &f.n_owner, optarg)) return KX_EXIT_BAD_INPUT; break;
-		case 'm': if (!kx_push_str(&f.match, &f.n_match, optarg)) return KX_EXIT_BAD_INPUT; break;
+		case 'n': if (!cli_push_str(&f.ns, &f.n_ns, optarg)) return CLI_EXIT_BAD_INPUT; break;
+		case 'o': if (!cli_push_str(&f.owner, &f.n_owner, optarg)) return CLI_EXIT_BAD_INPUT; break;
+		case 'm': if (!cli_push_str(&f.match, &f.n_match, optarg)) return CLI_EXIT_BAD_INPUT; break;
 		case 'u': sorted = false; break;
 		case 'C': config = optarg; break;
 		default:
-			return kx_usage_error(&kexport_cmd_exports, "bad option");
+			return cli_usage_error(&kexport_cmd_exports, "bad option");
 		}
 	}
 	if (optind >= argc)
-		return kx_usage_error(&kexport_cmd_exports, "no SOURCE given");
+		return cli_usage_error(&kexport_cmd_exports, "no SOURCE given");
 	if (f.gpl_only && f.non_gpl)
-		return kx_usage_error(&kexport_cmd_exports, "--gpl-only and --non-gpl exclude each other");
+		return cli_usage_error(&kexport_cmd_exports, "--gpl-only and --non-gpl exclude each other");
 
-	struct kexport_ctx *ctx = kx_ctx_new();
+	struct kexport_ctx *ctx = cli_ctx_new();
 	struct kexport_kernel *k = NULL;
 	if (config) { /* for source trees: which exports this configuration builds */
 		char err[KEXPORT_ERRMSG_MAX];
 		if (kexport_kernel_new(&k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
-			kx_bad_input(config, k ? err : "out of memory");
+			cli_bad_input(config, k ? err : "out of memory");
 			kexport_kernel_free(k);
 			kexport_ctx_free(ctx);
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		}
 		kexport_ctx_set_config(ctx, k);
 	}
 	struct kexport_table *t;
 	if (kexport_table_new(&t) < 0) {
 		fprintf(stderr, "kexport: out of memory\n");
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	size_t n_src = (size_t)(argc - optind);
 	struct kexport_source_info *infos = calloc(n_src, sizeof(*infos));
 	if (!infos) {
 		fprintf(stderr, "kexport: out of memory\n");
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	for (size_t s = 0; s < n_src; s++) {
 		kexport_read_exports(ctx, t, argv[optind + (int)s], &infos[s]);
-		if (kx_opt.verbose && infos[s].type)
+		if (cli_opt.verbose && infos[s].type)
 			fprintf(stderr, "kexport: %s: %s (%s), %zu exports\n", argv[optind + (int)s],
 			        kexport_source_type_name(infos[s].type), infos[s].detail,
 			        infos[s].n_exports);
 	}
 	if (sorted)
 		kexport_table_sort(t);
-	kx_output_begin();
-	if (kx_json)
+	cli_output_begin();
+	if (cli_json)
 		print_json(t, &f, infos, argv + optind, n_src);
 	else if (fmt == FMT_SYMVERS)
 		print_symvers(t, &f);
 	else
 		print_plain(t, &f, infos, argv + optind, n_src);
-	kx_output_end();
+	cli_output_end();
 	if (kexport_ctx_bad_inputs(ctx))
-		ret = KX_EXIT_BAD_INPUT;
+		ret = CLI_EXIT_BAD_INPUT;
 	free(infos);
 	free(f.ns);
 	free(f.owner);

@@ -50,48 +50,48 @@ static void sites_text(const struct kexport_history_site *s, size_t n, char *buf
 
 static void site_json(const struct kexport_history_site *s)
 {
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "path", s->path);
-	json_kuint(kx_json, "line", s->line);
-	json_kstr(kx_json, "macro", s->macro);
-	json_kstr(kx_json, "kind", kexport_kind_short(s->kind));
-	json_kstr(kx_json, "ns", *s->ns ? s->ns : NULL);
-	json_kstr(kx_json, "cond", s->cond);
-	json_obj_end(kx_json);
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "path", s->path);
+	json_kuint(cli_json, "line", s->line);
+	json_kstr(cli_json, "macro", s->macro);
+	json_kstr(cli_json, "kind", kexport_kind_short(s->kind));
+	json_kstr(cli_json, "ns", *s->ns ? s->ns : NULL);
+	json_kstr(cli_json, "cond", s->cond);
+	json_obj_end(cli_json);
 }
 
 static void event_json(const struct kexport_history_event *ev)
 {
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", ev->name);
-	json_kstr(kx_json, "tag", ev->tag);
-	json_kstr(kx_json, "prev_tag", ev->prev_tag);
-	json_key(kx_json, "changes");
-	json_arr_start(kx_json);
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "name", ev->name);
+	json_kstr(cli_json, "tag", ev->tag);
+	json_kstr(cli_json, "prev_tag", ev->prev_tag);
+	json_key(cli_json, "changes");
+	json_arr_start(cli_json);
 	for (unsigned b = 0; b < KEXPORT_CHANGE_CLASSES; b++)
 		if (ev->changes & (1u << b))
-			json_str(kx_json, kexport_change_name(1u << b));
-	json_arr_end(kx_json);
-	json_key(kx_json, "sites");
-	json_arr_start(kx_json);
+			json_str(cli_json, kexport_change_name(1u << b));
+	json_arr_end(cli_json);
+	json_key(cli_json, "sites");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < ev->n_sites; i++)
 		site_json(&ev->sites[i]);
-	json_arr_end(kx_json);
-	json_key(kx_json, "old_sites");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "old_sites");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < ev->n_old_sites; i++)
 		site_json(&ev->old_sites[i]);
-	json_arr_end(kx_json);
-	json_key(kx_json, "commit");
+	json_arr_end(cli_json);
+	json_key(cli_json, "commit");
 	if (ev->commit) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "id", ev->commit);
-		json_kstr(kx_json, "summary", ev->commit_summary);
-		json_kstr(kx_json, "author", ev->commit_author);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "id", ev->commit);
+		json_kstr(cli_json, "summary", ev->commit_summary);
+		json_kstr(cli_json, "author", ev->commit_author);
+		json_obj_end(cli_json);
 	} else
-		json_null(kx_json);
-	json_obj_end(kx_json);
+		json_null(cli_json);
+	json_obj_end(cli_json);
 }
 
 /* One line: tag, classes, the new sites (the old ones for a removal). */
@@ -119,7 +119,7 @@ static void event_plain(const struct kexport_history_event *ev, bool with_name)
 
 static void print_event(const struct kexport_history_event *ev, bool with_name)
 {
-	if (kx_json)
+	if (cli_json)
 		event_json(ev);
 	else
 		event_plain(ev, with_name);
@@ -135,19 +135,19 @@ static int print_timeline_event(const struct kexport_history_event *ev, void *ar
 {
 	struct timeline *t = arg;
 	if (!t->cur || strcmp(t->cur, ev->name) != 0) {
-		if (t->cur && kx_json) {
-			json_arr_end(kx_json);
-			json_obj_end(kx_json);
+		if (t->cur && cli_json) {
+			json_arr_end(cli_json);
+			json_obj_end(cli_json);
 		}
 		free(t->cur);
 		if (!(t->cur = strdup(ev->name)))
 			return -ENOMEM;
 		t->n_syms++;
-		if (kx_json) {
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "name", ev->name);
-			json_key(kx_json, "events");
-			json_arr_start(kx_json);
+		if (cli_json) {
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "name", ev->name);
+			json_key(cli_json, "events");
+			json_arr_start(cli_json);
 		} else
 			printf("%s\n", ev->name);
 	}
@@ -215,22 +215,22 @@ static void progress_cb(void *arg, const char *tag, const struct kexport_history
 
 static void stats_json(const struct kexport_history_stats *st, double secs)
 {
-	json_key(kx_json, "index");
-	json_obj_start(kx_json);
-	json_kuint(kx_json, "tags_total", st->tags_total);
-	json_kuint(kx_json, "tags_done", st->tags_done);
-	json_kuint(kx_json, "files_changed", st->files_changed);
-	json_kuint(kx_json, "blobs_parsed", st->blobs_parsed);
-	json_kuint(kx_json, "blobs_cached", st->blobs_cached);
-	json_kuint(kx_json, "blobs_from_worktree", st->blobs_from_worktree);
-	json_kuint(kx_json, "exports_parsed", st->exports);
-	json_kuint(kx_json, "events", st->events);
-	json_kbool(kx_json, "rebuilt", st->rebuilt);
-	json_key(kx_json, "seconds");
-	json_uint(kx_json, (uint64_t)(secs * 1000 + 0.5) / 1000);
-	json_key(kx_json, "milliseconds");
-	json_uint(kx_json, (uint64_t)(secs * 1000 + 0.5));
-	json_obj_end(kx_json);
+	json_key(cli_json, "index");
+	json_obj_start(cli_json);
+	json_kuint(cli_json, "tags_total", st->tags_total);
+	json_kuint(cli_json, "tags_done", st->tags_done);
+	json_kuint(cli_json, "files_changed", st->files_changed);
+	json_kuint(cli_json, "blobs_parsed", st->blobs_parsed);
+	json_kuint(cli_json, "blobs_cached", st->blobs_cached);
+	json_kuint(cli_json, "blobs_from_worktree", st->blobs_from_worktree);
+	json_kuint(cli_json, "exports_parsed", st->exports);
+	json_kuint(cli_json, "events", st->events);
+	json_kbool(cli_json, "rebuilt", st->rebuilt);
+	json_key(cli_json, "seconds");
+	json_uint(cli_json, (uint64_t)(secs * 1000 + 0.5) / 1000);
+	json_key(cli_json, "milliseconds");
+	json_uint(cli_json, (uint64_t)(secs * 1000 + 0.5));
+	json_obj_end(cli_json);
 }
 
 #endif /* KEXPORT_HISTORY_HELPER */
@@ -255,13 +255,13 @@ const struct kexport_cmd kexport_cmd_history = {
 /* libgit2 and SQLite load only in the helper, which runs the body below. */
 static int cmd_history(int argc, char **argv)
 {
-	return kx_exec_helper("kexport-history", argc, argv);
+	return cli_exec_helper("kexport-history", argc, argv);
 }
 #else
 static int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		KX_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "tags", required_argument, NULL, OPT_TAGS },
 		{ "all-tags", no_argument, NULL, OPT_ALL_TAGS },
@@ -277,11 +277,11 @@ static int cmd_history(int argc, char **argv)
 	bool commits = false, flips = false;
 	char *range_from = NULL, *range_to = NULL, *ch_from = NULL, *ch_to = NULL;
 	char errmsg[KEXPORT_ERRMSG_MAX];
-	int c, ret = KX_EXIT_OK;
+	int c, ret = CLI_EXIT_OK;
 	int exit_status;
-	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, opts, cmd, NULL, &exit_status)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts, cmd, NULL, &exit_status)) != -1) {
 		switch (c) {
-		case KX_GETOPT_EXIT:
+		case CLI_GETOPT_EXIT:
 			return exit_status;
 		case OPT_DB:
 			db = optarg;
@@ -297,7 +297,7 @@ static int cmd_history(int argc, char **argv)
 			free(range_to);
 			if (kexport_history_parse_range(optarg, strlen(optarg), &range_from, &range_to,
 			                                errmsg) < 0)
-				return kx_usage_error(cmd, "--range %s: %s", optarg, errmsg);
+				return cli_usage_error(cmd, "--range %s: %s", optarg, errmsg);
 			break;
 		case OPT_COMMITS:
 			commits = true;
@@ -309,31 +309,31 @@ static int cmd_history(int argc, char **argv)
 			flips = true;
 			break;
 		default:
-			return kx_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option");
 		}
 	}
 	if (optind >= argc)
-		return kx_usage_error(cmd, "no repository given");
+		return cli_usage_error(cmd, "no repository given");
 	const char *repo = argv[optind++];
 	char **syms = argv + optind;
 	size_t n_syms = (size_t)(argc - optind);
 	if ((changes != NULL) + flips + (n_syms > 0) > 1)
-		return kx_usage_error(cmd, "give symbols, --changes or --gpl-flips, one of them");
+		return cli_usage_error(cmd, "give symbols, --changes or --gpl-flips, one of them");
 	if (changes) {
 		if (kexport_history_parse_range(changes, strlen(changes), &ch_from, &ch_to, errmsg) < 0)
-			return kx_usage_error(cmd, "--changes %s: %s", changes, errmsg);
+			return cli_usage_error(cmd, "--changes %s: %s", changes, errmsg);
 		if (!ch_from || !ch_to) {
 			free(ch_from);
 			free(ch_to);
-			return kx_usage_error(cmd, "--changes needs both sides, A..B");
+			return cli_usage_error(cmd, "--changes needs both sides, A..B");
 		}
 	}
 	sel.from = range_from;
 	sel.to = range_to;
 
-	struct kexport_ctx *ctx = kx_ctx_new();
+	struct kexport_ctx *ctx = cli_ctx_new();
 	struct kexport_history *h = NULL;
-	struct progress prog = { .on = kx_opt.verbose || isatty(2), .lines = kx_opt.verbose };
+	struct progress prog = { .on = cli_opt.verbose || isatty(2), .lines = cli_opt.verbose };
 	clock_gettime(CLOCK_MONOTONIC, &prog.t0);
 	struct kexport_history_stats st = { 0 };
 	int r = kexport_history_open(ctx, repo, db, &h, errmsg);
@@ -343,32 +343,32 @@ static int cmd_history(int argc, char **argv)
 	if (prog.on && !prog.lines && st.tags_done)
 		fputc('\n', stderr);
 	if (r < 0) {
-		kx_bad_input(repo, errmsg);
-		ret = KX_EXIT_BAD_INPUT;
-		if (kx_opt.json) {
-			kx_output_begin();
-			json_obj_start(kx_json);
-			kx_json_errors();
-			json_obj_end(kx_json);
-			kx_output_end();
+		cli_bad_input(repo, errmsg);
+		ret = CLI_EXIT_BAD_INPUT;
+		if (cli_opt.json) {
+			cli_output_begin();
+			json_obj_start(cli_json);
+			cli_json_errors();
+			json_obj_end(cli_json);
+			cli_output_end();
 		}
 		goto out;
 	}
-	if (kx_opt.verbose)
+	if (cli_opt.verbose)
 		fprintf(stderr, "kexport: history: %s: %u tags indexed (%u this run%s), %lu blobs parsed, "
 		                "%lu cached, %lu changes, %.2f s\n",
 		        kexport_history_db_path(h), st.tags_total, st.tags_done,
 		        st.rebuilt ? ", rebuilt" : "", st.blobs_parsed, st.blobs_cached, st.events, secs);
-	kx_output_begin();
-	if (kx_json) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "repo", repo);
-		json_kstr(kx_json, "db", kexport_history_db_path(h));
-		json_key(kx_json, "tags");
-		json_arr_start(kx_json);
+	cli_output_begin();
+	if (cli_json) {
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "repo", repo);
+		json_kstr(cli_json, "db", kexport_history_db_path(h));
+		json_key(cli_json, "tags");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < kexport_history_tag_count(h); i++)
-			json_str(kx_json, kexport_history_tag(h, i));
-		json_arr_end(kx_json);
+			json_str(cli_json, kexport_history_tag(h, i));
+		json_arr_end(cli_json);
 		stats_json(&st, secs);
 	} else if (!n_syms && !changes && !flips) {
 		size_t nt = kexport_history_tag_count(h);
@@ -380,82 +380,82 @@ static int cmd_history(int argc, char **argv)
 			printf("# %s: no tags selected\n", repo);
 	}
 	if (n_syms) {
-		if (kx_json) {
-			json_key(kx_json, "symbols");
-			json_arr_start(kx_json);
+		if (cli_json) {
+			json_key(cli_json, "symbols");
+			json_arr_start(cli_json);
 		}
 		for (size_t i = 0; i < n_syms && r >= 0; i++) {
 			struct timeline t = { 0 };
 			r = kexport_history_timeline(h, syms[i], commits, print_timeline_event, &t, errmsg);
-			if (t.cur && kx_json) {
-				json_arr_end(kx_json);
-				json_obj_end(kx_json);
+			if (t.cur && cli_json) {
+				json_arr_end(cli_json);
+				json_obj_end(cli_json);
 			}
 			free(t.cur);
 			if (!t.n_events) {
-				if (kx_json) {
-					json_obj_start(kx_json);
-					json_kstr(kx_json, "name", syms[i]);
-					json_key(kx_json, "events");
-					json_arr_start(kx_json);
-					json_arr_end(kx_json);
-					json_obj_end(kx_json);
+				if (cli_json) {
+					json_obj_start(cli_json);
+					json_kstr(cli_json, "name", syms[i]);
+					json_key(cli_json, "events");
+					json_arr_start(cli_json);
+					json_arr_end(cli_json);
+					json_obj_end(cli_json);
 				} else
 					printf("%s\n  never exported in the %zu indexed tags\n", syms[i],
 					       kexport_history_tag_count(h));
-				ret = KX_EXIT_FINDING;
+				ret = CLI_EXIT_FINDING;
 			}
 		}
-		if (kx_json)
-			json_arr_end(kx_json);
+		if (cli_json)
+			json_arr_end(cli_json);
 	} else if (changes) {
 		unsigned counts[KEXPORT_CHANGE_CLASSES + 1] = { 0 };
 		r = kexport_history_changes(h, ch_from, ch_to, count_change, counts, errmsg);
-		if (r >= 0 && !kx_json)
+		if (r >= 0 && !cli_json)
 			printf("# %s..%s: %u symbols changed\n", ch_from, ch_to,
 			       counts[KEXPORT_CHANGE_CLASSES]);
-		if (r >= 0 && kx_json) {
-			json_kstr(kx_json, "from", ch_from);
-			json_kstr(kx_json, "to", ch_to);
-			json_key(kx_json, "changes");
-			json_obj_start(kx_json);
+		if (r >= 0 && cli_json) {
+			json_kstr(cli_json, "from", ch_from);
+			json_kstr(cli_json, "to", ch_to);
+			json_key(cli_json, "changes");
+			json_obj_start(cli_json);
 		}
 		for (unsigned b = 0; b < KEXPORT_CHANGE_CLASSES && r >= 0; b++) {
 			if (!counts[b])
 				continue;
 			struct class_pass p = { 1u << b, 0 };
-			if (kx_json) {
-				json_key(kx_json, kexport_change_name(1u << b));
-				json_arr_start(kx_json);
+			if (cli_json) {
+				json_key(cli_json, kexport_change_name(1u << b));
+				json_arr_start(cli_json);
 			} else
 				printf("%s (%u):\n", kexport_change_name(1u << b), counts[b]);
 			r = kexport_history_changes(h, ch_from, ch_to, print_change, &p, errmsg);
-			if (kx_json)
-				json_arr_end(kx_json);
+			if (cli_json)
+				json_arr_end(cli_json);
 		}
-		if (r >= 0 && kx_json)
-			json_obj_end(kx_json);
+		if (r >= 0 && cli_json)
+			json_obj_end(cli_json);
 	} else if (flips) {
 		size_t n = 0;
-		if (kx_json) {
-			json_key(kx_json, "gpl_flips");
-			json_arr_start(kx_json);
+		if (cli_json) {
+			json_key(cli_json, "gpl_flips");
+			json_arr_start(cli_json);
 		}
 		r = kexport_history_gpl_flips(h, commits, print_flip, &n, errmsg);
-		if (kx_json)
-			json_arr_end(kx_json);
+		if (cli_json)
+			json_arr_end(cli_json);
 		else if (r >= 0)
 			printf("# %zu symbols became GPL-only\n", n);
 	}
 	if (r < 0) {
-		kx_bad_input(repo, errmsg);
-		ret = KX_EXIT_BAD_INPUT;
+		cli_bad_input(repo, errmsg);
+		ret = CLI_EXIT_BAD_INPUT;
 	}
-	if (kx_json) {
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
+	cli_output_end();
 out:
 	kexport_history_free(h);
 	kexport_ctx_free(ctx);

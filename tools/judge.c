@@ -34,7 +34,7 @@ static size_t owner_hash(const char *s)
 	return (size_t)(h ^ h >> 29);
 }
 
-size_t *kx_owner_index(struct kexport_module **mods, size_t n)
+size_t *cli_owner_index(struct kexport_module **mods, size_t n)
 {
 	size_t n_slots = owner_slots(n), mask = n_slots - 1;
 	size_t *slots = calloc(n_slots, sizeof(*slots));
@@ -50,7 +50,7 @@ size_t *kx_owner_index(struct kexport_module **mods, size_t n)
 	return slots;
 }
 
-long kx_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
+long cli_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
                    const char *owner)
 {
 	size_t mask = owner_slots(n) - 1;
@@ -60,11 +60,11 @@ long kx_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t
 	return -1;
 }
 
-static void verdict_of(struct kx_judge *j, size_t i);
+static void verdict_of(struct cli_judge *j, size_t i);
 
-static long owner_of(const struct kx_judge *j, const char *owner)
+static long owner_of(const struct cli_judge *j, const char *owner)
 {
-	return kx_find_owner(j->mods, j->owner_idx, j->n, owner);
+	return cli_find_owner(j->mods, j->owner_idx, j->n, owner);
 }
 
 /*
@@ -72,7 +72,7 @@ static long owner_of(const struct kx_judge *j, const char *owner)
  * worker keeps its own list; the check being run is the thread's.
  */
 struct edges {
-	struct kx_edge *items;
+	struct cli_edge *items;
 	size_t n, cap;
 	bool oom;
 };
@@ -91,13 +91,13 @@ static void edge_add(struct edges *e, size_t from, size_t to)
 		e->items = p;
 		e->cap = cap;
 	}
-	e->items[e->n++] = (struct kx_edge){ from, to };
+	e->items[e->n++] = (struct cli_edge){ from, to };
 }
 
 /* The loader asks: would the module owning this export load, and with which taint? */
 static int owner_taint(void *data, const char *owner, unsigned long *taint)
 {
-	struct kx_judge *j = data;
+	struct cli_judge *j = data;
 	long i = owner_of(j, owner);
 	*taint = 0;
 	if (i < 0)
@@ -130,9 +130,9 @@ static bool same_outcome(const struct kexport_verdict *a, const struct kexport_v
  * any length.  If none did, and no import of i was edited, the loader sees
  * the same facts and gives the same verdict.
  */
-static bool owners_changed(struct kx_judge *j, size_t i)
+static bool owners_changed(struct cli_judge *j, size_t i)
 {
-	const struct kx_judge *b = j->before;
+	const struct cli_judge *b = j->before;
 	size_t lo = 0, hi = b->n_edges;
 	while (lo < hi) { /* the first edge from i (edges sorted by from) */
 		size_t mid = (lo + hi) / 2;
@@ -152,7 +152,7 @@ static bool owners_changed(struct kx_judge *j, size_t i)
 	return false;
 }
 
-static void verdict_of(struct kx_judge *j, size_t i)
+static void verdict_of(struct cli_judge *j, size_t i)
 {
 	if (j->state[i])
 		return;
@@ -181,7 +181,7 @@ static void verdict_of(struct kx_judge *j, size_t i)
  * only read those, on every CPU.  Most keep the first pass's verdict.
  */
 struct worker {
-	struct kx_judge *j;
+	struct cli_judge *j;
 	size_t *next;
 	pthread_mutex_t *lock;
 	struct edges edges;
@@ -215,17 +215,17 @@ static void *verdict_worker(void *arg)
 
 static int cmp_edge_from(const void *x, const void *y)
 {
-	const struct kx_edge *a = x, *b = y;
+	const struct cli_edge *a = x, *b = y;
 	return a->from < b->from ? -1 : a->from > b->from ? 1 : a->to < b->to ? -1 : a->to > b->to;
 }
 
 /* The first pass's recheck: modules whose assumption may not hold. */
-static bool first_pass_wrong(const struct kx_judge *j, size_t i)
+static bool first_pass_wrong(const struct cli_judge *j, size_t i)
 {
 	return j->verdicts[i] && (!j->verdicts[i]->loads || j->verdicts[i]->module_taint);
 }
 
-static void recheck(struct kx_judge *j, struct kx_edge *e, size_t n_edges)
+static void recheck(struct cli_judge *j, struct cli_edge *e, size_t n_edges)
 {
 	size_t first;
 	for (first = 0; first < n_edges && !first_pass_wrong(j, e[first].to); first++)
@@ -288,12 +288,12 @@ static void recheck(struct kx_judge *j, struct kx_edge *e, size_t n_edges)
 
 static long cpu_count(void)
 {
-	long cpus = kx_opt.threads ? kx_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = cli_opt.threads ? cli_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
 	return cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
 }
 
 /* Every module not judged yet, on every CPU; the workers' edges into one list. */
-static struct kx_edge *run_workers(struct kx_judge *j, size_t *n_edges)
+static struct cli_edge *run_workers(struct cli_judge *j, size_t *n_edges)
 {
 	long cpus = cpu_count();
 	pthread_t th[64];
@@ -315,7 +315,7 @@ static struct kx_edge *run_workers(struct kx_judge *j, size_t *n_edges)
 		if (w[t].edges.oom)
 			j->oom = true;
 	}
-	struct kx_edge *all = malloc((n ? n : 1) * sizeof(*all));
+	struct cli_edge *all = malloc((n ? n : 1) * sizeof(*all));
 	if (!all)
 		j->oom = true;
 	for (long t = 0, at = 0; t < cpus; t++) {
@@ -328,7 +328,7 @@ static struct kx_edge *run_workers(struct kx_judge *j, size_t *n_edges)
 	return all;
 }
 
-int kx_judge_run(struct kx_judge *j)
+int cli_judge_run(struct cli_judge *j)
 {
 	j->verdicts = calloc(j->n ? j->n : 1, sizeof(*j->verdicts));
 	j->state = calloc(j->n ? j->n : 1, 1);
@@ -347,7 +347,7 @@ int kx_judge_run(struct kx_judge *j)
 		return j->oom ? -ENOMEM : 0;
 	}
 	j->speculate = true;
-	struct kx_edge *all = run_workers(j, &n_edges);
+	struct cli_edge *all = run_workers(j, &n_edges);
 	j->speculate = false;
 	if (all && !j->oom && j->record_owners) {
 		/* kept for a second pass, which looks them up by module */
@@ -369,7 +369,7 @@ int kx_judge_run(struct kx_judge *j)
 	return j->oom ? -ENOMEM : 0;
 }
 
-size_t kx_judge_checked(const struct kx_judge *j)
+size_t cli_judge_checked(const struct cli_judge *j)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < j->n; i++)
@@ -377,7 +377,7 @@ size_t kx_judge_checked(const struct kx_judge *j)
 	return n;
 }
 
-void kx_judge_free(struct kx_judge *j)
+void cli_judge_free(struct cli_judge *j)
 {
 	for (size_t i = 0; j->verdicts && i < j->n; i++)
 		if (j->state[i] != 3)
@@ -390,7 +390,7 @@ void kx_judge_free(struct kx_judge *j)
 	j->state = NULL;
 }
 
-char *kx_tree_kernel(const char *dir)
+char *cli_tree_kernel(const char *dir)
 {
 	char *p = kexport_kernel_image(dir);
 	if (p)

@@ -39,17 +39,17 @@ static void usage(FILE *f)
 
 static void version(void)
 {
-	if (kx_opt.json) {
-		kx_output_begin();
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "version", KEXPORT_VERSION);
-		json_key(kx_json, "compressions");
-		json_arr_start(kx_json);
+	if (cli_opt.json) {
+		cli_output_begin();
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "version", KEXPORT_VERSION);
+		json_key(cli_json, "compressions");
+		json_arr_start(cli_json);
 		for (int c = KEXPORT_COMP_GZIP; c < KEXPORT_COMP_COUNT; c++)
-			json_str(kx_json, kexport_compression_name((enum kexport_compression)c));
-		json_arr_end(kx_json);
-		json_obj_end(kx_json);
-		kx_output_end();
+			json_str(cli_json, kexport_compression_name((enum kexport_compression)c));
+		json_arr_end(cli_json);
+		json_obj_end(cli_json);
+		cli_output_end();
 		return;
 	}
 	printf("kexport %s\ncompressions: gzip xz zstd lz4\n", KEXPORT_VERSION);
@@ -86,32 +86,32 @@ int main(int argc, char **argv)
 {
 	raise_fd_limit();
 	static const struct option opts[] = {
-		KX_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	/* '+': stop at the subcommand, whose own options follow it. */
-	while ((c = getopt_long(argc, argv, "+" KX_COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
-		int r = kx_common_option(c, optarg);
+	while ((c = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
+		int r = cli_common_option(c, optarg);
 		if (r < 0)
-			return KX_EXIT_BAD_INPUT;
+			return CLI_EXIT_BAD_INPUT;
 		if (r > 0)
 			continue;
 		if (c == 'V') {
 			version();
-			return KX_EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		if (c == 'h') {
 			usage(stdout);
-			return KX_EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		usage(stderr);
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	if (optind >= argc) {
 		usage(stdout);
-		return KX_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	const char *name = argv[optind];
 	if (strcmp(name, "help") == 0) {
@@ -119,23 +119,23 @@ int main(int argc, char **argv)
 			const struct kexport_cmd *cmd = find_cmd(argv[optind + 1]);
 			if (!cmd) {
 				fprintf(stderr, "kexport: no such command '%s'\n", argv[optind + 1]);
-				return KX_EXIT_BAD_INPUT;
+				return CLI_EXIT_BAD_INPUT;
 			}
-			kx_print_help(cmd);
-			return KX_EXIT_OK;
+			cli_print_help(cmd);
+			return CLI_EXIT_OK;
 		}
 		usage(stdout);
-		return KX_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	if (strcmp(name, "version") == 0) {
 		version();
-		return KX_EXIT_OK;
+		return CLI_EXIT_OK;
 	}
 	const struct kexport_cmd *cmd = find_cmd(name);
 	if (!cmd) {
 		fprintf(stderr, "kexport: no such command '%s'\n\n", name);
 		usage(stderr);
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	argc -= optind;
 	argv += optind;

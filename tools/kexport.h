@@ -21,13 +21,13 @@
 #include "libkexport.h"
 
 /* Free a command's big models before exiting (set in sanitizer builds). */
-#ifndef KX_FREE_AT_EXIT
-#define KX_FREE_AT_EXIT 0
+#ifndef CLI_FREE_AT_EXIT
+#define CLI_FREE_AT_EXIT 0
 #endif
 
-#define KX_EXIT_OK 0
-#define KX_EXIT_FINDING 1
-#define KX_EXIT_BAD_INPUT 2
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FINDING 1
+#define CLI_EXIT_BAD_INPUT 2
 
 struct kexport_cmd {
 	const char *name;
@@ -46,20 +46,20 @@ extern const struct kexport_cmd kexport_cmd_history;
 extern const struct kexport_cmd kexport_cmd_whatif;
 
 /* Global options (may also be given after the subcommand). */
-struct kx_global {
+struct cli_global {
 	bool json, pretty, verbose;
 	int threads;
 };
-extern struct kx_global kx_opt;
-extern struct json *kx_json; /* non-NULL in JSON mode */
+extern struct cli_global cli_opt;
+extern struct json *cli_json; /* non-NULL in JSON mode */
 
 /* Common options every subcommand accepts, for getopt_long tables. */
-#define KX_COMMON_SHORTOPTS "jpvh"
-#define KX_COMMON_LONGOPTS                                                                   \
+#define CLI_COMMON_SHORTOPTS "jpvh"
+#define CLI_COMMON_LONGOPTS                                                                   \
 	{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' },           \
 	        { "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },   \
 	        { "threads", required_argument, NULL, 0x100 }
-#define KX_COMMON_HELP                                                                       \
+#define CLI_COMMON_HELP                                                                       \
 	"  -j, --json          one JSON document on stdout (schema: docs/json-schema.md)\n"   \
 	"  -p, --pretty        indented JSON (implies -j)\n"                                  \
 	"  -v, --verbose       say on stderr what each source was detected as\n"              \
@@ -67,28 +67,28 @@ extern struct json *kx_json; /* non-NULL in JSON mode */
 	"  -h, --help          this help\n"
 
 /* Handle a common option; returns 1 if it was one, 0 if not, -1 on error. */
-int kx_common_option(int opt, const char *arg);
+int cli_common_option(int opt, const char *arg);
 /* Start JSON output if -j/-p was given. */
-void kx_output_begin(void);
-void kx_output_end(void);
+void cli_output_begin(void);
+void cli_output_end(void);
 
 /* A bad input: one line on stderr "kexport: PATH: MSG", kept for JSON. */
-void kx_bad_input(const char *path, const char *msg);
+void cli_bad_input(const char *path, const char *msg);
 /* Run a command's body in the helper executable NAME (beside this one, else in
  * KEXPORT_LIBEXECDIR), passing the global options on; returns only on failure. */
-int kx_exec_helper(const char *name, int argc, char **argv);
-unsigned kx_bad_input_count(void);
+int cli_exec_helper(const char *name, int argc, char **argv);
+unsigned cli_bad_input_count(void);
 /* Usage error for a command: message, then the usage line; returns 2. */
-int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
+int cli_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-void kx_print_help(const struct kexport_cmd *cmd);
+void cli_print_help(const struct kexport_cmd *cmd);
 /* The diagnostic callback for a library context. */
-void kx_diag_cb(void *data, const char *path, int err, const char *msg);
+void cli_diag_cb(void *data, const char *path, int err, const char *msg);
 /* A context with the global options applied; exits on ENOMEM. */
-struct kexport_ctx *kx_ctx_new(void);
+struct kexport_ctx *cli_ctx_new(void);
 /* Append s to a growable array of strings; false on ENOMEM. */
-bool kx_push_str(const char ***arr, size_t *n, const char *s);
+bool cli_push_str(const char ***arr, size_t *n, const char *s);
 /* In JSON mode: write the "errors" array member (call inside the top object). */
-void kx_json_errors(void);
+void cli_json_errors(void);
 /* One export as a JSON object (NULL: null). */
-void kx_json_export(const struct kexport_export *e);
+void cli_json_export(const struct kexport_export *e);

@@ -13,8 +13,8 @@
 
 #include "kexport.h"
 
-struct kx_global kx_opt;
-struct json *kx_json;
+struct cli_global cli_opt;
+struct json *cli_json;
 
 struct bad {
 	char *path, *msg;
@@ -24,17 +24,17 @@ static size_t n_bads, cap_bads;
 /* audit reads the kernel and the modules at the same time: both may report. */
 static pthread_mutex_t bads_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int kx_common_option(int opt, const char *arg)
+int cli_common_option(int opt, const char *arg)
 {
 	switch (opt) {
 	case 'p':
-		kx_opt.pretty = true;
+		cli_opt.pretty = true;
 		__attribute__((fallthrough)); /* -p implies -j */
 	case 'j':
-		kx_opt.json = true;
+		cli_opt.json = true;
 		return 1;
 	case 'v':
-		kx_opt.verbose = true;
+		cli_opt.verbose = true;
 		return 1;
 	case 0x100: {
 		char *end;
@@ -43,32 +43,32 @@ int kx_common_option(int opt, const char *arg)
 			fprintf(stderr, "kexport: --threads takes a number from 0 to 64\n");
 			return -1;
 		}
-		kx_opt.threads = (int)n;
+		cli_opt.threads = (int)n;
 		return 1;
 	}
 	}
 	return 0;
 }
 
-void kx_output_begin(void)
+void cli_output_begin(void)
 {
-	if (kx_opt.json && !kx_json) {
-		kx_json = json_new(stdout, kx_opt.pretty);
-		if (!kx_json) {
+	if (cli_opt.json && !cli_json) {
+		cli_json = json_new(stdout, cli_opt.pretty);
+		if (!cli_json) {
 			fprintf(stderr, "kexport: out of memory\n");
-			exit(KX_EXIT_BAD_INPUT);
+			exit(CLI_EXIT_BAD_INPUT);
 		}
 	}
 }
 
-void kx_output_end(void)
+void cli_output_end(void)
 {
-	json_free(kx_json);
-	kx_json = NULL;
+	json_free(cli_json);
+	cli_json = NULL;
 	fflush(stdout);
 }
 
-void kx_bad_input(const char *path, const char *msg)
+void cli_bad_input(const char *path, const char *msg)
 {
 	pthread_mutex_lock(&bads_lock);
 	fprintf(stderr, "kexport: %s: %s\n", path, msg);
@@ -89,7 +89,7 @@ void kx_bad_input(const char *path, const char *msg)
 	pthread_mutex_unlock(&bads_lock);
 }
 
-unsigned kx_bad_input_count(void)
+unsigned cli_bad_input_count(void)
 {
 	pthread_mutex_lock(&bads_lock);
 	unsigned n = (unsigned)n_bads;
@@ -97,47 +97,47 @@ unsigned kx_bad_input_count(void)
 	return n;
 }
 
-void kx_json_errors(void)
+void cli_json_errors(void)
 {
-	if (!kx_json)
+	if (!cli_json)
 		return;
-	json_key(kx_json, "errors");
-	json_arr_start(kx_json);
+	json_key(cli_json, "errors");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < n_bads; i++) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "path", bads[i].path);
-		json_kstr(kx_json, "error", bads[i].msg);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "path", bads[i].path);
+		json_kstr(cli_json, "error", bads[i].msg);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
+	json_arr_end(cli_json);
 }
 
-void kx_diag_cb(void *data, const char *path, int err, const char *msg)
+void cli_diag_cb(void *data, const char *path, int err, const char *msg)
 {
 	(void)data;
 	(void)err;
-	kx_bad_input(path, msg);
+	cli_bad_input(path, msg);
 }
 
-struct kexport_ctx *kx_ctx_new(void)
+struct kexport_ctx *cli_ctx_new(void)
 {
 	struct kexport_ctx *ctx;
 	if (kexport_ctx_new(&ctx) < 0) {
 		fprintf(stderr, "kexport: out of memory\n");
-		exit(KX_EXIT_BAD_INPUT);
+		exit(CLI_EXIT_BAD_INPUT);
 	}
-	kexport_ctx_set_diag(ctx, kx_diag_cb, NULL);
-	kexport_ctx_set_threads(ctx, kx_opt.threads);
+	kexport_ctx_set_diag(ctx, cli_diag_cb, NULL);
+	kexport_ctx_set_threads(ctx, cli_opt.threads);
 	return ctx;
 }
 
-void kx_print_help(const struct kexport_cmd *cmd)
+void cli_print_help(const struct kexport_cmd *cmd)
 {
 	printf("Usage: %s\n\n%s\n\nOptions:\n%s%s", cmd->usage, cmd->summary,
-	       cmd->options ? cmd->options : "", KX_COMMON_HELP);
+	       cmd->options ? cmd->options : "", CLI_COMMON_HELP);
 }
 
-int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
+int cli_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	fputs("kexport: ", stderr);
@@ -145,10 +145,10 @@ int kx_usage_error(const struct kexport_cmd *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nUsage: %s\nTry 'kexport %s --help'.\n", cmd->usage, cmd->name);
-	return KX_EXIT_BAD_INPUT;
+	return CLI_EXIT_BAD_INPUT;
 }
 
-bool kx_push_str(const char ***arr, size_t *n, const char *s)
+bool cli_push_str(const char ***arr, size_t *n, const char *s)
 {
 	const char **p = realloc(*arr, (*n + 1) * sizeof(*p));
 	if (!p)
@@ -159,33 +159,33 @@ bool kx_push_str(const char ***arr, size_t *n, const char *s)
 }
 
 /* One export as a JSON object (exports, diff). */
-void kx_json_export(const struct kexport_export *e)
+void cli_json_export(const struct kexport_export *e)
 {
 	if (!e) {
-		json_null(kx_json);
+		json_null(cli_json);
 		return;
 	}
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", e->name);
-	json_kstr(kx_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "name", e->name);
+	json_kstr(cli_json, "kind", (e->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(e->kind) : NULL);
 	if (e->known & KEXPORT_KNOWN_KIND)
-		json_kbool(kx_json, "gpl_only", kexport_kind_gpl_only(e->kind));
+		json_kbool(cli_json, "gpl_only", kexport_kind_gpl_only(e->kind));
 	else /* a 7.x System.map: neither, not "false" */
-		json_kstr(kx_json, "gpl_only", NULL);
-	json_kstr(kx_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
+		json_kstr(cli_json, "gpl_only", NULL);
+	json_kstr(cli_json, "namespace", (e->known & KEXPORT_KNOWN_NS) ? e->ns : NULL);
 	if (e->known & KEXPORT_KNOWN_CRC) {
 		char crc[16];
 		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
-		json_kstr(kx_json, "crc", crc);
+		json_kstr(cli_json, "crc", crc);
 	} else {
-		json_kstr(kx_json, "crc", NULL);
+		json_kstr(cli_json, "crc", NULL);
 	}
-	json_kstr(kx_json, "owner", e->owner);
-	json_kstr(kx_json, "source", e->source);
-	json_obj_end(kx_json);
+	json_kstr(cli_json, "owner", e->owner);
+	json_kstr(cli_json, "source", e->source);
+	json_obj_end(cli_json);
 }
 
-int kx_exec_helper(const char *name, int argc, char **argv)
+int cli_exec_helper(const char *name, int argc, char **argv)
 {
 	char self[4096], path[4096 + 64];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -207,16 +207,16 @@ int kx_exec_helper(const char *name, int argc, char **argv)
 	const char **av = calloc((size_t)argc + 8, sizeof(*av));
 	if (!av) {
 		fprintf(stderr, "kexport: out of memory\n");
-		return KX_EXIT_BAD_INPUT;
+		return CLI_EXIT_BAD_INPUT;
 	}
 	size_t k = 0;
 	av[k++] = "kexport";
-	if (kx_opt.json)
-		av[k++] = kx_opt.pretty ? "-p" : "-j";
-	if (kx_opt.verbose)
+	if (cli_opt.json)
+		av[k++] = cli_opt.pretty ? "-p" : "-j";
+	if (cli_opt.verbose)
 		av[k++] = "-v";
-	if (kx_opt.threads) {
-		snprintf(threads, sizeof(threads), "%d", kx_opt.threads);
+	if (cli_opt.threads) {
+		snprintf(threads, sizeof(threads), "%d", cli_opt.threads);
 		av[k++] = "--threads";
 		av[k++] = threads;
 	}
@@ -227,5 +227,5 @@ int kx_exec_helper(const char *name, int argc, char **argv)
 	execv(path, (char *const *)av);
 	fprintf(stderr, "kexport: %s: cannot run: %s\n", path, strerror(errno));
 	free(av);
-	return KX_EXIT_BAD_INPUT;
+	return CLI_EXIT_BAD_INPUT;
 }

@@ -86,114 +86,114 @@ static void print_plain(const struct kexport_module *m)
 
 static void json_strlist(const char *key, const char *const *v, size_t n)
 {
-	json_key(kx_json, key);
-	json_arr_start(kx_json);
+	json_key(cli_json, key);
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < n; i++)
-		json_str(kx_json, v[i]);
-	json_arr_end(kx_json);
+		json_str(cli_json, v[i]);
+	json_arr_end(cli_json);
 }
 
 static void print_json(const struct kexport_module *m)
 {
 	char crc[16];
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", m->name);
-	json_kstr(kx_json, "path", m->path);
-	json_kstr(kx_json, "owner", m->owner);
-	json_kstr(kx_json, "compression", kexport_compression_name(m->compression));
-	json_kuint(kx_json, "elf_class", (uint64_t)m->elf_class);
-	json_kbool(kx_json, "big_endian", m->big_endian);
-	json_kstr(kx_json, "machine", machine_name(m->machine));
-	json_kstr(kx_json, "license", m->license);
-	json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
-	json_kbool(kx_json, "all_licenses_gpl_compatible", m->all_licenses_gpl);
-	json_kstr(kx_json, "vermagic", m->vermagic);
-	json_kstr(kx_json, "srcversion", m->srcversion);
-	json_kstr(kx_json, "version", m->version);
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "name", m->name);
+	json_kstr(cli_json, "path", m->path);
+	json_kstr(cli_json, "owner", m->owner);
+	json_kstr(cli_json, "compression", kexport_compression_name(m->compression));
+	json_kuint(cli_json, "elf_class", (uint64_t)m->elf_class);
+	json_kbool(cli_json, "big_endian", m->big_endian);
+	json_kstr(cli_json, "machine", machine_name(m->machine));
+	json_kstr(cli_json, "license", m->license);
+	json_kbool(cli_json, "gpl_compatible", m->gpl_compatible);
+	json_kbool(cli_json, "all_licenses_gpl_compatible", m->all_licenses_gpl);
+	json_kstr(cli_json, "vermagic", m->vermagic);
+	json_kstr(cli_json, "srcversion", m->srcversion);
+	json_kstr(cli_json, "version", m->version);
 	json_strlist("depends", m->depends, m->n_depends);
 	json_strlist("import_ns", m->import_ns, m->n_import_ns);
-	json_kbool(kx_json, "intree", m->intree);
-	json_kbool(kx_json, "retpoline", m->retpoline);
-	json_kbool(kx_json, "staging", m->staging);
-	json_kbool(kx_json, "livepatch", m->livepatch);
-	json_kbool(kx_json, "test", m->test);
-	json_key(kx_json, "signature");
+	json_kbool(cli_json, "intree", m->intree);
+	json_kbool(cli_json, "retpoline", m->retpoline);
+	json_kbool(cli_json, "staging", m->staging);
+	json_kbool(cli_json, "livepatch", m->livepatch);
+	json_kbool(cli_json, "test", m->test);
+	json_key(cli_json, "signature");
 	if (m->signed_trailer) {
-		json_obj_start(kx_json);
-		json_kuint(kx_json, "id_type", m->sig_id_type);
-		json_kuint(kx_json, "length", m->sig_len);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kuint(cli_json, "id_type", m->sig_id_type);
+		json_kuint(cli_json, "length", m->sig_len);
+		json_obj_end(cli_json);
 	} else {
-		json_null(kx_json);
+		json_null(cli_json);
 	}
-	json_kbool(kx_json, "has_versions", m->has_versions);
-	json_kbool(kx_json, "has_ext_versions", m->has_ext_versions);
-	json_key(kx_json, "imports");
-	json_arr_start(kx_json);
+	json_kbool(cli_json, "has_versions", m->has_versions);
+	json_kbool(cli_json, "has_ext_versions", m->has_ext_versions);
+	json_key(cli_json, "imports");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < m->n_imports; i++) {
 		const struct kexport_import *imp = &m->imports[i];
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "name", imp->name);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", imp->name);
 		snprintf(crc, sizeof(crc), "0x%08x", imp->crc);
-		json_kstr(kx_json, "crc", imp->has_crc ? crc : NULL);
-		json_kbool(kx_json, "weak", imp->weak);
-		json_obj_end(kx_json);
+		json_kstr(cli_json, "crc", imp->has_crc ? crc : NULL);
+		json_kbool(cli_json, "weak", imp->weak);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "versions");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "versions");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < m->n_versions; i++) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "name", m->versions[i].name);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", m->versions[i].name);
 		snprintf(crc, sizeof(crc), "0x%08x", m->versions[i].crc);
-		json_kstr(kx_json, "crc", crc);
-		json_kbool(kx_json, "extended", m->versions[i].extended);
-		json_obj_end(kx_json);
+		json_kstr(cli_json, "crc", crc);
+		json_kbool(cli_json, "extended", m->versions[i].extended);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "exports");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "exports");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < m->n_exports; i++) {
 		const struct kexport_export *e = &m->exports[i];
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "name", e->name);
-		json_kstr(kx_json, "kind", kexport_kind_name(e->kind));
-		json_kstr(kx_json, "namespace", e->ns);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", e->name);
+		json_kstr(cli_json, "kind", kexport_kind_name(e->kind));
+		json_kstr(cli_json, "namespace", e->ns);
 		snprintf(crc, sizeof(crc), "0x%08x", e->crc);
-		json_kstr(kx_json, "crc", (e->known & KEXPORT_KNOWN_CRC) ? crc : NULL);
-		json_obj_end(kx_json);
+		json_kstr(cli_json, "crc", (e->known & KEXPORT_KNOWN_CRC) ? crc : NULL);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_key(kx_json, "modinfo");
-	json_arr_start(kx_json);
+	json_arr_end(cli_json);
+	json_key(cli_json, "modinfo");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < m->n_modinfo; i++) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "key", m->modinfo[i].key);
-		json_kstr(kx_json, "value", m->modinfo[i].value);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "key", m->modinfo[i].key);
+		json_kstr(cli_json, "value", m->modinfo[i].value);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
-	json_obj_end(kx_json);
+	json_arr_end(cli_json);
+	json_obj_end(cli_json);
 }
 
 static int cmd_show(int argc, char **argv)
 {
-	static const struct option opts[] = { KX_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	int c;
 	int st;
-	while ((c = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, opts, &kexport_cmd_show, NULL, &st)) != -1) {
-		if (c == KX_GETOPT_EXIT)
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts, &kexport_cmd_show, NULL, &st)) != -1) {
+		if (c == CLI_GETOPT_EXIT)
 			return st;
-		return kx_usage_error(&kexport_cmd_show, "bad option");
+		return cli_usage_error(&kexport_cmd_show, "bad option");
 	}
 	if (optind >= argc)
-		return kx_usage_error(&kexport_cmd_show, "no MODULE given");
-	struct kexport_ctx *ctx = kx_ctx_new();
-	kx_output_begin();
-	if (kx_json) {
-		json_obj_start(kx_json);
-		json_key(kx_json, "modules");
-		json_arr_start(kx_json);
+		return cli_usage_error(&kexport_cmd_show, "no MODULE given");
+	struct kexport_ctx *ctx = cli_ctx_new();
+	cli_output_begin();
+	if (cli_json) {
+		json_obj_start(cli_json);
+		json_key(cli_json, "modules");
+		json_arr_start(cli_json);
 	}
 	bool first = true;
 	for (int a = optind; a < argc; a++) {
@@ -202,7 +202,7 @@ static int cmd_show(int argc, char **argv)
 		if (kexport_read_modules(ctx, argv[a], &mods, &n) < 0 && n == 0)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			if (kx_json) {
+			if (cli_json) {
 				print_json(mods[i]);
 			} else {
 				if (!first)
@@ -213,13 +213,13 @@ static int cmd_show(int argc, char **argv)
 		}
 		kexport_module_list_free(mods, n);
 	}
-	if (kx_json) {
-		json_arr_end(kx_json);
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		json_arr_end(cli_json);
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
-	int ret = kexport_ctx_bad_inputs(ctx) ? KX_EXIT_BAD_INPUT : KX_EXIT_OK;
+	cli_output_end();
+	int ret = kexport_ctx_bad_inputs(ctx) ? CLI_EXIT_BAD_INPUT : CLI_EXIT_OK;
 	kexport_ctx_free(ctx);
 	return ret;
 }

@@ -12,28 +12,28 @@
 #include "kexport.h"
 #include "target.h"
 
-int kx_target_option(struct kx_target *t, int opt, const char *arg)
+int cli_target_option(struct cli_target *t, int opt, const char *arg)
 {
 	char *end;
 	switch (opt) {
-	case KX_OPT_KERNEL:
-		return kx_push_str(&t->sources, &t->n_sources, arg) ? 1 : -1;
-	case KX_OPT_KERNEL_VERSION:
+	case CLI_OPT_KERNEL:
+		return cli_push_str(&t->sources, &t->n_sources, arg) ? 1 : -1;
+	case CLI_OPT_KERNEL_VERSION:
 		t->release = arg;
 		return 1;
-	case KX_OPT_CONFIG:
-		return kx_push_str(&t->configs, &t->n_configs, arg) ? 1 : -1;
-	case KX_OPT_DISTRO:
+	case CLI_OPT_CONFIG:
+		return cli_push_str(&t->configs, &t->n_configs, arg) ? 1 : -1;
+	case CLI_OPT_DISTRO:
 		if (strcmp(arg, "debian") != 0 && strcmp(arg, "mainline") != 0) {
 			fprintf(stderr, "kexport: --distro takes debian or mainline\n");
 			return -1;
 		}
 		t->distro = arg;
 		return 1;
-	case KX_OPT_VERMAGIC:
+	case CLI_OPT_VERMAGIC:
 		t->vermagic = arg;
 		return 1;
-	case KX_OPT_KERNEL_TAINT:
+	case CLI_OPT_KERNEL_TAINT:
 		errno = 0;
 		t->taint = strtoul(arg, &end, 0);
 		if (errno || *end) {
@@ -41,9 +41,9 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 			return -1;
 		}
 		return 1;
-	case KX_OPT_SIGNING_KEYS:
-		return kx_push_str(&t->keys, &t->n_keys, arg) ? 1 : -1;
-	case KX_OPT_TRUST:
+	case CLI_OPT_SIGNING_KEYS:
+		return cli_push_str(&t->keys, &t->n_keys, arg) ? 1 : -1;
+	case CLI_OPT_TRUST:
 		t->trust_set = true;
 		if (strcmp(arg, "verify") == 0)
 			t->trust = KEXPORT_SIG_TRUST_VERIFY;
@@ -58,10 +58,10 @@ int kx_target_option(struct kx_target *t, int opt, const char *arg)
 			return -1;
 		}
 		return 1;
-	case KX_OPT_FORCE_VERMAGIC:
+	case CLI_OPT_FORCE_VERMAGIC:
 		t->flags |= KEXPORT_LOAD_IGNORE_VERMAGIC;
 		return 1;
-	case KX_OPT_FORCE_MODVERSION:
+	case CLI_OPT_FORCE_MODVERSION:
 		t->flags |= KEXPORT_LOAD_IGNORE_MODVERSIONS;
 		return 1;
 	}
@@ -80,21 +80,21 @@ static char *running_kernel(void)
 	return p;
 }
 
-int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-              const struct kexport_cmd *cmd, struct kx_target *t, int *status)
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct cli_target *t, int *status)
 {
 	int opt, r;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			kx_print_help(cmd);
-			*status = KX_EXIT_OK;
-			return KX_GETOPT_EXIT;
+			cli_print_help(cmd);
+			*status = CLI_EXIT_OK;
+			return CLI_GETOPT_EXIT;
 		}
-		if ((r = kx_common_option(opt, optarg)) == 0 && t)
-			r = kx_target_option(t, opt, optarg);
+		if ((r = cli_common_option(opt, optarg)) == 0 && t)
+			r = cli_target_option(t, opt, optarg);
 		if (r < 0) {
-			*status = KX_EXIT_BAD_INPUT;
-			return KX_GETOPT_EXIT;
+			*status = CLI_EXIT_BAD_INPUT;
+			return CLI_GETOPT_EXIT;
 		}
 		if (r == 0)
 			return opt;
@@ -102,13 +102,13 @@ int kx_getopt(int argc, char **argv, const char *shortopts, const struct option 
 	return -1;
 }
 
-int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
+int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx)
 {
 	if (kexport_kernel_new(&t->kernel) < 0 || kexport_table_new(&t->table) < 0)
 		return -ENOMEM;
 	if (t->n_sources == 0) {
 		t->default_source = running_kernel();
-		if (!t->default_source || !kx_push_str(&t->sources, &t->n_sources, t->default_source))
+		if (!t->default_source || !cli_push_str(&t->sources, &t->n_sources, t->default_source))
 			return -ENOMEM;
 	}
 	int bad = 0;
@@ -125,7 +125,7 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 			bad = -EINVAL;
 			continue;
 		}
-		if (kx_opt.verbose)
+		if (cli_opt.verbose)
 			fprintf(stderr, "kexport: %s: %s (%s): %zu exports\n", t->sources[i],
 			        kexport_source_type_name(t->infos[i].type), t->infos[i].detail,
 			        t->infos[i].n_exports);
@@ -137,7 +137,7 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 		if (!eq) {
 			char err[KEXPORT_ERRMSG_MAX];
 			if (kexport_kernel_read_config(t->kernel, c, err) < 0) {
-				kx_bad_input(c, err);
+				cli_bad_input(c, err);
 				bad = -EINVAL;
 			}
 			continue;
@@ -152,7 +152,7 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 	for (size_t i = 0; i < t->n_keys; i++) {
 		char err[KEXPORT_ERRMSG_MAX];
 		if (kexport_kernel_add_signing_keys(t->kernel, t->keys[i], err) < 0) {
-			kx_bad_input(t->keys[i], err);
+			cli_bad_input(t->keys[i], err);
 			bad = -EINVAL;
 		}
 	}
@@ -164,18 +164,18 @@ int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx)
 
 static void *target_reader(void *arg)
 {
-	struct kx_target_reader *r = arg;
-	r->rc = kx_target_read(r->t, r->ctx);
+	struct cli_target_reader *r = arg;
+	r->rc = cli_target_read(r->t, r->ctx);
 	return NULL;
 }
 
-void kx_target_read_start(struct kx_target_reader *r, struct kx_target *t)
+void cli_target_read_start(struct cli_target_reader *r, struct cli_target *t)
 {
-	*r = (struct kx_target_reader){ .t = t, .ctx = kx_ctx_new() };
+	*r = (struct cli_target_reader){ .t = t, .ctx = cli_ctx_new() };
 	r->threaded = pthread_create(&r->thread, NULL, target_reader, r) == 0;
 }
 
-int kx_target_read_wait(struct kx_target_reader *r)
+int cli_target_read_wait(struct cli_target_reader *r)
 {
 	if (r->threaded)
 		pthread_join(r->thread, NULL);
@@ -186,11 +186,11 @@ int kx_target_read_wait(struct kx_target_reader *r)
 	return r->rc;
 }
 
-int kx_target_finish(struct kx_target *t, const char *fallback_release)
+int cli_target_finish(struct cli_target *t, const char *fallback_release)
 {
 	int bad = 0;
 	if (t->release && kexport_kernel_set_release(t->kernel, t->release) < 0) {
-		kx_bad_input(t->release, "not a kernel release (expected e.g. 6.1.0-54-amd64)");
+		cli_bad_input(t->release, "not a kernel release (expected e.g. 6.1.0-54-amd64)");
 		bad = -EINVAL;
 	}
 	if (!kexport_kernel_release(t->kernel) && fallback_release) {
@@ -216,16 +216,16 @@ int kx_target_finish(struct kx_target *t, const char *fallback_release)
 	return bad;
 }
 
-int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release)
+int cli_target_open(struct cli_target *t, struct kexport_ctx *ctx, const char *fallback_release)
 {
-	int bad = kx_target_read(t, ctx);
+	int bad = cli_target_read(t, ctx);
 	if (bad == -ENOMEM)
 		return bad;
-	int fin = kx_target_finish(t, fallback_release);
+	int fin = cli_target_finish(t, fallback_release);
 	return fin == -ENOMEM ? fin : bad ? bad : fin;
 }
 
-void kx_target_report_keys(const struct kx_target *t)
+void cli_target_report_keys(const struct cli_target *t)
 {
 	/* A --signing-keys image is read when the first signed module needs
 	 * it; if it could not be, that is bad input, reported once, now. */
@@ -235,13 +235,13 @@ void kx_target_report_keys(const struct kx_target *t)
 	for (size_t i = 0; i < t->n_keys; i++) {
 		size_t n = strlen(t->keys[i]);
 		if (strncmp(o + 6, t->keys[i], n) == 0 && strncmp(o + 6 + n, ": ", 2) == 0) {
-			kx_bad_input(t->keys[i], o + 6 + n + 2);
+			cli_bad_input(t->keys[i], o + 6 + n + 2);
 			return;
 		}
 	}
 }
 
-void kx_target_close(struct kx_target *t)
+void cli_target_close(struct cli_target *t)
 {
 	kexport_loader_free(t->loader);
 	kexport_table_free(t->table);
@@ -254,27 +254,27 @@ void kx_target_close(struct kx_target *t)
 	free(t->default_source);
 }
 
-void kx_target_describe(const struct kx_target *t)
+void cli_target_describe(const struct cli_target *t)
 {
 	const struct kexport_kernel *k = t->kernel;
 	const char *rel = kexport_kernel_release(k);
-	if (kx_json) {
-		json_key(kx_json, "kernel");
-		json_obj_start(kx_json);
-		json_key(kx_json, "sources");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "kernel");
+		json_obj_start(cli_json);
+		json_key(cli_json, "sources");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < t->n_sources; i++)
-			json_str(kx_json, t->sources[i]);
-		json_arr_end(kx_json);
-		json_kuint(kx_json, "exports", t->n_exports);
-		json_kstr(kx_json, "release", rel);
-		json_kstr(kx_json, "release_from", t->release_from_module ? "module vermagic"
+			json_str(cli_json, t->sources[i]);
+		json_arr_end(cli_json);
+		json_kuint(cli_json, "exports", t->n_exports);
+		json_kstr(cli_json, "release", rel);
+		json_kstr(cli_json, "release_from", t->release_from_module ? "module vermagic"
 		                                                          : kexport_kernel_origin(k, "release"));
-		json_kstr(kx_json, "distro", kexport_kernel_distro(k));
-		json_kstr(kx_json, "vermagic", kexport_kernel_vermagic(k));
-		json_kstr(kx_json, "config_from", kexport_kernel_origin(k, "config"));
-		json_kuint(kx_json, "taint", t->taint);
-		json_obj_end(kx_json);
+		json_kstr(cli_json, "distro", kexport_kernel_distro(k));
+		json_kstr(cli_json, "vermagic", kexport_kernel_vermagic(k));
+		json_kstr(cli_json, "config_from", kexport_kernel_origin(k, "config"));
+		json_kuint(cli_json, "taint", t->taint);
+		json_obj_end(cli_json);
 		return;
 	}
 	printf("# kernel: %s (%s)", rel ? rel : "version unknown", kexport_kernel_distro(k));
@@ -298,7 +298,7 @@ static const struct {
 	{ 74, "EBADMSG" }, { 126, "ENOKEY" }, { 129, "EKEYREJECTED" },
 };
 
-const char *kx_errno_name(int err)
+const char *cli_errno_name(int err)
 {
 	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (errnos[i].err == -err)
@@ -306,63 +306,63 @@ const char *kx_errno_name(int err)
 	return "E?";
 }
 
-bool kx_verdict_taints(const struct kexport_verdict *v)
+bool cli_verdict_taints(const struct kexport_verdict *v)
 {
 	return v->loads && (v->module_taint || v->kernel_taint_after != v->kernel_taint_before);
 }
 
-void kx_json_problems(const struct kexport_verdict *v)
+void cli_json_problems(const struct kexport_verdict *v)
 {
-	json_key(kx_json, "problems");
-	json_arr_start(kx_json);
+	json_key(cli_json, "problems");
+	json_arr_start(cli_json);
 	for (size_t i = 0; i < v->n_problems; i++) {
 		const struct kexport_problem *p = &v->problems[i];
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "code", kexport_reason_name(p->reason));
-		json_kbool(kx_json, "fatal", p->fatal);
-		json_kstr(kx_json, "symbol", p->symbol);
-		json_kstr(kx_json, "explanation", p->explanation);
-		json_obj_end(kx_json);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "code", kexport_reason_name(p->reason));
+		json_kbool(cli_json, "fatal", p->fatal);
+		json_kstr(cli_json, "symbol", p->symbol);
+		json_kstr(cli_json, "explanation", p->explanation);
+		json_obj_end(cli_json);
 	}
-	json_arr_end(kx_json);
+	json_arr_end(cli_json);
 }
 
-void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
-                      enum kx_verdict_format fmt)
+void cli_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
+                      enum cli_verdict_format fmt)
 {
 	char mt[32], kb[32], ka[32];
 	kexport_taint_letters(v->module_taint, true, mt, sizeof(mt));
 	kexport_taint_letters(v->kernel_taint_before, false, kb, sizeof(kb));
 	kexport_taint_letters(v->kernel_taint_after, false, ka, sizeof(ka));
-	if (kx_json) {
-		json_obj_start(kx_json);
-		json_kstr(kx_json, "path", m->path);
-		json_kstr(kx_json, "name", v->module);
-		json_kstr(kx_json, "verdict", v->loads ? "loads" : "refused");
-		json_key(kx_json, "errno");
-		json_int(kx_json, v->err);
-		json_kstr(kx_json, "error", v->err ? kx_errno_name(v->err) : NULL);
-		json_kbool(kx_json, "taints", kx_verdict_taints(v));
-		json_kstr(kx_json, "module_taint", v->loads ? mt : NULL);
-		json_kuint(kx_json, "kernel_taint_before", v->kernel_taint_before);
-		json_kuint(kx_json, "kernel_taint", v->kernel_taint_after);
-		json_kstr(kx_json, "kernel_taint_letters", ka);
-		json_key(kx_json, "log");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "path", m->path);
+		json_kstr(cli_json, "name", v->module);
+		json_kstr(cli_json, "verdict", v->loads ? "loads" : "refused");
+		json_key(cli_json, "errno");
+		json_int(cli_json, v->err);
+		json_kstr(cli_json, "error", v->err ? cli_errno_name(v->err) : NULL);
+		json_kbool(cli_json, "taints", cli_verdict_taints(v));
+		json_kstr(cli_json, "module_taint", v->loads ? mt : NULL);
+		json_kuint(cli_json, "kernel_taint_before", v->kernel_taint_before);
+		json_kuint(cli_json, "kernel_taint", v->kernel_taint_after);
+		json_kstr(cli_json, "kernel_taint_letters", ka);
+		json_key(cli_json, "log");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < v->n_log; i++)
-			json_str(kx_json, v->log[i]);
-		json_arr_end(kx_json);
-		kx_json_problems(v);
-		json_kstr(kx_json, "signature", v->signature);
-		json_key(kx_json, "needs");
-		json_arr_start(kx_json);
+			json_str(cli_json, v->log[i]);
+		json_arr_end(cli_json);
+		cli_json_problems(v);
+		json_kstr(cli_json, "signature", v->signature);
+		json_key(cli_json, "needs");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < v->n_needs; i++)
-			json_str(kx_json, v->needs[i]);
-		json_arr_end(kx_json);
-		json_obj_end(kx_json);
+			json_str(cli_json, v->needs[i]);
+		json_arr_end(cli_json);
+		json_obj_end(cli_json);
 		return;
 	}
-	if (fmt == KX_VERDICT_DEPMOD) {
+	if (fmt == CLI_VERDICT_DEPMOD) {
 		/* depmod's own lines, for tools that scrape them (weak-modules and the like). */
 		for (size_t i = 0; i < v->n_problems; i++) {
 			const struct kexport_problem *p = &v->problems[i];
@@ -379,11 +379,11 @@ void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdi
 		return;
 	}
 	if (v->loads)
-		printf("%s: loads%s%s\n", m->path, kx_verdict_taints(v) ? ", taint " : ", no taint",
-		       kx_verdict_taints(v) ? mt : "");
+		printf("%s: loads%s%s\n", m->path, cli_verdict_taints(v) ? ", taint " : ", no taint",
+		       cli_verdict_taints(v) ? mt : "");
 	else
 		printf("%s: refused: init_module fails with %d (%s)\n", m->path, v->err,
-		       kx_errno_name(v->err));
+		       cli_errno_name(v->err));
 	printf("  kernel taint: %s -> %s (%lu)\n", kb[0] ? kb : "none", ka[0] ? ka : "none",
 	       v->kernel_taint_after);
 	if (v->signature && v->loads && !v->n_problems)

@@ -8,31 +8,31 @@
 
 /* Option codes shared by the commands that take a target kernel. */
 enum {
-	KX_OPT_KERNEL = 0x200,
-	KX_OPT_KERNEL_VERSION,
-	KX_OPT_CONFIG,
-	KX_OPT_DISTRO,
-	KX_OPT_VERMAGIC,
-	KX_OPT_KERNEL_TAINT,
-	KX_OPT_TRUST,
-	KX_OPT_SIGNING_KEYS,
-	KX_OPT_FORCE_VERMAGIC,
-	KX_OPT_FORCE_MODVERSION,
+	CLI_OPT_KERNEL = 0x200,
+	CLI_OPT_KERNEL_VERSION,
+	CLI_OPT_CONFIG,
+	CLI_OPT_DISTRO,
+	CLI_OPT_VERMAGIC,
+	CLI_OPT_KERNEL_TAINT,
+	CLI_OPT_TRUST,
+	CLI_OPT_SIGNING_KEYS,
+	CLI_OPT_FORCE_VERMAGIC,
+	CLI_OPT_FORCE_MODVERSION,
 };
 
-#define KX_TARGET_LONGOPTS                                                                    \
-	{ "kernel", required_argument, NULL, KX_OPT_KERNEL },                                 \
-	        { "kernel-version", required_argument, NULL, KX_OPT_KERNEL_VERSION },         \
-	        { "config", required_argument, NULL, KX_OPT_CONFIG },                         \
-	        { "distro", required_argument, NULL, KX_OPT_DISTRO },                         \
-	        { "vermagic", required_argument, NULL, KX_OPT_VERMAGIC },                     \
-	        { "kernel-taint", required_argument, NULL, KX_OPT_KERNEL_TAINT },             \
-	        { "trust-signatures", required_argument, NULL, KX_OPT_TRUST },                \
-	        { "signing-keys", required_argument, NULL, KX_OPT_SIGNING_KEYS },             \
-	        { "force-vermagic", no_argument, NULL, KX_OPT_FORCE_VERMAGIC },               \
-	        { "force-modversion", no_argument, NULL, KX_OPT_FORCE_MODVERSION }
+#define CLI_TARGET_LONGOPTS                                                                    \
+	{ "kernel", required_argument, NULL, CLI_OPT_KERNEL },                                 \
+	        { "kernel-version", required_argument, NULL, CLI_OPT_KERNEL_VERSION },         \
+	        { "config", required_argument, NULL, CLI_OPT_CONFIG },                         \
+	        { "distro", required_argument, NULL, CLI_OPT_DISTRO },                         \
+	        { "vermagic", required_argument, NULL, CLI_OPT_VERMAGIC },                     \
+	        { "kernel-taint", required_argument, NULL, CLI_OPT_KERNEL_TAINT },             \
+	        { "trust-signatures", required_argument, NULL, CLI_OPT_TRUST },                \
+	        { "signing-keys", required_argument, NULL, CLI_OPT_SIGNING_KEYS },             \
+	        { "force-vermagic", no_argument, NULL, CLI_OPT_FORCE_VERMAGIC },               \
+	        { "force-modversion", no_argument, NULL, CLI_OPT_FORCE_MODVERSION }
 
-#define KX_TARGET_HELP                                                                        \
+#define CLI_TARGET_HELP                                                                        \
 	"      --kernel SOURCE     the target kernel's exports: any source `kexport exports`\n"   \
 	"                          reads (repeatable; default: /lib/modules/$(uname -r))\n"       \
 	"      --kernel-version R  its release, e.g. 6.1.0-54-amd64 (default: probed from\n"      \
@@ -52,7 +52,7 @@ enum {
 	"      --force-vermagic, --force-modversion\n"                                            \
 	"                          load as modprobe --force-vermagic/--force-modversion\n"
 
-struct kx_target {
+struct cli_target {
 	const char **sources;
 	size_t n_sources;
 	const char **configs;
@@ -81,46 +81,46 @@ struct kx_target {
 	bool signed_modules;
 };
 
-enum kx_verdict_format { KX_VERDICT_HUMAN, KX_VERDICT_DEPMOD };
+enum cli_verdict_format { CLI_VERDICT_HUMAN, CLI_VERDICT_DEPMOD };
 
 /* 1 handled, 0 not a target option, -1 bad value. */
-int kx_target_option(struct kx_target *t, int opt, const char *arg);
+int cli_target_option(struct cli_target *t, int opt, const char *arg);
 
 /* getopt_long() for a command: -h, the common options and, when t is given,
  * the target options are handled here; returns the command's next option,
- * -1 after the last, or KX_GETOPT_EXIT: return *status (help printed: 0, a
+ * -1 after the last, or CLI_GETOPT_EXIT: return *status (help printed: 0, a
  * bad value reported: 2). */
-#define KX_GETOPT_EXIT (-2)
+#define CLI_GETOPT_EXIT (-2)
 struct option;
-int kx_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-              const struct kexport_cmd *cmd, struct kx_target *t, int *status);
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              const struct kexport_cmd *cmd, struct cli_target *t, int *status);
 /* Read the kernel; < 0 when something could not be read (already reported). */
-int kx_target_open(struct kx_target *t, struct kexport_ctx *ctx, const char *fallback_release);
-/* kx_target_open() in two steps: reading the sources (which needs no module,
+int cli_target_open(struct cli_target *t, struct kexport_ctx *ctx, const char *fallback_release);
+/* cli_target_open() in two steps: reading the sources (which needs no module,
  * so audit runs it while the modules are read), then the release and the loader. */
-int kx_target_read(struct kx_target *t, struct kexport_ctx *ctx);
-int kx_target_finish(struct kx_target *t, const char *fallback_release);
+int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx);
+int cli_target_finish(struct cli_target *t, const char *fallback_release);
 
-/* kx_target_read() on a thread of its own, with a context of its own, while
+/* cli_target_read() on a thread of its own, with a context of its own, while
  * the caller reads its modules (audit, whatif); then the wait returns its
  * result.  Without a thread it runs in the wait. */
-struct kx_target_reader {
-	struct kx_target *t;
+struct cli_target_reader {
+	struct cli_target *t;
 	struct kexport_ctx *ctx;
 	pthread_t thread;
 	bool threaded;
 	int rc;
 };
-void kx_target_read_start(struct kx_target_reader *r, struct kx_target *t);
-int kx_target_read_wait(struct kx_target_reader *r);
-void kx_target_close(struct kx_target *t);
+void cli_target_read_start(struct cli_target_reader *r, struct cli_target *t);
+int cli_target_read_wait(struct cli_target_reader *r);
+void cli_target_close(struct cli_target *t);
 /* After the verdicts: a --signing-keys image that could not be read. */
-void kx_target_report_keys(const struct kx_target *t);
+void cli_target_report_keys(const struct cli_target *t);
 /* "# kernel: ..." or, in JSON, the "kernel" member. */
-void kx_target_describe(const struct kx_target *t);
-const char *kx_errno_name(int err);
-bool kx_verdict_taints(const struct kexport_verdict *v);
+void cli_target_describe(const struct cli_target *t);
+const char *cli_errno_name(int err);
+bool cli_verdict_taints(const struct kexport_verdict *v);
 /* The "problems" member of a verdict, in JSON. */
-void kx_json_problems(const struct kexport_verdict *v);
-void kx_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
-                      enum kx_verdict_format fmt);
+void cli_json_problems(const struct kexport_verdict *v);
+void cli_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,
+                      enum cli_verdict_format fmt);

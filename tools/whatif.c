@@ -29,7 +29,7 @@ static const char options[] =
 	"                          order to the kernel's exports and the corpus's own\n"
 	"      --who-uses SYM      no change: the modules importing SYM (a glob; repeatable,\n"
 	"                          more SYMs may follow as arguments), their licences and\n"
-	"                          whether they load today\n" KX_TARGET_HELP
+	"                          whether they load today\n" CLI_TARGET_HELP
 	"Without --kernel, the kernel is the first --modules tree's own (see audit).\n"
 	"Exit status: 0 no module newly refused, 1 some module newly refused, 2 bad input.\n";
 
@@ -48,7 +48,7 @@ enum {
 struct whatif {
 	struct kexport_module **mods;
 	size_t n;
-	struct kx_judge before, after;
+	struct cli_judge before, after;
 	const char **who;        /* --who-uses patterns */
 	size_t n_who;
 };
@@ -56,24 +56,24 @@ struct whatif {
 static void json_verdict_side(const struct kexport_verdict *v, bool problems)
 {
 	char mt[32];
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "verdict", v->loads ? "loads" : "refused");
-	json_kstr(kx_json, "error", v->err ? kx_errno_name(v->err) : NULL);
-	json_kstr(kx_json, "module_taint",
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "verdict", v->loads ? "loads" : "refused");
+	json_kstr(cli_json, "error", v->err ? cli_errno_name(v->err) : NULL);
+	json_kstr(cli_json, "module_taint",
 	          v->loads ? kexport_taint_letters(v->module_taint, true, mt, sizeof(mt)) : NULL);
 	if (problems)
-		kx_json_problems(v);
-	json_obj_end(kx_json);
+		cli_json_problems(v);
+	json_obj_end(cli_json);
 }
 
 /* A module object's opening: who it is and its licence. */
 static void json_module_start(const struct kexport_module *m)
 {
-	json_obj_start(kx_json);
-	json_kstr(kx_json, "name", m->name);
-	json_kstr(kx_json, "path", m->path);
-	json_kstr(kx_json, "license", m->license);
-	json_kbool(kx_json, "gpl_compatible", m->gpl_compatible);
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "name", m->name);
+	json_kstr(cli_json, "path", m->path);
+	json_kstr(cli_json, "license", m->license);
+	json_kbool(cli_json, "gpl_compatible", m->gpl_compatible);
 }
 
 /* "loads, taint P" / "loads, no taint" / "refused (-ENOENT)" */
@@ -81,7 +81,7 @@ static const char *side_text(const struct kexport_verdict *v, char *buf, size_t 
 {
 	char mt[32];
 	if (!v->loads)
-		snprintf(buf, size, "refused (%d, %s)", v->err, kx_errno_name(v->err));
+		snprintf(buf, size, "refused (%d, %s)", v->err, cli_errno_name(v->err));
 	else if (v->module_taint)
 		snprintf(buf, size, "loads, taint %s",
 		         kexport_taint_letters(v->module_taint, true, mt, sizeof(mt)));
@@ -95,14 +95,14 @@ static void print_who_uses(const struct whatif *w)
 {
 	size_t users = 0;
 	size_t *hits = calloc(w->n_who ? w->n_who : 1, sizeof(*hits));
-	if (kx_json) {
-		json_key(kx_json, "symbols");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "symbols");
+		json_arr_start(cli_json);
 		for (size_t k = 0; k < w->n_who; k++)
-			json_str(kx_json, w->who[k]);
-		json_arr_end(kx_json);
-		json_key(kx_json, "modules");
-		json_arr_start(kx_json);
+			json_str(cli_json, w->who[k]);
+		json_arr_end(cli_json);
+		json_key(cli_json, "modules");
+		json_arr_start(cli_json);
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		const struct kexport_module *m = w->mods[i];
@@ -122,12 +122,12 @@ static void print_who_uses(const struct whatif *w)
 				any = true;
 				users++;
 				char buf[64];
-				if (kx_json) {
+				if (cli_json) {
 					json_module_start(m);
-					json_key(kx_json, "today");
+					json_key(cli_json, "today");
 					json_verdict_side(v, false);
-					json_key(kx_json, "imports");
-					json_arr_start(kx_json);
+					json_key(cli_json, "imports");
+					json_arr_start(cli_json);
 				} else {
 					printf("%s: license %s (%s); today %s\n  imports:", m->path,
 					       m->license ? m->license : "(none)",
@@ -135,15 +135,15 @@ static void print_who_uses(const struct whatif *w)
 					       side_text(v, buf, sizeof(buf)));
 				}
 			}
-			if (kx_json)
-				json_str(kx_json, s);
+			if (cli_json)
+				json_str(cli_json, s);
 			else
 				printf(" %s", s);
 		}
 		if (any) {
-			if (kx_json) {
-				json_arr_end(kx_json);
-				json_obj_end(kx_json);
+			if (cli_json) {
+				json_arr_end(cli_json);
+				json_obj_end(cli_json);
 			} else {
 				printf("\n");
 			}
@@ -153,13 +153,13 @@ static void print_who_uses(const struct whatif *w)
 		if (hits && !hits[k])
 			fprintf(stderr, "kexport: whatif: warning: no module imports '%s'\n", w->who[k]);
 	free(hits);
-	if (kx_json) {
-		json_arr_end(kx_json);
-		json_key(kx_json, "summary");
-		json_obj_start(kx_json);
-		json_kuint(kx_json, "modules", w->n);
-		json_kuint(kx_json, "importers", users);
-		json_obj_end(kx_json);
+	if (cli_json) {
+		json_arr_end(cli_json);
+		json_key(cli_json, "summary");
+		json_obj_start(cli_json);
+		json_kuint(cli_json, "modules", w->n);
+		json_kuint(cli_json, "importers", users);
+		json_obj_end(cli_json);
 	} else {
 		printf("%zu of %zu modules import %s%s\n", users, w->n, w->who[0],
 		       w->n_who > 1 ? " and the other symbols" : "");
@@ -188,43 +188,43 @@ static enum change_class classify(const struct kexport_verdict *b, const struct 
 static void print_changes(const struct kexport_edits *edits, const size_t *matched,
                           const struct kexport_edit_change *ch, size_t n_ch)
 {
-	if (kx_json) {
-		json_key(kx_json, "changes");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "changes");
+		json_arr_start(cli_json);
 		for (size_t k = 0; k < kexport_edits_count(edits); k++) {
 			const struct kexport_edit *e = kexport_edits_get(edits, k);
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "op", kexport_edit_op_name(e->op));
-			json_kstr(kx_json, "symbol", e->pattern);
-			json_kstr(kx_json, "namespace", e->ns);
-			json_kuint(kx_json, "matched", matched[k]);
-			json_obj_end(kx_json);
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "op", kexport_edit_op_name(e->op));
+			json_kstr(cli_json, "symbol", e->pattern);
+			json_kstr(cli_json, "namespace", e->ns);
+			json_kuint(cli_json, "matched", matched[k]);
+			json_obj_end(cli_json);
 		}
-		json_arr_end(kx_json);
-		json_key(kx_json, "exports");
-		json_arr_start(kx_json);
+		json_arr_end(cli_json);
+		json_key(cli_json, "exports");
+		json_arr_start(cli_json);
 		for (size_t i = 0; i < n_ch; i++) {
 			const struct kexport_export *b = ch[i].before, *a = ch[i].after;
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "name", b->name);
-			json_kstr(kx_json, "owner", b->owner);
-			json_key(kx_json, "before");
-			json_obj_start(kx_json);
-			json_kstr(kx_json, "kind", kexport_kind_short(b->kind));
-			json_kstr(kx_json, "namespace", b->ns);
-			json_obj_end(kx_json);
-			json_key(kx_json, "after");
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "name", b->name);
+			json_kstr(cli_json, "owner", b->owner);
+			json_key(cli_json, "before");
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "kind", kexport_kind_short(b->kind));
+			json_kstr(cli_json, "namespace", b->ns);
+			json_obj_end(cli_json);
+			json_key(cli_json, "after");
 			if (a) {
-				json_obj_start(kx_json);
-				json_kstr(kx_json, "kind", kexport_kind_short(a->kind));
-				json_kstr(kx_json, "namespace", a->ns);
-				json_obj_end(kx_json);
+				json_obj_start(cli_json);
+				json_kstr(cli_json, "kind", kexport_kind_short(a->kind));
+				json_kstr(cli_json, "namespace", a->ns);
+				json_obj_end(cli_json);
 			} else {
-				json_null(kx_json);
+				json_null(cli_json);
 			}
-			json_obj_end(kx_json);
+			json_obj_end(cli_json);
 		}
-		json_arr_end(kx_json);
+		json_arr_end(cli_json);
 		return;
 	}
 	for (size_t k = 0; k < kexport_edits_count(edits); k++) {
@@ -233,7 +233,7 @@ static void print_changes(const struct kexport_edits *edits, const size_t *match
 		       e->ns ? "=" : "", e->ns ? e->ns : "", matched[k], matched[k] == 1 ? "" : "s");
 	}
 	/* a wide glob can change thousands: the first ones, the rest with -v or -j */
-	size_t shown = kx_opt.verbose || n_ch <= 20 ? n_ch : 16;
+	size_t shown = cli_opt.verbose || n_ch <= 20 ? n_ch : 16;
 	for (size_t i = 0; i < shown; i++) {
 		const struct kexport_export *b = ch[i].before, *a = ch[i].after;
 		printf("#   %s (%s): %s%s%s -> ", b->name, b->owner, kexport_kind_name(b->kind),
@@ -251,9 +251,9 @@ static void print_changes(const struct kexport_edits *edits, const size_t *match
 static size_t print_report(const struct whatif *w)
 {
 	size_t counts[N_CLASSES] = { 0 };
-	if (kx_json) {
-		json_key(kx_json, "modules");
-		json_arr_start(kx_json);
+	if (cli_json) {
+		json_key(cli_json, "modules");
+		json_arr_start(cli_json);
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		const struct kexport_verdict *b = w->before.verdicts[i], *a = w->after.verdicts[i];
@@ -262,14 +262,14 @@ static size_t print_report(const struct whatif *w)
 		if (c == SAME)
 			continue;
 		const struct kexport_module *m = w->mods[i];
-		if (kx_json) {
+		if (cli_json) {
 			json_module_start(m);
-			json_kstr(kx_json, "change", class_names[c]);
-			json_key(kx_json, "before");
+			json_kstr(cli_json, "change", class_names[c]);
+			json_key(cli_json, "before");
 			json_verdict_side(b, false);
-			json_key(kx_json, "after");
+			json_key(cli_json, "after");
 			json_verdict_side(a, true);
-			json_obj_end(kx_json);
+			json_obj_end(cli_json);
 			continue;
 		}
 		char sb[64], sa[64];
@@ -281,19 +281,19 @@ static size_t print_report(const struct whatif *w)
 			       kexport_reason_name(p->reason), p->explanation);
 		}
 	}
-	size_t again = kx_judge_checked(&w->after);
-	if (kx_json) {
-		json_arr_end(kx_json);
-		json_key(kx_json, "summary");
-		json_obj_start(kx_json);
-		json_kuint(kx_json, "modules", w->n);
-		json_kuint(kx_json, "newly_refused", counts[NEWLY_REFUSED]);
-		json_kuint(kx_json, "newly_loadable", counts[NEWLY_LOADABLE]);
-		json_kuint(kx_json, "taint_changed", counts[TAINT]);
-		json_kuint(kx_json, "refusal_changed", counts[REFUSAL]);
-		json_kuint(kx_json, "unchanged", counts[SAME]);
-		json_kuint(kx_json, "judged_again", again);
-		json_obj_end(kx_json);
+	size_t again = cli_judge_checked(&w->after);
+	if (cli_json) {
+		json_arr_end(cli_json);
+		json_key(cli_json, "summary");
+		json_obj_start(cli_json);
+		json_kuint(cli_json, "modules", w->n);
+		json_kuint(cli_json, "newly_refused", counts[NEWLY_REFUSED]);
+		json_kuint(cli_json, "newly_loadable", counts[NEWLY_LOADABLE]);
+		json_kuint(cli_json, "taint_changed", counts[TAINT]);
+		json_kuint(cli_json, "refusal_changed", counts[REFUSAL]);
+		json_kuint(cli_json, "unchanged", counts[SAME]);
+		json_kuint(cli_json, "judged_again", again);
+		json_obj_end(cli_json);
 	} else {
 		printf("%zu modules: %zu newly refused, %zu newly loadable, %zu taint changed, "
 		       "%zu refused differently, %zu unchanged (%zu judged again)\n",
@@ -343,7 +343,7 @@ oom:
 }
 
 /* The edited pass; < 0 on ENOMEM. */
-static int second_pass(struct whatif *w, struct kx_target *t, const struct kexport_edits *edits,
+static int second_pass(struct whatif *w, struct cli_target *t, const struct kexport_edits *edits,
                        size_t *newly_refused)
 {
 	struct kexport_table *edited = NULL;
@@ -369,17 +369,17 @@ static int second_pass(struct whatif *w, struct kx_target *t, const struct kexpo
 	kexport_loader_set_taint(l, t->taint);
 	if (t->trust_set)
 		kexport_loader_set_sig_trust(l, t->trust);
-	w->after = (struct kx_judge){
+	w->after = (struct cli_judge){
 		.loader = l, .mods = w->mods, .n = w->n, .owner_idx = w->before.owner_idx,
 		.flags = w->before.flags, .before = &w->before, .touched = touched,
 	};
-	if (kx_judge_run(&w->after) < 0)
+	if (cli_judge_run(&w->after) < 0)
 		goto out;
 	print_changes(edits, matched, ch, n_ch);
 	*newly_refused = print_report(w);
 	r = 0;
 out:
-	kx_judge_free(&w->after);
+	cli_judge_free(&w->after);
 	kexport_loader_free(l);
 	free(touched);
 	free(ch);
@@ -391,7 +391,7 @@ out:
 static int cmd_whatif(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		KX_COMMON_LONGOPTS, KX_TARGET_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CLI_TARGET_LONGOPTS,
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "gpl-only", required_argument, NULL, OPT_GPL_ONLY },
 		{ "export", required_argument, NULL, OPT_EXPORT },
@@ -405,83 +405,83 @@ static int cmd_whatif(int argc, char **argv)
 		[OPT_GPL_ONLY - OPT_GPL_ONLY] = "gpl-only", [OPT_EXPORT - OPT_GPL_ONLY] = "export",
 		[OPT_NS - OPT_GPL_ONLY] = "ns", [OPT_UNEXPORT - OPT_GPL_ONLY] = "unexport",
 	};
-	struct kx_target t = { 0 };
+	struct cli_target t = { 0 };
 	struct whatif w = { 0 };
 	struct kexport_edits *edits = NULL;
 	const char **paths = NULL;
 	size_t n_paths = 0;
 	char err[KEXPORT_ERRMSG_MAX];
-	int opt, status = KX_EXIT_OK;
+	int opt, status = CLI_EXIT_OK;
 	if (kexport_edits_new(&edits) < 0)
-		return KX_EXIT_BAD_INPUT;
-	while ((opt = kx_getopt(argc, argv, KX_COMMON_SHORTOPTS, longopts, &kexport_cmd_whatif, &t,
+		return CLI_EXIT_BAD_INPUT;
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_whatif, &t,
 	                        &status)) != -1) {
-		if (opt == KX_GETOPT_EXIT)
+		if (opt == CLI_GETOPT_EXIT)
 			goto done;
 		switch (opt) {
 		case OPT_MODULES:
-			kx_push_str(&paths, &n_paths, optarg);
+			cli_push_str(&paths, &n_paths, optarg);
 			break;
 		case OPT_GPL_ONLY:
 		case OPT_EXPORT:
 		case OPT_NS:
 		case OPT_UNEXPORT:
 			if (kexport_edits_add(edits, op_of[opt - OPT_GPL_ONLY], optarg, err) < 0) {
-				status = kx_usage_error(&kexport_cmd_whatif, "%s", err);
+				status = cli_usage_error(&kexport_cmd_whatif, "%s", err);
 				goto done;
 			}
 			break;
 		case OPT_CHANGES:
 			if (kexport_edits_read(edits, optarg, err) < 0) {
-				kx_bad_input(optarg, err);
-				status = KX_EXIT_BAD_INPUT;
+				cli_bad_input(optarg, err);
+				status = CLI_EXIT_BAD_INPUT;
 				goto done;
 			}
 			break;
 		case OPT_WHO_USES:
-			kx_push_str(&w.who, &w.n_who, optarg);
+			cli_push_str(&w.who, &w.n_who, optarg);
 			break;
 		default:
-			status = kx_usage_error(&kexport_cmd_whatif, "unknown option");
+			status = cli_usage_error(&kexport_cmd_whatif, "unknown option");
 			goto done;
 		}
 	}
 	for (; optind < argc; optind++) {
 		if (!w.n_who) {
-			status = kx_usage_error(&kexport_cmd_whatif, "unexpected argument '%s'", argv[optind]);
+			status = cli_usage_error(&kexport_cmd_whatif, "unexpected argument '%s'", argv[optind]);
 			goto done;
 		}
-		kx_push_str(&w.who, &w.n_who, argv[optind]);
+		cli_push_str(&w.who, &w.n_who, argv[optind]);
 	}
 	if (!n_paths) {
-		status = kx_usage_error(&kexport_cmd_whatif, "--modules is required");
+		status = cli_usage_error(&kexport_cmd_whatif, "--modules is required");
 		goto done;
 	}
 	if (w.n_who && kexport_edits_count(edits)) {
-		status = kx_usage_error(&kexport_cmd_whatif, "--who-uses takes no change");
+		status = cli_usage_error(&kexport_cmd_whatif, "--who-uses takes no change");
 		goto done;
 	}
 	if (!w.n_who && !kexport_edits_count(edits)) {
-		status = kx_usage_error(&kexport_cmd_whatif, "no change (--gpl-only, --export, --ns, "
+		status = cli_usage_error(&kexport_cmd_whatif, "no change (--gpl-only, --export, --ns, "
 		                                             "--unexport, --changes) and no --who-uses");
 		goto done;
 	}
 
-	kx_output_begin();
-	struct kexport_ctx *ctx = kx_ctx_new();
+	cli_output_begin();
+	struct kexport_ctx *ctx = cli_ctx_new();
 	bool bad = false;
 	/* The kernel is read on its own thread while the corpus is read. */
 	char *own_kernel = NULL;
-	if (t.n_sources == 0 && (own_kernel = kx_tree_kernel(paths[0])))
-		kx_push_str(&t.sources, &t.n_sources, own_kernel);
+	if (t.n_sources == 0 && (own_kernel = cli_tree_kernel(paths[0])))
+		cli_push_str(&t.sources, &t.n_sources, own_kernel);
 	t.probe = paths[0];
 	/* As audit: a corpus's signatures are not each verified unless asked. */
 	if (!t.trust_set) {
 		t.trust = KEXPORT_SIG_TRUST_SAME_BUILD;
 		t.trust_set = true;
 	}
-	struct kx_target_reader kernel;
-	kx_target_read_start(&kernel, &t);
+	struct cli_target_reader kernel;
+	cli_target_read_start(&kernel, &t);
 	/* As audit: only what the checks read.  An edit reaches a module
 	 * through its imports, its module_layout entry or its exports, all
 	 * kept; the loader looks up no other __versions entry. */
@@ -504,32 +504,32 @@ static int cmd_whatif(int argc, char **argv)
 		w.n += nm;
 		free(m);
 	}
-	int krc = kx_target_read_wait(&kernel);
+	int krc = cli_target_read_wait(&kernel);
 	const char *fallback = NULL;
 	for (size_t i = 0; i < w.n && !fallback; i++)
 		fallback = w.mods[i]->vermagic;
-	int fin = krc == -ENOMEM ? -ENOMEM : kx_target_finish(&t, fallback);
+	int fin = krc == -ENOMEM ? -ENOMEM : cli_target_finish(&t, fallback);
 	if (krc < 0 || fin < 0)
 		bad = true;
-	if (kx_json)
-		json_obj_start(kx_json);
+	if (cli_json)
+		json_obj_start(cli_json);
 	if (t.loader && w.n) {
 		/* The corpus's own exports, as its modules provide them (and editable). */
 		int added = kexport_table_add_modules(ctx, t.table, w.mods, w.n);
-		size_t *idx = kx_owner_index(w.mods, w.n);
-		w.before = (struct kx_judge){ .loader = t.loader, .mods = w.mods, .n = w.n,
+		size_t *idx = cli_owner_index(w.mods, w.n);
+		w.before = (struct cli_judge){ .loader = t.loader, .mods = w.mods, .n = w.n,
 			                      .owner_idx = idx, .flags = t.flags,
 			                      .record_owners = !w.n_who };
-		bool oom = added < 0 || !idx || kx_judge_run(&w.before) < 0;
-		kx_target_report_keys(&t);
+		bool oom = added < 0 || !idx || cli_judge_run(&w.before) < 0;
+		cli_target_report_keys(&t);
 		if (!oom) {
-			kx_target_describe(&t);
-			if (kx_json) {
-				json_key(kx_json, "corpus");
-				json_arr_start(kx_json);
+			cli_target_describe(&t);
+			if (cli_json) {
+				json_key(cli_json, "corpus");
+				json_arr_start(cli_json);
 				for (size_t p = 0; p < n_paths; p++)
-					json_str(kx_json, paths[p]);
-				json_arr_end(kx_json);
+					json_str(cli_json, paths[p]);
+				json_arr_end(cli_json);
 			} else {
 				for (size_t p = 0; p < n_paths; p++)
 					printf("# modules: %s\n", paths[p]);
@@ -545,26 +545,26 @@ static int cmd_whatif(int argc, char **argv)
 			bad = true;
 		}
 		if (newly_refused)
-			status = KX_EXIT_FINDING;
-		if (KX_FREE_AT_EXIT)
-			kx_judge_free(&w.before);
+			status = CLI_EXIT_FINDING;
+		if (CLI_FREE_AT_EXIT)
+			cli_judge_free(&w.before);
 		free(idx);
 	}
-	if (kx_json) {
-		kx_json_errors();
-		json_obj_end(kx_json);
+	if (cli_json) {
+		cli_json_errors();
+		json_obj_end(cli_json);
 	}
-	kx_output_end();
-	if (KX_FREE_AT_EXIT) {
+	cli_output_end();
+	if (CLI_FREE_AT_EXIT) {
 		kexport_module_list_free(w.mods, w.n);
 		kexport_ctx_free(ctx);
 	}
 	free(own_kernel);
-	if (bad || kx_bad_input_count())
-		status = KX_EXIT_BAD_INPUT;
+	if (bad || cli_bad_input_count())
+		status = CLI_EXIT_BAD_INPUT;
 done:
-	if (KX_FREE_AT_EXIT)
-		kx_target_close(&t);
+	if (CLI_FREE_AT_EXIT)
+		cli_target_close(&t);
 	kexport_edits_free(edits);
 	free(paths);
 	free(w.who);
