@@ -168,7 +168,7 @@ size_t kexport_edits_count(const struct kexport_edits *edits);
 const struct kexport_edit *kexport_edits_get(const struct kexport_edits *edits, size_t i);
 /*
  * Apply the edits, in order, to a copy of `in` (its conflicts are not
- * copied): *out is the edited table, *changes (malloc'd, free() it; NULL
+ * copied): *out is the edited table, *changes (kexport_free() it; NULL
  * when empty) the exports that differ, in the table's order.  `matched`,
  * when not NULL, has one slot per edit and receives how many exports each
  * edit's pattern matched (0: a glob that matched nothing).  `in` must
@@ -177,6 +177,11 @@ const struct kexport_edit *kexport_edits_get(const struct kexport_edits *edits, 
 int kexport_edits_apply(const struct kexport_edits *edits, const struct kexport_table *in,
                         struct kexport_table **out, struct kexport_edit_change **changes,
                         size_t *n_changes, size_t *matched);
+
+/* Memory the library hands back that is not an object with its own _free()
+ * (kexport_edits_apply()'s changes, kexport_kernel_image()'s path,
+ * kexport_image_extract()'s image): the library's allocator frees it. */
+void kexport_free(void *p);
 
 /* ------------------------------------------------------------------------ */
 /* Modules                                                                  */
@@ -376,7 +381,7 @@ int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *tabl
  * The kernel image that goes with a /lib/modules/VERSION directory:
  * ../../../boot/{vmlinuz,vmlinux,Image,bzImage}-VERSION of the same root,
  * else build/vmlinux (an absolute build link is taken inside that root).
- * A malloc'd path, or NULL when there is none.
+ * A path to kexport_free(), or NULL when there is none.
  */
 char *kexport_kernel_image(const char *modules_dir);
 
@@ -420,7 +425,7 @@ int kexport_parse_system_map(struct kexport_table *table, const char *data, size
                              const char *path, bool kallsyms, char *errmsg);
 int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
                           const char *path, char *errmsg);
-/* Decompress a bzImage/arm64 vmlinuz payload; *out is malloc'd. */
+/* Decompress a bzImage/arm64 vmlinuz payload; *out is to be kexport_free()d. */
 int kexport_image_extract(const void *data, size_t size, void **out, size_t *out_size,
                           enum kexport_source_type *type, char *detail, char *errmsg);
 

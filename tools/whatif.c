@@ -382,7 +382,7 @@ out:
 	cli_judge_free(&w->after);
 	kexport_loader_free(l);
 	free(touched);
-	free(ch);
+	kexport_free(ch);
 	kexport_table_free(edited);
 	free(matched);
 	return r;

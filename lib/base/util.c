@@ -624,3 +624,8 @@ bool kx_is_dir(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+KX_EXPORT void kexport_free(void *p)
+{
+	free(p);
+}
