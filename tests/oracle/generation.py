@@ -188,6 +188,37 @@ def claimed_lines(error, abi):
     return re.findall(r'"([^"]*)"', l510 or "")
 
 
+def dkms_cases(tree, pkgdir, notes, have):
+    """The modules of one DKMS package as dkms-build.sh left them in
+    PKGDIR (PKG_VERSION), as built and signed by dkms: first the in-tree
+    modules they need that no case loads yet, then theirs in load order.
+    A package that does not build for this kernel adds a note, no case."""
+    pkg = os.path.basename(pkgdir)
+    status = open(os.path.join(pkgdir, "status")).read().strip()
+    if status != "built":
+        notes.append("%s %s" % (pkg, status))
+        return []
+    order = open(os.path.join(pkgdir, "order")).read().split()
+    ours = {m.replace("-", "_") for m in order}
+    c = []
+    for m in order:
+        path = os.path.join(pkgdir, m + ".ko")
+        dep = subprocess.run(["modinfo", "-F", "depends", path], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        for d in filter(None, dep.split(",")):
+            if d.replace("-", "_") in ours:
+                continue
+            for x in dependency_order(tree, d):
+                if x not in have:
+                    have.add(x)
+                    c.append(("chain_" + x.replace("-", "_"), "in-tree, needed by %s" % pkg, x, []))
+        with open(path, "rb") as f:
+            signed = f.read().endswith(b"~Module signature appended~\n")
+        c.append(("dkms_%s_%s" % (pkg.split("_")[0], m), "%s as dkms built it, %s" % (
+            pkg, "signed with dkms's own key" if signed else "unsigned (dkms before 3.0)"), path, []))
+    return c
+
+
 # arm64: qemu's virt machine has one UART, so the results share the console
 # with the kernel, which is kept quiet (loglevel=1: emergencies only); the
 # loader's messages are read from the ring buffer with dmesg, as on amd64.
