@@ -167,100 +167,171 @@ static bool looks_like_map(const char *d, size_t n)
 	return i >= 8 && i + 2 < n && d[i] == ' ' && d[i + 2] == ' ';
 }
 
-/* One regular file of any supported kind. */
+/*
+ * The kinds of file a source can be, tried in this order on its first
+ * bytes: a new format is a row here and its reader.  Each reader sets
+ * info->type (a row can cover several kinds: an ELF file is a module or a
+ * vmlinux) and reads what it needs of the file, from `src` or as text.
+ */
+struct file_read {
+	struct kexport_ctx *ctx;
+	struct kexport_table *table;
+	struct kx_src *src;
+	const char *path;
+	const uint8_t *head; /* the file's first bytes */
+	size_t hl;
+	struct kexport_source_info *info;
+	char *errmsg;
+};
+
+static bool probe_elf(const uint8_t *h, size_t n)
+{
+	return n >= 4 && memcmp(h, "\177ELF", 4) == 0;
+}
+
+/* A module (ET_REL) or a vmlinux. */
+static int read_elf(struct file_read *f)
+{
+	bool rel = f->hl >= 18 && kx_get16(f->head + 16, f->head[5] == 2) == KX_ET_REL;
+	if (rel)
+		return read_module_exports(f->table, f->src, f->path, KEXPORT_COMP_NONE, f->info,
+		                           f->errmsg);
+	f->info->type = KEXPORT_SOURCE_VMLINUX;
+	int r = read_vmlinux(f->table, f->src, f->path, &f->info->n_exports, f->errmsg);
+	snprintf(f->info->detail, sizeof(f->info->detail), "ELF vmlinux");
+	return r;
+}
+
+static bool probe_packed(const uint8_t *h, size_t n)
+{
+	return kx_is_kernel_image(h, n) || kx_detect_compression(h, n) != KEXPORT_COMP_NONE;
+}
+
+/* A kernel image (bzImage, arm64 Image.gz, vmlinuz) or a compressed file:
+ * a compressed module (.ko.xz ...) or kernel image. */
+static int read_packed(struct file_read *f)
+{
+	bool keys = f->ctx && f->ctx->keys_wanted;
+	uint64_t size = f->src->size;
+	uint8_t *all = malloc(size ? size : 1);
+	if (!all)
+		return kx_err(f->errmsg, -ENOMEM, "out of memory");
+	kx_prefault(all, size);
+	int r = kx_src_read(f->src, 0, size, all, f->errmsg);
+	enum kexport_compression comp = kx_detect_compression(f->head, f->hl);
+	if (r == 0 && !kx_is_kernel_image(f->head, f->hl)) {
+		uint8_t *plain;
+		size_t plen;
+		if ((r = kx_decompress(comp, all, size, 0, &plain, &plen, f->errmsg)) < 0) {
+			free(all);
+			return r;
+		}
+		if (plen >= 18 && memcmp(plain, "\177ELF", 4) == 0 &&
+		    kx_get16(plain + 16, plain[5] == 2) == KX_ET_REL) {
+			free(all);
+			struct kx_src ms;
+			kx_src_open_mem(&ms, plain, plen, f->path);
+			ms.owned = plain;
+			r = read_module_exports(f->table, &ms, f->path, comp, f->info, f->errmsg);
+			kx_src_close(&ms);
+			return r;
+		}
+		free(plain);
+	}
+	if (r == 0)
+		r = read_image_mem(f->table, all, size, f->path, keys, f->info, f->errmsg);
+	free(all);
+	return r;
+}
+
+static bool probe_symvers(const uint8_t *h, size_t n)
+{
+	return looks_like_symvers((const char *)h, n);
+}
+
+static bool probe_map(const uint8_t *h, size_t n)
+{
+	return looks_like_map((const char *)h, n) || memmem(h, n, "The real System.map", 19);
+}
+
+/* The whole file as text, for a text format's parser. */
+static int read_text(struct file_read *f, char **text, size_t *len)
+{
+	kx_src_close(f->src);
+	return kx_read_file(f->path, text, len, f->errmsg);
+}
+
+static int read_symvers_file(struct file_read *f)
+{
+	char *text;
+	size_t tl;
+	int r = read_text(f, &text, &tl);
+	if (r < 0)
+		return r;
+	size_t before = kexport_table_count(f->table);
+	f->info->type = KEXPORT_SOURCE_SYMVERS;
+	r = kexport_parse_symvers(f->table, text, tl, f->path, f->errmsg);
+	f->info->n_exports = kexport_table_count(f->table) - before;
+	free(text);
+	return r;
+}
+
+/* System.map, or /proc/kallsyms (whose module symbols say "\t[module]"). */
+static int read_map_file(struct file_read *f)
+{
+	char *text;
+	size_t tl;
+	int r = read_text(f, &text, &tl);
+	if (r < 0)
+		return r;
+	size_t before = kexport_table_count(f->table);
+	bool kallsyms = memmem(text, tl, "\t[", 2) != NULL;
+	f->info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
+	r = kexport_parse_system_map(f->table, text, tl, f->path, kallsyms, f->errmsg);
+	f->info->n_exports = kexport_table_count(f->table) - before;
+	free(text);
+	return r;
+}
+
+static const struct file_format {
+	const char *name;
+	bool (*probe)(const uint8_t *head, size_t len);
+	int (*read)(struct file_read *f);
+} file_formats[] = {
+	{ "an ELF file", probe_elf, read_elf },
+	{ "a kernel image or compressed file", probe_packed, read_packed },
+	{ "Module.symvers", probe_symvers, read_symvers_file },
+	{ "System.map or kallsyms", probe_map, read_map_file },
+};
+
+/* One regular file of any supported kind (file_formats[]). */
 static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table,
                             const char *path, struct kexport_source_info *info, char *errmsg)
 {
-	(void)ctx;
 	struct kx_src src;
 	int r = kx_src_open_file(&src, path, errmsg);
 	if (r < 0)
 		return r;
 	uint8_t head[0x250];
 	size_t hl = src.size < sizeof(head) ? (size_t)src.size : sizeof(head);
-	if (hl == 0) {
-		kx_src_close(&src);
-		return kx_err(errmsg, -EINVAL, "empty file");
+	if (hl == 0)
+		r = kx_err(errmsg, -EINVAL, "empty file");
+	else if ((r = kx_src_read(&src, 0, hl, head, errmsg)) == 0) {
+		struct file_read f = { ctx, table, &src, path, head, hl, info, errmsg };
+		size_t i = 0;
+		while (i < KX_ARRAY_SIZE(file_formats) && !file_formats[i].probe(head, hl))
+			i++;
+		if (i < KX_ARRAY_SIZE(file_formats))
+			r = file_formats[i].read(&f);
+		else {
+			char kinds[256] = "";
+			for (i = 0; i < KX_ARRAY_SIZE(file_formats); i++)
+				snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
+				         i == 0 ? "" : i + 1 < KX_ARRAY_SIZE(file_formats) ? ", " : " or ",
+				         file_formats[i].name);
+			r = kx_err(errmsg, -ENOEXEC, "unrecognised content: not %s", kinds);
+		}
 	}
-	if ((r = kx_src_read(&src, 0, hl, head, errmsg)) < 0)
-		goto out;
-
-	if (hl >= 4 && memcmp(head, "\177ELF", 4) == 0) {
-		bool rel = hl >= 18 && kx_get16(head + 16, head[5] == 2) == KX_ET_REL;
-		if (rel) {
-			r = read_module_exports(table, &src, path, KEXPORT_COMP_NONE, info, errmsg);
-		} else {
-			info->type = KEXPORT_SOURCE_VMLINUX;
-			r = read_vmlinux(table, &src, path, &info->n_exports, errmsg);
-			snprintf(info->detail, sizeof(info->detail), "ELF vmlinux");
-		}
-		goto out;
-	}
-
-	bool image = kx_is_kernel_image(head, hl);
-	enum kexport_compression comp = kx_detect_compression(head, hl);
-	if (image || comp != KEXPORT_COMP_NONE) {
-		uint8_t *all = malloc(src.size);
-		if (!all) {
-			r = kx_err(errmsg, -ENOMEM, "out of memory");
-			goto out;
-		}
-		kx_prefault(all, src.size);
-		if ((r = kx_src_read(&src, 0, src.size, all, errmsg)) < 0) {
-			free(all);
-			goto out;
-		}
-		if (image) {
-			r = read_image_mem(table, all, src.size, path, ctx && ctx->keys_wanted, info, errmsg);
-			free(all);
-			goto out;
-		}
-		/* Compressed: a module (.ko.xz ...) or a compressed kernel image. */
-		uint8_t *plain;
-		size_t plen;
-		r = kx_decompress(comp, all, src.size, 0, &plain, &plen, errmsg);
-		if (r < 0) {
-			free(all);
-			goto out;
-		}
-		if (plen >= 18 && memcmp(plain, "\177ELF", 4) == 0 &&
-		    kx_get16(plain + 16, plain[5] == 2) == KX_ET_REL) {
-			free(all);
-			struct kx_src ms;
-			kx_src_open_mem(&ms, plain, plen, path);
-			ms.owned = plain;
-			r = read_module_exports(table, &ms, path, comp, info, errmsg);
-			kx_src_close(&ms);
-			goto out;
-		}
-		free(plain);
-		r = read_image_mem(table, all, src.size, path, ctx && ctx->keys_wanted, info, errmsg);
-		free(all);
-		goto out;
-	}
-
-	/* Text. */
-	char *text;
-	size_t tl;
-	kx_src_close(&src);
-	if ((r = kx_read_file(path, &text, &tl, errmsg)) < 0)
-		return r;
-	size_t before = kexport_table_count(table);
-	if (looks_like_symvers(text, tl)) {
-		info->type = KEXPORT_SOURCE_SYMVERS;
-		r = kexport_parse_symvers(table, text, tl, path, errmsg);
-	} else if (looks_like_map(text, tl) || memmem(text, tl, "The real System.map", 19)) {
-		bool kallsyms = memmem(text, tl, "\t[", 2) != NULL;
-		info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
-		r = kexport_parse_system_map(table, text, tl, path, kallsyms, errmsg);
-	} else {
-		r = kx_err(errmsg, -ENOEXEC,
-		           "unrecognised content: not Module.symvers, System.map, kallsyms, an ELF file or a kernel image");
-	}
-	info->n_exports = kexport_table_count(table) - before;
-	free(text);
-	return r;
-out:
 	kx_src_close(&src);
 	return r;
 }
