@@ -242,7 +242,7 @@ static int cmd_audit(int argc, char **argv)
 		json_obj_end(cli_json);
 	}
 	cli_output_end();
-	if (CLI_FREE_AT_EXIT) {
+	if (KEXPORT_FREE_AT_EXIT) {
 		cli_judge_free(&a);
 		cli_target_close(&t);
 		kexport_module_list_free(a.mods, a.n);

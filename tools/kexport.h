@@ -21,8 +21,8 @@
 #include "libkexport.h"
 
 /* Free a command's big models before exiting (set in sanitizer builds). */
-#ifndef CLI_FREE_AT_EXIT
-#define CLI_FREE_AT_EXIT 0
+#ifndef KEXPORT_FREE_AT_EXIT
+#define KEXPORT_FREE_AT_EXIT 0
 #endif
 
 #define CLI_EXIT_OK 0

@@ -546,7 +546,7 @@ static int cmd_whatif(int argc, char **argv)
 		}
 		if (newly_refused)
 			status = CLI_EXIT_FINDING;
-		if (CLI_FREE_AT_EXIT)
+		if (KEXPORT_FREE_AT_EXIT)
 			cli_judge_free(&w.before);
 		free(idx);
 	}
@@ -555,7 +555,7 @@ static int cmd_whatif(int argc, char **argv)
 		json_obj_end(cli_json);
 	}
 	cli_output_end();
-	if (CLI_FREE_AT_EXIT) {
+	if (KEXPORT_FREE_AT_EXIT) {
 		kexport_module_list_free(w.mods, w.n);
 		kexport_ctx_free(ctx);
 	}
@@ -563,7 +563,7 @@ static int cmd_whatif(int argc, char **argv)
 	if (bad || cli_bad_input_count())
 		status = CLI_EXIT_BAD_INPUT;
 done:
-	if (CLI_FREE_AT_EXIT)
+	if (KEXPORT_FREE_AT_EXIT)
 		cli_target_close(&t);
 	kexport_edits_free(edits);
 	free(paths);
