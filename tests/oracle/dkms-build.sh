@@ -65,7 +65,10 @@ for pkg in $KEXPORT_DKMS_PACKAGES; do
 	fi
 	# The postinst builds for every kernel whose headers are installed; a
 	# build that fails leaves the package configured (dkms says why).
-	in_root apt-get install -y -q --no-install-recommends dkms openssl "$pkg=$ver" > "$out.tmp/build.log" 2>&1 ||
+	# dkms and openssl first: a postinst that ran before openssl was
+	# configured built the module unsigned.
+	{ in_root apt-get install -y -q --no-install-recommends dkms openssl &&
+		in_root apt-get install -y -q --no-install-recommends "$pkg=$ver"; } > "$out.tmp/build.log" 2>&1 ||
 		{ tail -n 20 "$out.tmp/build.log" >&2; die "apt-get install $pkg=$ver in the $suite root failed ($out.tmp/build.log)"; }
 	# The module's dkms name and version, from the dkms.conf the package installed.
 	conf=$(in_root dpkg -L "$pkg" | grep -E '^/usr/src/[^/]+/dkms\.conf$' | head -n 1)

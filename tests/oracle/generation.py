@@ -215,7 +215,7 @@ def dkms_cases(tree, pkgdir, notes, have):
         with open(path, "rb") as f:
             signed = f.read().endswith(b"~Module signature appended~\n")
         c.append(("dkms_%s_%s" % (pkg.split("_")[0], m), "%s as dkms built it, %s" % (
-            pkg, "signed with dkms's own key" if signed else "unsigned (dkms before 3.0)"), path, []))
+            pkg, "signed with dkms's own key" if signed else "unsigned"), path, []))
     return c
 
 
