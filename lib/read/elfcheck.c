@@ -31,6 +31,7 @@ struct view {
 	uint16_t type, machine, shentsize, shnum, shstrndx;
 	uint64_t shoff;
 	const uint8_t *sh; /* e_shnum headers, once in bounds */
+	const uint8_t *sec0; /* with e_shnum 0: a header's worth at e_shoff, if in the file */
 	bool oom;
 };
 
@@ -211,7 +212,15 @@ static struct kx_elf_fault check_612(struct view *v, struct kx_elf_check *out)
 	struct kx_elf_fault f = { 0 };
 	if (ehdr_fault(v, &f))
 		return f;
-	struct shdr s0 = shdr(v, 0);
+	/* Section 0 is read even when e_shnum is 0: the loader reads what
+	 * follows e_shoff, which is in the file (or zeros past its end). */
+	struct shdr s0 = { 0 };
+	if (v->shnum)
+		s0 = shdr(v, 0);
+	else if (v->sec0)
+		s0 = (struct shdr){ .type = kx_get32(v->sec0 + 4, false),
+			            .addr = kx_get64(v->sec0 + 16, false),
+			            .size = kx_get64(v->sec0 + 32, false) };
 	if (s0.type != 0 || s0.size != 0 || s0.addr != 0)
 		return fault(KX_ELF_FAULT_SEC0, s0.type, 0, 0);
 	for (unsigned i = 1; i < v->shnum; i++) {
@@ -298,6 +307,8 @@ void kx_elf_check(struct kx_src *src, uint64_t len, struct kx_elf_check *out)
 			out->fault[o] = fault(KX_ELF_FAULT_NOMEM, 0, 0, 0);
 		return;
 	}
+	if (v.sh && v.shnum == 0)
+		v.sec0 = bytes(&v, v.shoff, SH_SIZE);
 	out->fault[KX_ELF_ORDER_61] = check_61(&v, false);
 	/* 5.10 differs from 6.1 only for an empty section name table. */
 	bool empty_names = v.sh && v.shstrndx > 0 && v.shstrndx < v.shnum &&
