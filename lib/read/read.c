@@ -254,43 +254,46 @@ static bool probe_map(const uint8_t *h, size_t n)
 	return looks_like_map((const char *)h, n) || memmem(h, n, "The real System.map", 19);
 }
 
-/* The whole file as text, for a text format's parser. */
-static int read_text(struct file_read *f, char **text, size_t *len)
+/* A text format: the whole file read, PARSE run on it, the exports it
+ * added counted. */
+static int read_text(struct file_read *f,
+                     int (*parse)(struct file_read *f, const char *text, size_t len))
 {
+	char *text;
+	size_t tl;
 	kx_src_close(f->src);
-	return kx_read_file(f->path, text, len, f->errmsg);
+	int r = kx_read_file(f->path, &text, &tl, f->errmsg);
+	if (r < 0)
+		return r;
+	size_t before = kexport_table_count(f->table);
+	r = parse(f, text, tl);
+	f->info->n_exports = kexport_table_count(f->table) - before;
+	free(text);
+	return r;
+}
+
+static int parse_symvers(struct file_read *f, const char *text, size_t len)
+{
+	f->info->type = KEXPORT_SOURCE_SYMVERS;
+	return kexport_parse_symvers(f->table, text, len, f->path, f->errmsg);
+}
+
+/* System.map, or /proc/kallsyms (whose module symbols say "\t[module]"). */
+static int parse_map(struct file_read *f, const char *text, size_t len)
+{
+	bool kallsyms = memmem(text, len, "\t[", 2) != NULL;
+	f->info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
+	return kexport_parse_system_map(f->table, text, len, f->path, kallsyms, f->errmsg);
 }
 
 static int read_symvers_file(struct file_read *f)
 {
-	char *text;
-	size_t tl;
-	int r = read_text(f, &text, &tl);
-	if (r < 0)
-		return r;
-	size_t before = kexport_table_count(f->table);
-	f->info->type = KEXPORT_SOURCE_SYMVERS;
-	r = kexport_parse_symvers(f->table, text, tl, f->path, f->errmsg);
-	f->info->n_exports = kexport_table_count(f->table) - before;
-	free(text);
-	return r;
+	return read_text(f, parse_symvers);
 }
 
-/* System.map, or /proc/kallsyms (whose module symbols say "\t[module]"). */
 static int read_map_file(struct file_read *f)
 {
-	char *text;
-	size_t tl;
-	int r = read_text(f, &text, &tl);
-	if (r < 0)
-		return r;
-	size_t before = kexport_table_count(f->table);
-	bool kallsyms = memmem(text, tl, "\t[", 2) != NULL;
-	f->info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
-	r = kexport_parse_system_map(f->table, text, tl, f->path, kallsyms, f->errmsg);
-	f->info->n_exports = kexport_table_count(f->table) - before;
-	free(text);
-	return r;
+	return read_text(f, parse_map);
 }
 
 static const struct file_format {
