@@ -45,6 +45,7 @@ struct kexport_kernel {
 	/* A vmlinux whose BTF gives sizeof(struct module) (6.12+ checks it),
 	 * read on first use under keys_lock. */
 	char *btf_path;
+	char *sample_module;      /* else an in-tree module of its tree */
 	uint64_t struct_module_size;
 	bool struct_module_tried;
 	char origin_struct_module[PATH_MAX + KEXPORT_ERRMSG_MAX + 64];
@@ -76,6 +77,7 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 	free(k->key_image);
 	pthread_mutex_destroy(&k->keys_lock);
 	free(k->btf_path);
+	free(k->sample_module);
 	free(k);
 }
 
@@ -619,6 +621,59 @@ static void probe_build_dir(struct kexport_kernel *k, const char *dir)
 	}
 }
 
+/* The size of a module's .gnu.linkonce.this_module. */
+static int this_module_size(const char *path, uint64_t *size)
+{
+	struct kx_src src;
+	enum kexport_compression comp;
+	char err[KEXPORT_ERRMSG_MAX];
+	int r = kx_src_open_plain(&src, path, 0, &comp, err);
+	if (r < 0)
+		return r;
+	struct kx_elf elf;
+	if ((r = kx_elf_open(&elf, &src, err)) == 0) {
+		int i = kx_elf_find(&elf, ".gnu.linkonce.this_module");
+		if (i > 0 && elf.type == KX_ET_REL)
+			*size = elf.sh[i].size;
+		else
+			r = -ENOENT;
+		kx_elf_close(&elf);
+	}
+	kx_src_close(&src);
+	return r;
+}
+
+/* A module of the tree DIR: the first of modules.order that is there, as
+ * .ko or compressed (to be freed), or NULL. */
+static char *first_tree_module(const char *dir)
+{
+	char p[PATH_MAX];
+	path3(p, dir, "/modules.order", "");
+	char *text;
+	size_t len;
+	char err[KEXPORT_ERRMSG_MAX];
+	if (!kx_is_file(p) || kx_read_file(p, &text, &len, err) < 0)
+		return NULL;
+	char *found = NULL;
+	static const char *const sfx[] = { "", ".xz", ".zst", ".gz" };
+	for (char *line = text, *end; !found && line < text + len; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(text + len - line));
+		if (!end)
+			end = text + len;
+		*end = '\0';
+		for (size_t i = 0; i < KX_ARRAY_SIZE(sfx) && !found && *line; i++) {
+			char q[PATH_MAX];
+			if ((size_t)snprintf(q, sizeof(q), "%s/%s%s", dir, line, sfx[i]) < sizeof(q) &&
+			    kx_is_file(q))
+				found = strdup(q);
+		}
+		if (line - text > 4096) /* the first modules are enough */
+			break;
+	}
+	free(text);
+	return found;
+}
+
 KX_EXPORT uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel *kc)
 {
 	/* a cache filled on first use: the kernel it describes does not change */
@@ -635,6 +690,12 @@ KX_EXPORT uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel
 			snprintf(k->origin_struct_module, sizeof(k->origin_struct_module),
 			         "unknown: %s: %s", k->btf_path, err);
 	}
+	/* Without BTF (no linux-headers installed), one of the tree's own
+	 * modules: its .gnu.linkonce.this_module is the kernel's struct module. */
+	if (!k->struct_module_tried && !k->struct_module_size && k->sample_module &&
+	    this_module_size(k->sample_module, &k->struct_module_size) == 0)
+		snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s",
+		         k->sample_module);
 	k->struct_module_tried = true;
 	uint64_t size = k->struct_module_size;
 	pthread_mutex_unlock(&k->keys_lock);
@@ -719,6 +780,8 @@ KX_EXPORT int kexport_kernel_probe(struct kexport_kernel *k, const char *path)
 		base = base ? base + 1 : real;
 		if (kx_is_modules_dir(real) && kexport_kernel_set_release(k, base) == 0) {
 			snprintf(k->origin_release, sizeof(k->origin_release), "%s", real);
+			if (!k->sample_module)
+				k->sample_module = first_tree_module(real);
 			char *img = kexport_kernel_image(real);
 			bool said = false;
 			if (img) {
