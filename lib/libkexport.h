@@ -578,12 +578,10 @@ const char *kexport_kernel_signing_key_name(const struct kexport_kernel *k, size
  * sizeof(struct module) of this kernel, which the 6.12+ loader compares with
  * a module's .gnu.linkonce.this_module: from the BTF of a vmlinux probed
  * beside the kernel's sources (a build or headers directory's, including
- * the headers' BTF-only one), read on first call; 0 when unknown.  set_
- * gives it (ORIGIN says from where).
+ * the headers' BTF-only one), else from a module of its modules directory,
+ * read on first call; 0 when unknown.
  */
 uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel *k);
-void kexport_kernel_set_struct_module_size(struct kexport_kernel *k, uint64_t size,
-                                           const char *origin);
 
 /* What the kernel's verify_pkcs7_signature() makes of a module's signature. */
 struct kexport_sig_result {

@@ -14,7 +14,6 @@
  * numbers.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 
 #include "libkexport-internal.h"
@@ -122,9 +121,6 @@ struct kexport_loader {
 	/* The configuration as the loader uses it (kernel.c, or assumed). */
 	bool modversions, sig, sig_force, allow_missing_ns, force_load, livepatch, retpoline, x86;
 	uint16_t machine;    /* elf_check_arch()'s e_machine; 0 when the configuration is unknown */
-	uint64_t struct_module_size; /* its sizeof(struct module); 0 unknown */
-	bool struct_module_tried;
-	pthread_mutex_t size_lock;
 	const char *vermagic;
 	enum kexport_sig_trust trust;
 	kexport_owner_fn owner_fn;
@@ -185,7 +181,6 @@ KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexpor
 	l->trust = KEXPORT_SIG_TRUST_VERIFY;
 	l->st.locks_debugged = true;
 	kx_vec_init(&l->loaded, sizeof(struct loaded));
-	pthread_mutex_init(&l->size_lock, NULL);
 	*lp = l;
 	return 0;
 }
@@ -195,7 +190,6 @@ KX_EXPORT void kexport_loader_free(struct kexport_loader *l)
 	if (!l)
 		return;
 	kx_vec_free(&l->loaded);
-	pthread_mutex_destroy(&l->size_lock);
 	free(l->slots);
 	free(l);
 }
@@ -1289,18 +1283,6 @@ static bool already_loaded(const struct run *r)
 	return false;
 }
 
-/* The kernel's sizeof(struct module), read once (its BTF) when a check needs it. */
-static uint64_t struct_module_size(struct kexport_loader *l)
-{
-	pthread_mutex_lock(&l->size_lock);
-	if (!l->struct_module_tried) {
-		l->struct_module_size = kexport_kernel_struct_module_size(l->kernel);
-		l->struct_module_tried = true;
-	}
-	pthread_mutex_unlock(&l->size_lock);
-	return l->struct_module_size;
-}
-
 /*
  * The loader's ELF validation (elf_validity_check() or, from 6.12,
  * elf_validity_cache_copy(), then setup_load_info()): elfcheck.c replayed
@@ -1322,10 +1304,12 @@ static int check_elf(struct run *r)
 	else if (!r->m->has_this_module || (order == KX_ELF_ORDER_612 && r->m->n_this_module_sections > 1))
 		f.code = order == KX_ELF_ORDER_612 ? KX_ELF_FAULT_THIS_MODULE_COUNT
 		                                   : KX_ELF_FAULT_NO_THIS_MODULE;
+	/* the kernel's sizeof(struct module), read once (kernel.c caches it) */
+	uint64_t kernel_size = c && c->this_module_checked && order == KX_ELF_ORDER_612
+	                               ? kexport_kernel_struct_module_size(r->l->kernel) : 0;
 	if (!kx_elf_fault_before_arch(&f) && r->l->machine && r->m->machine != r->l->machine)
 		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_ARCH, .a = r->m->machine };
-	else if (c && c->this_module_checked && order == KX_ELF_ORDER_612 &&
-	         struct_module_size(r->l) && c->this_module_size != r->l->struct_module_size)
+	else if (kernel_size && c->this_module_size != kernel_size)
 		f = (struct kx_elf_fault){ .code = KX_ELF_FAULT_THIS_MODULE_SIZE };
 	if (f.code == KX_ELF_FAULT_NONE && c && order == KX_ELF_ORDER_612 &&
 	    feature(r->l, KEXPORT_FEATURE_ELF_STRTAB_CHECKS))
@@ -1348,8 +1332,7 @@ static int check_elf(struct run *r)
 		problem(r, KEXPORT_REASON_BAD_ELF, true, NULL,
 		        ".gnu.linkonce.this_module is %llu bytes, this kernel's struct module %llu: "
 		        "built for another kernel",
-		        (unsigned long long)c->this_module_size,
-		        (unsigned long long)r->l->struct_module_size);
+		        (unsigned long long)c->this_module_size, (unsigned long long)kernel_size);
 	else if (f.code == KX_ELF_FAULT_ARCH)
 		problem(r, KEXPORT_REASON_BAD_ELF, true, NULL,
 		        "built for ELF machine %u; this kernel loads machine %u", r->m->machine,

@@ -48,7 +48,6 @@ struct kexport_kernel {
 	char *sample_module;      /* else an in-tree module of its tree */
 	uint64_t struct_module_size;
 	bool struct_module_tried;
-	char origin_struct_module[PATH_MAX + KEXPORT_ERRMSG_MAX + 64];
 };
 
 KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
@@ -682,35 +681,17 @@ KX_EXPORT uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel
 	if (!k->struct_module_tried && k->btf_path) {
 		char err[KEXPORT_ERRMSG_MAX];
 		uint64_t size = 0;
-		if (kx_btf_struct_size(k->btf_path, "module", &size, err) == 0) {
+		if (kx_btf_struct_size(k->btf_path, "module", &size, err) == 0)
 			k->struct_module_size = size;
-			snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s (BTF)",
-			         k->btf_path);
-		} else
-			snprintf(k->origin_struct_module, sizeof(k->origin_struct_module),
-			         "unknown: %s: %s", k->btf_path, err);
 	}
 	/* Without BTF (no linux-headers installed), one of the tree's own
 	 * modules: its .gnu.linkonce.this_module is the kernel's struct module. */
-	if (!k->struct_module_tried && !k->struct_module_size && k->sample_module &&
-	    this_module_size(k->sample_module, &k->struct_module_size) == 0)
-		snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s",
-		         k->sample_module);
+	if (!k->struct_module_tried && !k->struct_module_size && k->sample_module)
+		this_module_size(k->sample_module, &k->struct_module_size);
 	k->struct_module_tried = true;
 	uint64_t size = k->struct_module_size;
 	pthread_mutex_unlock(&k->keys_lock);
 	return size;
-}
-
-KX_EXPORT void kexport_kernel_set_struct_module_size(struct kexport_kernel *k, uint64_t size,
-                                                     const char *origin)
-{
-	pthread_mutex_lock(&k->keys_lock);
-	k->struct_module_size = size;
-	k->struct_module_tried = true;
-	snprintf(k->origin_struct_module, sizeof(k->origin_struct_module), "%s",
-	         origin ? origin : "given");
-	pthread_mutex_unlock(&k->keys_lock);
 }
 
 /* The image's "Linux version" banner: Debian's says "... Debian 6.12.117-1". */

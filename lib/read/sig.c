@@ -9,7 +9,6 @@
  * and the errno values are the kernel's (kernel-rules.md §5.3).
  */
 #include <ctype.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -358,7 +357,8 @@ static struct {
 	off_t size;
 	struct timespec mtime;
 	struct kx_keyring *kr;
-	int n;
+	int n;                          /* what scan_vmlinux() returned */
+	char err[KEXPORT_ERRMSG_MAX];   /* and said, when n < 0 */
 } image_keys = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static bool same_file(const struct stat *st)
@@ -374,7 +374,7 @@ void kx_keyring_keep_image(const char *path, const uint8_t *plain, size_t size)
 	if (stat(path, &st) < 0 || size < 4 || memcmp(plain, "\177ELF", 4) != 0 || !crypto_ready(NULL))
 		return;
 	struct kx_keyring *kr = NULL;
-	char err[KEXPORT_ERRMSG_MAX];
+	char err[KEXPORT_ERRMSG_MAX] = "";
 	int n = scan_vmlinux(&kr, plain, size, err);
 	pthread_mutex_lock(&image_keys.lock);
 	kx_keyring_free(image_keys.kr);
@@ -385,35 +385,38 @@ void kx_keyring_keep_image(const char *path, const uint8_t *plain, size_t size)
 	image_keys.mtime = st.st_mtim;
 	image_keys.kr = kr;
 	image_keys.n = n;
+	snprintf(image_keys.err, sizeof(image_keys.err), "%s", err);
 	pthread_mutex_unlock(&image_keys.lock);
 }
 
-/* The kept keys of PATH, moved into an empty *kr: their count (0 or a
- * negative errno as reading would have said), or 1 + INT_MAX when none. */
-static long take_image_keys(struct kx_keyring **kr, const char *path)
+/* The kept keys of PATH, moved into an empty *kr: true with *n what
+ * scan_vmlinux() returned (and errmsg what it said), false when none are
+ * kept for that file. */
+static bool take_image_keys(struct kx_keyring **kr, const char *path, int *n, char *errmsg)
 {
 	struct stat st;
-	long r = 1L + INT_MAX;
 	if (*kr || stat(path, &st) < 0)
-		return r;
+		return false;
 	pthread_mutex_lock(&image_keys.lock);
-	if (same_file(&st)) {
+	bool found = same_file(&st);
+	if (found) {
 		*kr = image_keys.kr;
-		r = image_keys.n;
+		*n = image_keys.n;
+		if (errmsg && *n < 0)
+			snprintf(errmsg, KEXPORT_ERRMSG_MAX, "%s", image_keys.err);
 		image_keys.kr = NULL;
 		image_keys.set = false;
 	}
 	pthread_mutex_unlock(&image_keys.lock);
-	return r;
+	return found;
 }
 
 int kx_keyring_read(struct kx_keyring **kr, const char *path, char *errmsg)
 {
-	long kept = take_image_keys(kr, path);
-	if (kept == 0)
-		return kx_err(errmsg, -ENOENT, "no X.509 certificates in this kernel image");
-	if (kept <= INT_MAX)
-		return kept < 0 ? kx_err(errmsg, (int)kept, "cannot read its certificates") : (int)kept;
+	int kept;
+	if (take_image_keys(kr, path, &kept, errmsg))
+		return kept == 0 ? kx_err(errmsg, -ENOENT, "no X.509 certificates in this kernel image")
+		                 : kept;
 	uint8_t *d;
 	size_t n;
 	int r = kx_read_plain(path, &d, &n, errmsg);
