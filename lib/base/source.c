@@ -712,6 +712,10 @@ int kx_src_open_plain_at(struct kx_src *src, int at, const char *rel, const char
 	/* Its size, for one allocation and the budget (a guess of 4x the
 	 * compressed size when the data does not say). */
 	size_t hint = plain_size(*comp, in, (size_t)src->size);
+	/* A header is the file's word: past 32x its size (modules compress
+	 * 3-5x) it is not taken, so that a hostile one reserves nothing. */
+	if (hint / 32 > src->size)
+		hint = 0;
 	size_t held = hint ? hint : (size_t)src->size * 4;
 	budget_take(held);
 	r = kx_decompress_sized(*comp, in, src->size, 0, hint, &out, &out_len, errmsg);
