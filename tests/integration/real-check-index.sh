@@ -85,3 +85,42 @@ got.pop("path"); want.pop("path")
 sys.exit(0 if got == want else 1)
 PY
 echo "ok: a modules.dep that is not kmod's is named, and the tree read whole gives the same verdict"
+
+# The image kept its certificates for the signed modules (one decompression,
+# not two): Debian's signed cuse verifies as the full read's does.
+python3 - "$tmp/index.json" <<'PY' || fail "cuse's signature is not verified in the indexed read"
+import json, sys
+m = next(m for m in json.load(open(sys.argv[1]))["modules"] if "/cuse.ko" in m["path"])
+print("ok: " + m["signature"])
+sys.exit(0 if "verified against" in m["signature"] else 1)
+PY
+
+# From 6.12 the loader compares .gnu.linkonce.this_module with its own
+# sizeof(struct module): read from the headers' BTF (the build link), and
+# without linux-headers from the tree's own modules.  cuse with that
+# section one byte larger is refused for it both ways.
+case $abi in 5.* | 6.[0-9].* | 6.1[01].*) exit 0 ;; esac
+cuse=$dir/$(grep -m1 '/fs/fuse/cuse.ko' "$dir/modules.dep" | cut -d: -f1)
+case $cuse in *.xz) xz -dc "$cuse" > "$tmp/cuse.ko" ;; *.zst) zstd -qdc "$cuse" > "$tmp/cuse.ko" ;; *) cp "$cuse" "$tmp/cuse.ko" ;; esac
+size=$(readelf -SW "$tmp/cuse.ko" | awk '$2 == ".gnu.linkonce.this_module" { print $6 }')
+[ -n "$size" ] || fail "cuse.ko has no .gnu.linkonce.this_module"
+size=$((16#$size))
+python3 "$top/tests/oracle/edit-ko.py" "$tmp/cuse.ko" "$tmp/cuse-big.ko" --strip-signature - \
+	--set-section ".gnu.linkonce.this_module:size=$((size + 1))"
+nob=$tmp/nobuild/usr/lib/modules/$k
+mkdir -p "$nob" && ln -s usr/lib "$tmp/nobuild/lib"
+[ -d "$root/boot" ] && ln -s "$root/boot" "$tmp/nobuild/boot"
+for e in "$dir"/*; do
+	case ${e##*/} in build | source) continue ;; esac
+	ln -s "$(readlink -f "$e")" "$nob/"
+done
+for d in "$dir" "$nob"; do
+	"$KEXPORT" check -j --kernel "$d" "$tmp/cuse-big.ko" > "$tmp/big.json" || [ $? -le 3 ] || fail "check cuse-big.ko: exit $?"
+	python3 - "$tmp/big.json" <<'PY' || fail "with --kernel $d: cuse with a larger this_module is not refused for it"
+import json, sys
+m = json.load(open(sys.argv[1]))["modules"][0]
+want = "module cuse: .gnu.linkonce.this_module section size must match the kernel's built struct module size at run time"
+sys.exit(0 if m["errno"] == -8 and m["log"] == [want] else 1)
+PY
+done
+echo "ok: this_module's size checked against struct module from the headers' BTF and from the tree"

@@ -41,9 +41,9 @@ search of the file, and never changes the file size (except
 
 The loader's ELF validation (lib/read/elfcheck.c):
   --set-header FIELD=VALUE       e_ident1 (the 'E' of the magic), e_machine
-  --set-section NAME:FIELD=VALUE a section header's type, flags, offset or
-                                 name (an offset into .shstrtab; "end" is the
-                                 first offset past it)
+  --set-section NAME:FIELD=VALUE a section header's type, flags, offset, size
+                                 or name (an offset into .shstrtab; "end" is
+                                 the first offset past it)
   --set-strtab-byte INDEX=VALUE  a byte of .strtab (the symbols' names); -1 is
                                  the last
   --truncate FRACTION            keep the first FRACTION (0.5) of the file
@@ -286,7 +286,8 @@ class Elf:
         target, value = arg.split("=", 1)
         name, field = target.rsplit(":", 1)
         s = self.section(name)
-        at = {"name": (0, "<I"), "type": (4, "<I"), "flags": (8, "<Q"), "offset": (24, "<Q")}.get(field)
+        at = {"name": (0, "<I"), "type": (4, "<I"), "flags": (8, "<Q"), "offset": (24, "<Q"),
+              "size": (32, "<Q")}.get(field)
         if not at:
             die("--set-section: unknown field %s" % field)
         v = self.sh[self.shstrndx]["size"] if value == "end" else int(value, 0)
