@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 
+#include "kexport-history.h"
 #include "libkexport-internal.h"
 
 #define VER_PARTS 8

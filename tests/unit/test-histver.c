@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libkexport.h"
+#include "kexport-history.h"
 
 static int cmp_tags(const void *a, const void *b)
 {

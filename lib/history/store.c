@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The history index's store: the SQLite schema and its statements, the
+ * open/free of a struct kexport_history, its interned strings and string
+ * maps, and the cache of scans keyed by (blob id, default namespace).
+ * See history.h for the design.
+ */
+#include <ctype.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "history.h"
+
+#define HISTORY_SCHEMA "2" /* 2: KEXPORT_CHANGE_MOVED is bit 12, shared with kexport diff */
+
+static struct snode **smap_slot(struct smap *m, const char *key)
+{
+	if (!m->nb)
+		return NULL;
+	struct snode **p = &m->b[kx_hash(key) & (m->nb - 1)];
+	while (*p && strcmp((*p)->key, key) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+void *smap_get(struct smap *m, const char *key)
+{
+	struct snode **p = smap_slot(m, key);
+	return p && *p ? (*p)->val : NULL;
+}
+
+/* Insert or replace; key must outlive the map.  false on ENOMEM. */
+bool smap_put(struct smap *m, const char *key, void *val)
+{
+	if (m->n >= m->nb) {
+		size_t nb = m->nb ? m->nb * 2 : 1024;
+		struct snode **b = calloc(nb, sizeof(*b));
+		if (!b)
+			return false;
+		for (size_t i = 0; i < m->nb; i++)
+			for (struct snode *s = m->b[i], *next; s; s = next) {
+				next = s->next;
+				size_t h = kx_hash(s->key) & (nb - 1);
+				s->next = b[h];
+				b[h] = s;
+			}
+		free(m->b);
+		m->b = b;
+		m->nb = nb;
+	}
+	struct snode **p = smap_slot(m, key);
+	if (*p) {
+		(*p)->val = val;
+		return true;
+	}
+	struct snode *s = malloc(sizeof(*s));
+	if (!s)
+		return false;
+	*s = (struct snode){ NULL, key, val };
+	*p = s;
+	m->n++;
+	return true;
+}
+
+void *smap_del(struct smap *m, const char *key)
+{
+	struct snode **p = smap_slot(m, key);
+	if (!p || !*p)
+		return NULL;
+	struct snode *s = *p;
+	void *val = s->val;
+	*p = s->next;
+	free(s);
+	m->n--;
+	return val;
+}
+
+void smap_free(struct smap *m, void (*free_val)(void *))
+{
+	for (size_t i = 0; i < m->nb; i++)
+		for (struct snode *s = m->b[i], *next; s; s = next) {
+			next = s->next;
+			if (free_val)
+				free_val(s->val);
+			free(s);
+		}
+	free(m->b);
+	memset(m, 0, sizeof(*m));
+}
+
+const char *hist_intern(struct kexport_history *h, const char *s)
+{
+	if (!s)
+		return "";
+	const char *k = smap_get(&h->intern, s);
+	if (k)
+		return k;
+	k = kx_arena_strdup(&h->strs, s);
+	if (!k || !smap_put(&h->intern, k, (void *)k))
+		return NULL;
+	return k;
+}
+
+int hist_git_fail(char *errmsg, int err, const char *what)
+{
+	const git_error *e = git_error_last();
+	return kx_err(errmsg, err, "%s: %s", what, e && e->message ? e->message : "git error");
+}
+
+int hist_db_fail(struct kexport_history *h, char *errmsg, const char *what)
+{
+	return kx_err(errmsg, -EIO, "%s: %s: %s", h->db_path, what, sqlite3_errmsg(h->db));
+}
+
+int hist_exec(struct kexport_history *h, const char *sql, char *errmsg)
+{
+	char *e = NULL;
+	if (sqlite3_exec(h->db, sql, NULL, NULL, &e) != SQLITE_OK) {
+		int r = kx_err(errmsg, -EIO, "%s: %s", h->db_path, e ? e : "SQL error");
+		sqlite3_free(e);
+		return r;
+	}
+	return 0;
+}
+
+sqlite3_stmt *hist_prep(struct kexport_history *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+const char *hist_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : NULL;
+}
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+	/* One scan of one blob under one Makefile namespace ("" none). */
+	"CREATE TABLE IF NOT EXISTS scans(id INTEGER PRIMARY KEY, oid BLOB NOT NULL,"
+	" dns TEXT NOT NULL, n INTEGER NOT NULL, error TEXT, UNIQUE(oid, dns));"
+	"CREATE TABLE IF NOT EXISTS exports(scan INTEGER NOT NULL, name TEXT NOT NULL,"
+	" macro TEXT, kind INTEGER NOT NULL, ns TEXT NOT NULL, line INTEGER, cond TEXT);"
+	"CREATE INDEX IF NOT EXISTS exports_scan ON exports(scan);"
+	"CREATE TABLE IF NOT EXISTS tags(ord INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	" commit_oid BLOB, tree_oid BLOB NOT NULL);"
+	/* The exporting files at the last tag, to resume a walk. */
+	"CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, oid BLOB NOT NULL,"
+	" dns TEXT NOT NULL, scan INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS sites(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	" path TEXT NOT NULL, macro TEXT, kind INTEGER NOT NULL, ns TEXT NOT NULL,"
+	" line INTEGER, cond TEXT, from_ord INTEGER NOT NULL, to_ord INTEGER);"
+	"CREATE INDEX IF NOT EXISTS sites_name ON sites(name);"
+	"CREATE TABLE IF NOT EXISTS events(name TEXT NOT NULL, ord INTEGER NOT NULL,"
+	" changes INTEGER NOT NULL, commit_oid BLOB, bisected INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(name, ord));"
+	"CREATE INDEX IF NOT EXISTS events_ord ON events(ord);";
+
+static const char drop_all[] =
+	"DROP TABLE IF EXISTS scans; DROP TABLE IF EXISTS exports; DROP TABLE IF EXISTS tags;"
+	"DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS sites; DROP TABLE IF EXISTS events;"
+	"DROP TABLE IF EXISTS meta;";
+
+/* A stable name for the default database: the repository's name and a hash
+ * of its absolute git directory. */
+static char *default_db(const char *gitdir, const char *workdir, char *errmsg)
+{
+	const char *cache = getenv("XDG_CACHE_HOME");
+	char base[4096];
+	if (cache && *cache)
+		snprintf(base, sizeof(base), "%s/kexport", cache);
+	else {
+		const char *home = getenv("HOME");
+		if (!home || !*home) {
+			kx_err(errmsg, -ENOENT, "neither XDG_CACHE_HOME nor HOME is set: give --db");
+			return NULL;
+		}
+		snprintf(base, sizeof(base), "%s/.cache/kexport", home);
+	}
+	/* mkdir -p of the last two levels is enough for ~/.cache/kexport. */
+	char *slash = strrchr(base, '/');
+	*slash = '\0';
+	mkdir(base, 0755);
+	*slash = '/';
+	if (mkdir(base, 0755) < 0 && errno != EEXIST) {
+		kx_err(errmsg, -errno, "%s: %s", base, strerror(errno));
+		return NULL;
+	}
+	uint64_t fnv = 0xcbf29ce484222325ull;
+	for (const char *p = gitdir; *p; p++)
+		fnv = (fnv ^ (unsigned char)*p) * 0x100000001b3ull;
+	const char *src = workdir ? workdir : gitdir;
+	size_t len = strlen(src);
+	while (len > 1 && src[len - 1] == '/')
+		len--;
+	const char *b = src + len;
+	while (b > src && b[-1] != '/')
+		b--;
+	char name[64];
+	size_t nl = 0;
+	for (; b < src + len && nl < sizeof(name) - 1; b++)
+		name[nl++] = (isalnum((unsigned char)*b) || *b == '-' || *b == '_') ? *b : '_';
+	name[nl] = '\0';
+	char *out;
+	if (asprintf(&out, "%s/history-%s-%016llx.sqlite", base, nl ? name : "repo",
+	             (unsigned long long)fnv) < 0) {
+		kx_err(errmsg, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	return out;
+}
+
+int hist_load_tags(struct kexport_history *h, char *errmsg)
+{
+	for (size_t i = 0; i < h->n_tags; i++)
+		free(h->tags[i].name);
+	free(h->tags);
+	h->tags = NULL;
+	h->n_tags = 0;
+	sqlite3_stmt *st = hist_prep(h, "SELECT name, commit_oid, tree_oid FROM tags ORDER BY ord");
+	if (!st)
+		return hist_db_fail(h, errmsg, "reading tags");
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (h->n_tags == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct tag *t = realloc(h->tags, cap * sizeof(*t));
+			if (!t) {
+				sqlite3_finalize(st);
+				return kx_err(errmsg, -ENOMEM, "out of memory");
+			}
+			h->tags = t;
+		}
+		struct tag *t = &h->tags[h->n_tags];
+		memset(t, 0, sizeof(*t));
+		t->name = strdup(hist_col_text(st, 0) ? hist_col_text(st, 0) : "");
+		if (sqlite3_column_bytes(st, 1) == GIT_OID_RAWSZ) {
+			git_oid_fromraw(&t->commit, sqlite3_column_blob(st, 1));
+			t->has_commit = true;
+		}
+		if (sqlite3_column_bytes(st, 2) == GIT_OID_RAWSZ)
+			git_oid_fromraw(&t->tree, sqlite3_column_blob(st, 2));
+		h->n_tags++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : hist_db_fail(h, errmsg, "reading tags");
+}
+
+KX_EXPORT int kexport_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
+                                   struct kexport_history **hp, char *errmsg)
+{
+	*hp = NULL;
+	git_libgit2_init();
+	/* Objects are read by id and only scanned: re-hashing every blob with
+	 * SHA-1 (collision-detecting) would cost more than inflating it. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	struct kexport_history *h = calloc(1, sizeof(*h));
+	if (!h) {
+		git_libgit2_shutdown();
+		return kx_err(errmsg, -ENOMEM, "out of memory");
+	}
+	h->ctx = ctx;
+	pthread_mutex_init(&h->pool_lock, NULL);
+	int r;
+	struct stat sb;
+	if (stat(repo, &sb) < 0) {
+		r = kx_err(errmsg, -ENOENT, "%s", strerror(errno));
+		goto fail;
+	}
+	if (git_repository_open_ext(&h->repo, repo, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		const git_error *e = git_error_last();
+		r = kx_err(errmsg, -ENOENT, "not a git repository (%s)",
+		           e && e->message ? e->message : "libgit2");
+		goto fail;
+	}
+	h->repo_path = strdup(repo);
+	h->db_path = db ? strdup(db)
+	                : default_db(git_repository_path(h->repo), git_repository_workdir(h->repo),
+	                             errmsg);
+	if (!h->repo_path || !h->db_path) {
+		r = h->db_path ? kx_err(errmsg, -ENOMEM, "out of memory") : -ENOENT;
+		goto fail;
+	}
+	if (sqlite3_open_v2(h->db_path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		r = hist_db_fail(h, errmsg, "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(h->db, 10000);
+	if ((r = hist_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", errmsg)) < 0)
+		goto fail;
+	/* A database of another schema (or scanner) version starts over. */
+	bool stale = true;
+	sqlite3_stmt *st = hist_prep(h, "SELECT value FROM meta WHERE key='schema'");
+	if (st && sqlite3_step(st) == SQLITE_ROW && hist_col_text(st, 0) &&
+	    strcmp(hist_col_text(st, 0), HISTORY_SCHEMA) == 0)
+		stale = false;
+	sqlite3_finalize(st);
+	if (stale && (r = hist_exec(h, drop_all, errmsg)) < 0)
+		goto fail;
+	if ((r = hist_exec(h, schema, errmsg)) < 0)
+		goto fail;
+	if (stale && (r = hist_exec(h, "INSERT OR REPLACE INTO meta VALUES('schema', '" HISTORY_SCHEMA "')",
+	                       errmsg)) < 0)
+		goto fail;
+	if ((r = hist_load_tags(h, errmsg)) < 0)
+		goto fail;
+	*hp = h;
+	return 0;
+fail:
+	kexport_history_free(h);
+	return r;
+}
+
+void hist_file_free(void *p)
+{
+	struct hfile *f = p;
+	free(f->exps);
+	free(f);
+}
+
+void hist_sym_free(void *p)
+{
+	struct sym *s = p;
+	free(s->sites);
+	free(s->old);
+	free(s);
+}
+
+void hist_state_clear(struct kexport_history *h)
+{
+	smap_free(&h->files, hist_file_free);
+	smap_free(&h->syms, hist_sym_free);
+	free(h->touched);
+	h->touched = NULL;
+	h->n_touched = h->cap_touched = 0;
+}
+
+KX_EXPORT void kexport_history_free(struct kexport_history *h)
+{
+	if (!h)
+		return;
+	hist_state_clear(h);
+	smap_free(&h->intern, NULL);
+	kx_arena_free(&h->strs);
+	for (size_t i = 0; i < h->n_pool; i++)
+		git_repository_free(h->pool[i]);
+	for (size_t i = 0; i < h->n_tags; i++)
+		free(h->tags[i].name);
+	free(h->tags);
+	if (h->db)
+		sqlite3_close_v2(h->db);
+	git_repository_free(h->repo);
+	pthread_mutex_destroy(&h->pool_lock);
+	free(h->wt);
+	free(h->repo_path);
+	free(h->db_path);
+	free(h);
+	git_libgit2_shutdown();
+}
+
+KX_EXPORT const char *kexport_history_db_path(const struct kexport_history *h)
+{
+	return h->db_path;
+}
+
+KX_EXPORT size_t kexport_history_tag_count(const struct kexport_history *h)
+{
+	return h->n_tags;
+}
+
+KX_EXPORT const char *kexport_history_tag(const struct kexport_history *h, size_t i)
+{
+	return i < h->n_tags ? h->tags[i].name : NULL;
+}
+
+void hist_stmts_free(struct stmts *s)
+{
+	sqlite3_stmt **p = (sqlite3_stmt **)s;
+	for (size_t i = 0; i < sizeof(*s) / sizeof(*p); i++)
+		sqlite3_finalize(p[i]);
+}
+
+int hist_stmts_prep(struct kexport_history *h, struct stmts *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->scan_get = hist_prep(h, "SELECT id, n FROM scans WHERE oid=?1 AND dns=?2");
+	s->scan_put = hist_prep(h, "INSERT INTO scans(oid, dns, n, error) VALUES(?1, ?2, ?3, ?4)");
+	s->exp_get = hist_prep(h, "SELECT name, macro, kind, ns, line, cond FROM exports WHERE scan=?1");
+	s->exp_put = hist_prep(h, "INSERT INTO exports VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	s->file_del = hist_prep(h, "DELETE FROM files WHERE path=?1");
+	s->file_put = hist_prep(h, "INSERT OR REPLACE INTO files VALUES(?1, ?2, ?3, ?4)");
+	s->site_put = hist_prep(h, "INSERT INTO sites(name, path, macro, kind, ns, line, cond, from_ord)"
+	                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	s->site_close = hist_prep(h, "UPDATE sites SET to_ord=?2 WHERE id=?1");
+	s->event_put = hist_prep(h, "INSERT OR REPLACE INTO events(name, ord, changes) VALUES(?1, ?2, ?3)");
+	s->tag_put = hist_prep(h, "INSERT INTO tags VALUES(?1, ?2, ?3, ?4)");
+	sqlite3_stmt **p = (sqlite3_stmt **)s;
+	for (size_t i = 0; i < sizeof(*s) / sizeof(*p); i++)
+		if (!p[i])
+			return -1;
+	return 0;
+}
+
+int hist_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Find a scan in the index; fills j->scan and, with exports, j->exps. */
+int hist_scan_lookup(struct kexport_history *h, struct stmts *s, struct job *j, bool *found)
+{
+	*found = false;
+	sqlite3_bind_blob(s->scan_get, 1, j->oid.id, GIT_OID_RAWSZ, SQLITE_STATIC);
+	sqlite3_bind_text(s->scan_get, 2, j->dns, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->scan_get);
+	int64_t n = 0;
+	if (rc == SQLITE_ROW) {
+		*found = true;
+		j->scan = sqlite3_column_int64(s->scan_get, 0);
+		n = sqlite3_column_int64(s->scan_get, 1);
+	}
+	sqlite3_reset(s->scan_get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (!*found || n <= 0)
+		return 0;
+	j->exps = calloc((size_t)n, sizeof(*j->exps));
+	if (!j->exps)
+		return -1;
+	sqlite3_bind_int64(s->exp_get, 1, j->scan);
+	while ((rc = sqlite3_step(s->exp_get)) == SQLITE_ROW && j->n < (size_t)n) {
+		struct fexp *x = &j->exps[j->n++];
+		x->name = hist_intern(h, hist_col_text(s->exp_get, 0));
+		x->macro = hist_intern(h, hist_col_text(s->exp_get, 1));
+		x->kind = (enum kexport_kind)sqlite3_column_int(s->exp_get, 2);
+		x->ns = hist_intern(h, hist_col_text(s->exp_get, 3));
+		x->line = (unsigned)sqlite3_column_int(s->exp_get, 4);
+		x->cond = hist_col_text(s->exp_get, 5) ? hist_intern(h, hist_col_text(s->exp_get, 5)) : NULL;
+		if (!x->name || !x->macro || !x->ns)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(s->exp_get);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Store a parsed job's result and intern its strings. */
+int hist_scan_store(struct kexport_history *h, struct stmts *s, struct job *j)
+{
+	size_t n = j->v.n;
+	sqlite3_bind_blob(s->scan_put, 1, j->oid.id, GIT_OID_RAWSZ, SQLITE_STATIC);
+	sqlite3_bind_text(s->scan_put, 2, j->dns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->scan_put, 3, (sqlite3_int64)n);
+	if (j->err[0])
+		sqlite3_bind_text(s->scan_put, 4, j->err, -1, SQLITE_STATIC);
+	if (hist_step_done(s->scan_put) < 0)
+		return -1;
+	j->scan = sqlite3_last_insert_rowid(h->db);
+	if (n) {
+		j->exps = calloc(n, sizeof(*j->exps));
+		if (!j->exps)
+			return -1;
+	}
+	const struct fexp *src = j->v.items;
+	for (size_t i = 0; i < n; i++) {
+		struct fexp *x = &j->exps[i];
+		x->name = hist_intern(h, src[i].name);
+		x->macro = hist_intern(h, src[i].macro);
+		x->ns = hist_intern(h, src[i].ns);
+		x->cond = src[i].cond ? hist_intern(h, src[i].cond) : NULL;
+		x->kind = src[i].kind;
+		x->line = src[i].line;
+		if (!x->name || !x->macro || !x->ns)
+			return -1;
+		sqlite3_stmt *st = s->exp_put;
+		sqlite3_bind_int64(st, 1, j->scan);
+		sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, x->macro, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, (int)x->kind);
+		sqlite3_bind_text(st, 5, x->ns, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, (int)x->line);
+		if (x->cond)
+			sqlite3_bind_text(st, 7, x->cond, -1, SQLITE_STATIC);
+		if (hist_step_done(st) < 0)
+			return -1;
+	}
+	j->n = n;
+	kx_vec_free(&j->v);
+	kx_arena_free(&j->arena);
+	return 0;
+}
