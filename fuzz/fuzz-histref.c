@@ -7,6 +7,7 @@
  * or qsort() of hostile tag names would be undefined.
  */
 #include "fuzz-common.h"
+#include "kexport-history.h"
 
 static int sign(int x)
 {

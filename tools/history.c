@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kexport-history.h"
 #include "kexport.h"
 #include "target.h"
 
