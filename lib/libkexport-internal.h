@@ -574,6 +574,47 @@ int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
 /* Parse Makefile text and evaluate its obj-y/obj-m/lib-y lists (fuzzers):
  * the number of objects named, or a negative errno. */
 int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config);
+
+/* kbuild.c: the Makefile reader ------------------------------------------- */
+
+/* What a Makefile sees of its tree. */
+struct kx_kbuild {
+	const char *dir;                /* the tree ($(srctree)); NULL: text only, no include */
+	const char *srcarch;            /* $(SRCARCH), $(ARCH); NULL: "" */
+	const struct kexport_kernel *k; /* CONFIG_ values; NULL: none, every one unknown */
+};
+
+/* A Makefile variable, as written (unexpanded). */
+struct kx_mk_var {
+	char *name;
+	char *value;
+};
+
+/* One Makefile read: its variables after its conditionals. */
+struct kx_mk {
+	const struct kx_kbuild *kb;
+	const char *dir;       /* relative, "" or "drivers/usb/" (with the slash) */
+	struct kx_mk_var *vars;
+	size_t n_vars, cap_vars;
+	int includes;
+	unsigned expansions;   /* nested $(VAR)/$(subst) expansions of one expand() */
+};
+
+/* A configuration value for make: "y", "m", text, or "" when off/unknown. */
+const char *kx_kbuild_config(const struct kx_kbuild *kb, const char *name);
+/* The Kbuild (else Makefile; arch_makefile: the Makefile) of reldir below kb->dir:
+ * 0, -ENOENT when neither is there, -ENOMEM.  kx_mk_free() it either way. */
+int kx_mk_load(struct kx_mk *m, const struct kx_kbuild *kb, const char *reldir, bool arch_makefile);
+/* Read Makefile text (malloc'd, NUL-terminated; freed here) into m. */
+int kx_mk_parse_text(struct kx_mk *m, char *data);
+struct kx_mk_var *kx_mk_var(struct kx_mk *m, const char *name);
+/* s with its $(...) references expanded (malloc'd; NULL: no memory); *unknown
+ * (may be NULL) set when one could not be. */
+char *kx_mk_expand(struct kx_mk *m, const char *s, bool *unknown);
+/* The -DDEFAULT_SYMBOL_NAMESPACE= the expanded variable `name` gives, into ns:
+ * its length, 0 when none, -ENOMEM. */
+int kx_mk_flags_ns(struct kx_mk *m, const char *name, char *ns, size_t size);
+void kx_mk_free(struct kx_mk *m);
 /* The DEFAULT_SYMBOL_NAMESPACE a Makefile's text gives file `base` of its directory. */
 int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns, size_t ns_size);
 

@@ -40,12 +40,6 @@ struct tree_file {
 	const char *owner;     /* "vmlinux" or the module path, when built */
 };
 
-/* A Makefile variable. */
-struct var {
-	char *name;
-	char *value;
-};
-
 struct tree {
 	struct kexport_ctx *ctx;
 	const char *dir;
@@ -58,9 +52,8 @@ struct tree {
 	size_t *index;
 	size_t index_cap;
 	struct kx_arena arena; /* owners, namespaces */
-	const char *srcarch;
+	struct kx_kbuild kb;   /* what its Makefiles see: the tree, SRCARCH, the configuration */
 	int depth;
-	bool no_includes;      /* fuzzing: Makefile text only, no other files */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -145,505 +138,13 @@ static struct tree_file *find_file(struct tree *t, const char *rel)
 static void normalise(char *p);
 
 /* ---------------------------------------------------------------------- */
-/* Makefiles                                                              */
-
-struct mk {
-	struct tree *t;
-	const char *dir;       /* relative, "" or "drivers/usb/" (with the slash) */
-	struct var *vars;
-	size_t n_vars, cap_vars;
-	int includes;
-	unsigned expansions;   /* nested $(VAR)/$(subst) expansions of one expand() */
-};
-
-/* A variable referring to itself several times (x = $(x) $(x)) would expand
- * exponentially even under the depth limit: one top-level expansion gets
- * this many nested ones, then the rest counts as unknown.  Kernel Makefiles
- * need a handful. */
-#define MK_EXPANSIONS_MAX 4096
-
-static struct var *mk_var(struct mk *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_vars; i++)
-		if (strcmp(m->vars[i].name, name) == 0)
-			return &m->vars[i];
-	return NULL;
-}
-
-static int mk_set(struct mk *m, const char *name, const char *value, bool append)
-{
-	struct var *v = mk_var(m, name);
-	if (!v) {
-		if (m->n_vars == m->cap_vars) {
-			size_t cap = m->cap_vars ? m->cap_vars * 2 : 32;
-			struct var *nv = realloc(m->vars, cap * sizeof(*nv));
-			if (!nv)
-				return -ENOMEM;
-			m->vars = nv;
-			m->cap_vars = cap;
-		}
-		v = &m->vars[m->n_vars++];
-		v->name = strdup(name);
-		v->value = strdup("");
-		if (!v->name || !v->value)
-			return -ENOMEM;
-	}
-	char *nvl;
-	if (append && v->value[0]) {
-		if (asprintf(&nvl, "%s %s", v->value, value) < 0)
-			return -ENOMEM;
-	} else if (!(nvl = strdup(value))) {
-		return -ENOMEM;
-	}
-	free(v->value);
-	v->value = nvl;
-	return 0;
-}
-
-static void mk_free(struct mk *m)
-{
-	for (size_t i = 0; i < m->n_vars; i++) {
-		free(m->vars[i].name);
-		free(m->vars[i].value);
-	}
-	free(m->vars);
-}
-
-/* A configuration value for make: "y", "m", text, or "" when off/unknown. */
-static const char *cfg(const struct tree *t, const char *name)
-{
-	const char *v = t->k ? kexport_kernel_config(t->k, name) : NULL;
-	return v ? v : "";
-}
-
-/* text with every FROM replaced by TO (make's $(subst)) */
-static char *subst(const char *from, const char *to, const char *text)
-{
-	size_t fl = strlen(from), tl = strlen(to), n = 0;
-	for (const char *p = text; fl && (p = strstr(p, from)); p += fl)
-		n++;
-	char *o = malloc(strlen(text) + n * tl + 1), *w = o;
-	if (!o)
-		return NULL;
-	for (const char *p = text; *p;) {
-		if (fl && strncmp(p, from, fl) == 0) {
-			memcpy(w, to, tl);
-			w += tl;
-			p += fl;
-		} else {
-			*w++ = *p++;
-		}
-	}
-	*w = '\0';
-	return o;
-}
-
-/*
- * Expand $(VAR) references: CONFIG_ values, the Makefile's own variables
- * and a few globals.  *unknown is set when a reference could not be
- * expanded (it becomes "").  Returns a malloc'd string.
- */
-static char *expand(struct mk *m, const char *s, bool *unknown, int depth)
-{
-	if (depth == 0)
-		m->expansions = 0;
-	struct sbuf_ {
-		char *p;
-		size_t n, cap;
-	} o = { malloc(strlen(s) + 64), 0, strlen(s) + 64 };
-	if (!o.p)
-		return NULL;
-#define PUT(str, len)                                                                     \
-	do {                                                                              \
-		size_t l_ = (len);                                                        \
-		if (o.n + l_ + 1 > o.cap) {                                               \
-			size_t c_ = (o.n + l_ + 1) * 2;                                   \
-			char *p_ = realloc(o.p, c_);                                      \
-			if (!p_) {                                                        \
-				free(o.p);                                                \
-				return NULL;                                              \
-			}                                                                 \
-			o.p = p_;                                                         \
-			o.cap = c_;                                                       \
-		}                                                                         \
-		memcpy(o.p + o.n, (str), l_);                                             \
-		o.n += l_;                                                                \
-	} while (0)
-	for (const char *p = s; *p;) {
-		if (p[0] == '$' && (p[1] == '(' || p[1] == '{')) {
-			char close = p[1] == '(' ? ')' : '}';
-			int d = 0;
-			const char *q = p + 1;
-			for (; *q; q++) {
-				if (*q == p[1])
-					d++;
-				else if (*q == close && --d == 0)
-					break;
-			}
-			if (!*q) {
-				if (unknown)
-					*unknown = true;
-				break;
-			}
-			char name[256];
-			size_t nl = (size_t)(q - p - 2);
-			snprintf(name, sizeof(name), "%.*s", (int)(nl < 255 ? nl : 255), p + 2);
-			const char *val = NULL;
-			char *tmp = NULL;
-			struct var *v;
-			bool budget = m->expansions < MK_EXPANSIONS_MAX;
-			if (strncmp(name, "subst ", 6) == 0 && depth < 8 && budget) {
-				m->expansions++;
-				/* $(subst FROM,TO,TEXT): obj-$(subst m,y,$(CONFIG_X)) */
-				char *args = expand(m, name + 6, unknown, depth + 1);
-				char *c1 = args ? strchr(args, ',') : NULL;
-				char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-				if (c2) {
-					*c1 = *c2 = '\0';
-					tmp = subst(args, c1 + 1, c2 + 1);
-					val = tmp;
-				} else if (unknown) {
-					*unknown = true;
-				}
-				free(args);
-				if (!val)
-					val = "";
-			} else if (strncmp(name, "CONFIG_", 7) == 0) {
-				val = cfg(m->t, name);
-				if (!m->t->k && unknown)
-					*unknown = true;
-			} else if (strcmp(name, "SRCARCH") == 0 || strcmp(name, "ARCH") == 0 ||
-			           strcmp(name, "SUBARCH") == 0) {
-				val = m->t->srcarch ? m->t->srcarch : "";
-			} else if (strcmp(name, "srctree") == 0) {
-				val = m->t->dir;
-			} else if (strcmp(name, "src") == 0 || strcmp(name, "obj") == 0) {
-				if (asprintf(&tmp, "%s/%.*s", m->t->dir, (int)(strlen(m->dir) ? strlen(m->dir) - 1 : 0), m->dir) < 0)
-					tmp = NULL;
-				val = tmp ? tmp : "";
-			} else if (strcmp(name, "BITS") == 0) {
-				val = cfg(m->t, "CONFIG_64BIT")[0] == 'y' ? "64" : "32";
-			} else if ((v = mk_var(m, name)) && depth < 8 && budget) {
-				m->expansions++;
-				tmp = expand(m, v->value, unknown, depth + 1);
-				val = tmp;
-			} else {
-				if (unknown)
-					*unknown = true;
-				val = "";
-			}
-			if (val)
-				PUT(val, strlen(val));
-			free(tmp);
-			p = q + 1;
-		} else {
-			PUT(p, 1);
-			p++;
-		}
-	}
-	PUT("", 1);
-#undef PUT
-	return o.p;
-}
-
-/* Split a make conditional's two arguments: "(a,b)" or "a" "b". */
-static bool cond_args(char *s, char **a, char **b)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == '(') {
-		int d = 0;
-		char *comma = NULL, *end = NULL;
-		for (char *p = s; *p; p++) {
-			if (*p == '(')
-				d++;
-			else if (*p == ')' && --d == 0) {
-				end = p;
-				break;
-			} else if (*p == ',' && d == 1 && !comma)
-				comma = p;
-		}
-		if (!comma || !end)
-			return false;
-		*comma = *end = '\0';
-		*a = s + 1;
-		*b = comma + 1;
-		return true;
-	}
-	if (*s == '"' || *s == '\'') {
-		char q = *s;
-		char *e1 = strchr(s + 1, q);
-		if (!e1)
-			return false;
-		*e1 = '\0';
-		*a = s + 1;
-		char *s2 = e1 + 1;
-		while (*s2 == ' ' || *s2 == '\t')
-			s2++;
-		if (*s2 != '"' && *s2 != '\'')
-			return false;
-		char *e2 = strchr(s2 + 1, *s2);
-		if (!e2)
-			return false;
-		*e2 = '\0';
-		*b = s2 + 1;
-		return true;
-	}
-	return false;
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
-/* Evaluate an ifeq/ifneq/ifdef/ifndef line: 1, 0, or 1 when unsure. */
-static int mk_cond(struct mk *m, const char *kw, char *rest)
-{
-	bool unknown = false;
-	if (strcmp(kw, "ifdef") == 0 || strcmp(kw, "ifndef") == 0) {
-		char *name = trim(rest);
-		char *v = NULL;
-		if (strncmp(name, "CONFIG_", 7) == 0) {
-			if (!m->t->k)
-				return 1;
-			v = strdup(cfg(m->t, name));
-		} else {
-			struct var *var = mk_var(m, name);
-			if (!var)
-				return 1; /* set elsewhere, maybe */
-			v = expand(m, var->value, &unknown, 0);
-		}
-		if (!v)
-			return 1;
-		bool set = trim(v)[0] != '\0';
-		free(v);
-		if (unknown)
-			return 1;
-		return (kw[2] == 'd') == set;
-	}
-	char *a, *b;
-	if (!cond_args(rest, &a, &b))
-		return 1;
-	char *ea = expand(m, a, &unknown, 0), *eb = expand(m, b, &unknown, 0);
-	int r = 1;
-	if (ea && eb && !unknown)
-		r = (strcmp(trim(ea), trim(eb)) == 0) == (kw[2] == 'e');
-	free(ea);
-	free(eb);
-	return r;
-}
-
-/*
- * Read a Makefile's variables, following its conditionals.  Assignments
- * whose variable name contains $(CONFIG_X) are stored under the expanded
- * name ("obj-y", "obj-m", "obj-", "foo-y"...).
- */
-static int mk_parse_text(struct mk *m, char *data);
-
-static int mk_parse(struct mk *m, const char *path)
-{
-	char *data;
-	size_t size;
-	char err[KEXPORT_ERRMSG_MAX];
-	if (kx_read_file(path, &data, &size, err) < 0)
-		return -ENOENT;
-	if (memchr(data, '\0', size)) {
-		free(data);
-		return -EINVAL;
-	}
-	return mk_parse_text(m, data);
-}
-
-/* The Makefile text in data (malloc'd, NUL-terminated; freed here). */
-static int mk_parse_text(struct mk *m, char *data)
-{
-	/* join continuation lines in place */
-	char *w = data;
-	for (char *r = data; *r; r++) {
-		if (r[0] == '\\' && r[1] == '\n') {
-			*w++ = ' ';
-			r++;
-			continue;
-		}
-		*w++ = *r;
-	}
-	*w = '\0';
-	bool stack[64];
-	bool active[64];
-	int depth = 0;
-	bool on = true;
-	char *save = NULL;
-	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '\t')
-			continue; /* a recipe */
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *l = trim(line);
-		if (!*l)
-			continue;
-		char kw[16] = "";
-		size_t kl = 0;
-		while (l[kl] && l[kl] != ' ' && l[kl] != '\t' && l[kl] != '(' && kl < 15)
-			kl++;
-		memcpy(kw, l, kl);
-		kw[kl] = '\0';
-		if (strcmp(kw, "ifeq") == 0 || strcmp(kw, "ifneq") == 0 || strcmp(kw, "ifdef") == 0 ||
-		    strcmp(kw, "ifndef") == 0) {
-			if (depth < 64) {
-				stack[depth] = on;
-				int c = on ? mk_cond(m, kw, l + kl) : 0;
-				active[depth] = c; /* a branch was taken */
-				depth++;
-				on = on && c;
-			}
-			continue;
-		}
-		if (strcmp(kw, "else") == 0) {
-			if (depth > 0) {
-				bool outer = stack[depth - 1];
-				char *rest = trim(l + kl);
-				int c = 1;
-				if (*rest) { /* else ifeq ... */
-					char kw2[16] = "";
-					size_t k2 = 0;
-					while (rest[k2] && rest[k2] != ' ' && rest[k2] != '(' && k2 < 15)
-						k2++;
-					memcpy(kw2, rest, k2);
-					c = outer ? mk_cond(m, kw2, rest + k2) : 0;
-				}
-				/* unknown conditions evaluate to 1: both branches then count */
-				bool take = outer && c && (!active[depth - 1] || !m->t->k);
-				on = take;
-				if (take)
-					active[depth - 1] = true;
-			}
-			continue;
-		}
-		if (strcmp(kw, "endif") == 0) {
-			if (depth > 0)
-				on = stack[--depth];
-			continue;
-		}
-		if (!on)
-			continue;
-		if ((strcmp(kw, "include") == 0 || strcmp(kw, "-include") == 0) && m->includes < 8 &&
-		    !m->t->no_includes) {
-			/* virt/kvm/Makefile.kvm from arch/x86/kvm/Makefile */
-			char *inc = expand(m, trim(l + kl), NULL, 0);
-			if (inc && !strchr(inc, ' ') && kx_is_file(inc)) {
-				m->includes++;
-				int r = mk_parse(m, inc);
-				if (r == -ENOMEM) {
-					free(inc);
-					free(data);
-					return r;
-				}
-			}
-			free(inc);
-			continue;
-		}
-		/* NAME op VALUE */
-		char *op = NULL;
-		int kind = 0; /* 1 +=, 2 :=/=/?= */
-		for (char *p = l; *p; p++) {
-			if (p[0] == '+' && p[1] == '=') {
-				op = p;
-				kind = 1;
-				break;
-			}
-			if ((p[0] == ':' || p[0] == '?') && p[1] == '=') {
-				op = p;
-				kind = 2;
-				break;
-			}
-			if (p[0] == '=') {
-				op = p;
-				kind = 3;
-				break;
-			}
-			if (p[0] == ':' && p[1] != '=')
-				break; /* a rule */
-		}
-		if (!op)
-			continue;
-		char *value = trim(op + (kind == 3 ? 1 : 2));
-		*op = '\0';
-		char *name = trim(l);
-		char *ename = expand(m, name, NULL, 0);
-		if (!ename) {
-			free(data);
-			return -ENOMEM;
-		}
-		if (strchr(ename, ' ')) { /* "export X", "override X": not ours */
-			free(ename);
-			continue;
-		}
-		int r = mk_set(m, ename, value, kind == 1);
-		free(ename);
-		if (r < 0) {
-			free(data);
-			return r;
-		}
-	}
-	free(data);
-	return 0;
-}
-
-/* The namespace of a -DDEFAULT_SYMBOL_NAMESPACE=... in flags, or NULL. */
-static const char *ns_from_flags(struct tree *t, const char *flags)
-{
-	const char *p = flags ? strstr(flags, "-DDEFAULT_SYMBOL_NAMESPACE=") : NULL;
-	if (!p)
-		return NULL;
-	p += 27;
-	char buf[256];
-	size_t n = 0;
-	while (*p && *p != ' ' && *p != '\t' && n < sizeof(buf) - 1) {
-		if (*p != '"' && *p != '\'' && *p != '\\')
-			buf[n++] = *p;
-		p++;
-	}
-	buf[n] = '\0';
-	return n ? kx_arena_strdup(&t->arena, buf) : NULL;
-}
-
-/* The directory's Kbuild, else its Makefile (arch_makefile: the Makefile). */
-static int mk_load(struct tree *t, struct mk *m, const char *reldir, bool arch_makefile)
-{
-	memset(m, 0, sizeof(*m));
-	m->t = t;
-	m->dir = reldir;
-	char *p;
-	for (int i = arch_makefile ? 1 : 0; i < 2; i++) {
-		if (asprintf(&p, "%s/%s%s", t->dir, reldir, i == 0 ? "Kbuild" : "Makefile") < 0)
-			return -ENOMEM;
-		int r = kx_is_file(p) ? mk_parse(m, p) : -ENOENT;
-		free(p);
-		if (r != -ENOENT)
-			return r;
-	}
-	return -ENOENT;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Namespaces from Makefiles (with or without a configuration)            */
 
-static const char *var_ns(struct tree *t, struct mk *m, const char *name)
+static const char *var_ns(struct tree *t, struct kx_mk *m, const char *name)
 {
-	struct var *v = mk_var(m, name);
-	if (!v)
-		return NULL;
-	char *e = expand(m, v->value, NULL, 0);
-	const char *ns = ns_from_flags(t, e);
-	free(e);
-	return ns;
+	char buf[256];
+	int n = kx_mk_flags_ns(m, name, buf, sizeof(buf));
+	return n > 0 ? kx_arena_strdup(&t->arena, buf) : NULL;
 }
 
 /*
@@ -663,11 +164,11 @@ static int apply_ns(struct tree *t)
 		char *reldir = strndup(mf->rel, dl);
 		if (!reldir)
 			return -ENOMEM;
-		struct mk m;
-		int r = mk_load(t, &m, reldir, false);
+		struct kx_mk m;
+		int r = kx_mk_load(&m, &t->kb, reldir, false);
 		if (r == -ENOMEM) {
 			free(reldir);
-			mk_free(&m);
+			kx_mk_free(&m);
 			return r;
 		}
 		const char *dir_ns = var_ns(t, &m, "ccflags-y");
@@ -696,7 +197,7 @@ static int apply_ns(struct tree *t)
 				f->default_ns = sub_ns;
 			}
 		}
-		mk_free(&m);
+		kx_mk_free(&m);
 		free(reldir);
 	}
 	return 0;
@@ -754,7 +255,7 @@ static void mark_source(struct tree *t, const char *reldir, const char *obj, int
 	}
 }
 
-static void build_obj(struct tree *t, struct mk *m, const char *obj, int mode,
+static void build_obj(struct tree *t, struct kx_mk *m, const char *obj, int mode,
                       const char *owner, int depth)
 {
 	size_t ol = strlen(obj);
@@ -767,10 +268,10 @@ static void build_obj(struct tree *t, struct mk *m, const char *obj, int mode,
 	for (size_t i = 0; i < KX_ARRAY_SIZE(sfx); i++) {
 		char key[600];
 		snprintf(key, sizeof(key), "%s%s", base, sfx[i]);
-		struct var *v = mk_var(m, key);
+		struct kx_mk_var *v = kx_mk_var(m, key);
 		if (!v)
 			continue;
-		char *e = expand(m, v->value, NULL, 0);
+		char *e = kx_mk_expand(m, v->value, NULL);
 		if (!e)
 			continue;
 		char *save = NULL;
@@ -789,9 +290,9 @@ static void build_obj(struct tree *t, struct mk *m, const char *obj, int mode,
 
 static int enter_dir(struct tree *t, const char *reldir, int dir_mode, const char *extra);
 
-static void build_list(struct tree *t, struct mk *m, const char *list, int mode, int dir_mode)
+static void build_list(struct tree *t, struct kx_mk *m, const char *list, int mode, int dir_mode)
 {
-	char *e = expand(m, list, NULL, 0);
+	char *e = kx_mk_expand(m, list, NULL);
 	if (!e)
 		return;
 	char *save = NULL;
@@ -822,22 +323,22 @@ static int enter_dir(struct tree *t, const char *reldir, int dir_mode, const cha
 		t->depth--;
 		return 0;
 	}
-	struct mk m;
-	int r = mk_load(t, &m, reldir, false);
+	struct kx_mk m;
+	int r = kx_mk_load(&m, &t->kb, reldir, false);
 	if (r == 0) {
-		struct var *v;
-		if ((v = mk_var(&m, "obj-y")))
+		struct kx_mk_var *v;
+		if ((v = kx_mk_var(&m, "obj-y")))
 			build_list(t, &m, v->value, 1, dir_mode);
-		if ((v = mk_var(&m, "lib-y")))
+		if ((v = kx_mk_var(&m, "lib-y")))
 			build_list(t, &m, v->value, 1, dir_mode);
-		if ((v = mk_var(&m, "obj-m")))
+		if ((v = kx_mk_var(&m, "obj-m")))
 			build_list(t, &m, v->value, 2, dir_mode);
 		if (extra) {
-			struct mk top = { .t = t, .dir = "" };
+			struct kx_mk top = { .kb = &t->kb, .dir = "" };
 			build_list(t, &top, extra, 1, dir_mode);
 		}
 	}
-	mk_free(&m);
+	kx_mk_free(&m);
 	t->depth--;
 	return r == -ENOMEM ? r : 0;
 }
@@ -855,24 +356,24 @@ static const struct {
 /* The top Kbuild with $(ARCH_CORE), $(ARCH_LIB), $(ARCH_DRIVERS) of arch/ARCH/Makefile. */
 static int build_config(struct tree *t)
 {
-	for (size_t i = 0; i < KX_ARRAY_SIZE(arches) && !t->srcarch; i++)
-		if (cfg(t, arches[i].config)[0] == 'y')
-			t->srcarch = arches[i].arch;
+	for (size_t i = 0; i < KX_ARRAY_SIZE(arches) && !t->kb.srcarch; i++)
+		if (kx_kbuild_config(&t->kb, arches[i].config)[0] == 'y')
+			t->kb.srcarch = arches[i].arch;
 	char archdir[64];
-	snprintf(archdir, sizeof(archdir), "arch/%s/", t->srcarch ? t->srcarch : "x86");
-	struct mk am;
+	snprintf(archdir, sizeof(archdir), "arch/%s/", t->kb.srcarch ? t->kb.srcarch : "x86");
+	struct kx_mk am;
 	char *extra = NULL;
-	int r = mk_load(t, &am, archdir, true);
+	int r = kx_mk_load(&am, &t->kb, archdir, true);
 	if (r == 0) {
 		struct sbuf_l {
 			char *s;
 		} x = { strdup("lib/") };
 		static const char *const lists[] = { "core-y", "libs-y", "drivers-y", "drivers-m" };
 		for (size_t i = 0; i < KX_ARRAY_SIZE(lists) && x.s; i++) {
-			struct var *v = mk_var(&am, lists[i]);
+			struct kx_mk_var *v = kx_mk_var(&am, lists[i]);
 			if (!v)
 				continue;
-			char *e = expand(&am, v->value, NULL, 0);
+			char *e = kx_mk_expand(&am, v->value, NULL);
 			char *n = NULL;
 			if (e && asprintf(&n, "%s %s", x.s, e) < 0)
 				n = NULL;
@@ -882,7 +383,7 @@ static int build_config(struct tree *t)
 		}
 		extra = x.s;
 	}
-	mk_free(&am);
+	kx_mk_free(&am);
 	r = enter_dir(t, "", 1, extra);
 	free(extra);
 	return r;
@@ -1061,7 +562,7 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
                                     const struct kexport_kernel *config,
                                     kexport_src_tree_fn fn, void *arg)
 {
-	struct tree t = { .ctx = ctx, .dir = dir, .k = config };
+	struct tree t = { .ctx = ctx, .dir = dir, .k = config, .kb = { .dir = dir, .k = config } };
 	t.dir_len = strlen(dir);
 	while (t.dir_len > 1 && dir[t.dir_len - 1] == '/')
 		t.dir_len--;
@@ -1149,19 +650,19 @@ KX_EXPORT int kexport_src_tree_scan(struct kexport_ctx *ctx, const char *dir,
 
 int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config)
 {
-	struct tree t = { .dir = "/nonexistent", .k = config, .no_includes = true };
-	struct mk m = { .t = &t, .dir = "" };
+	struct tree t = { .k = config, .kb = { .k = config } }; /* no directory: text only */
+	struct kx_mk m = { .kb = &t.kb, .dir = "" };
 	char *text = strndup(data, size);
 	if (!text)
 		return -ENOMEM;
-	int r = mk_parse_text(&m, text);
+	int r = kx_mk_parse_text(&m, text);
 	int n = 0;
 	static const char *const lists[] = { "obj-y", "obj-m", "lib-y" };
 	for (size_t i = 0; r == 0 && i < KX_ARRAY_SIZE(lists); i++) {
-		struct var *v = mk_var(&m, lists[i]);
+		struct kx_mk_var *v = kx_mk_var(&m, lists[i]);
 		if (!v)
 			continue;
-		char *e = expand(&m, v->value, NULL, 0);
+		char *e = kx_mk_expand(&m, v->value, NULL);
 		if (!e) {
 			r = -ENOMEM;
 			break;
@@ -1174,43 +675,7 @@ int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_ker
 		free(e);
 		(void)var_ns(&t, &m, "ccflags-y");
 	}
-	mk_free(&m);
+	kx_mk_free(&m);
 	kx_arena_free(&t.arena);
 	return r < 0 ? r : n;
-}
-
-/*
- * For kexport history, which reads Makefiles from git blobs: the namespace
- * the Makefile text gives its directory's file `base` (CFLAGS_<obj>.o, else
- * ccflags-y, else asflags-y, as apply_ns() decides), without a
- * configuration.  Returns the length written to ns, 0 when none, or -ENOMEM.
- */
-int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns, size_t ns_size)
-{
-	struct tree t = { .dir = "/nonexistent", .no_includes = true };
-	struct mk m = { .t = &t, .dir = "" };
-	char *text = strndup(data, size);
-	if (!text)
-		return -ENOMEM;
-	int r = mk_parse_text(&m, text);
-	const char *found = NULL;
-	if (r == 0) {
-		const char *dot = strrchr(base, '.');
-		char key[300];
-		snprintf(key, sizeof(key), "CFLAGS_%.*s.o", (int)(dot ? (size_t)(dot - base) : strlen(base)),
-		         base);
-		found = var_ns(&t, &m, key);
-		if (!found)
-			found = var_ns(&t, &m, "ccflags-y");
-		if (!found)
-			found = var_ns(&t, &m, "asflags-y");
-	}
-	size_t n = found ? strlen(found) : 0;
-	if (n && n < ns_size)
-		memcpy(ns, found, n + 1);
-	else
-		n = 0;
-	mk_free(&m);
-	kx_arena_free(&t.arena);
-	return r < 0 ? r : (int)n;
 }
