@@ -384,6 +384,12 @@ int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *tabl
  * A path to kexport_free(), or NULL when there is none.
  */
 char *kexport_kernel_image(const char *modules_dir);
+/*
+ * The kernel that judges a /lib/modules/VERSION tree: its image
+ * (kexport_kernel_image()), else build/Module.symvers.  A path to
+ * kexport_free(), or NULL when there is neither.  Since: 7
+ */
+char *kexport_tree_kernel(const char *modules_dir);
 
 /*
  * Read one module.  `tree` is the directory its owner name is relative to
@@ -771,6 +777,43 @@ int kexport_loader_check(struct kexport_loader *l, const struct kexport_module *
  * module and its exports.  `m` must outlive the loader. */
 int kexport_loader_load(struct kexport_loader *l, const struct kexport_module *m,
                         unsigned flags, struct kexport_verdict **v);
+
+/* ------------------------------------------------------------------------ */
+/* Judging a corpus                                                         */
+
+/*
+ * Every module of a corpus against one loader, as modprobe would load them:
+ * a module whose imports an owner in the corpus exports gets that owner's
+ * refusal (the import does not resolve) or its taint.  On the context's
+ * threads: every module is checked at once assuming each owner loads
+ * untainted, then the importers of owners that do not are checked again,
+ * owners first.  The loader's owner callback is the judge's while it runs;
+ * the loader does not change.  `mods` (and its modules) must outlive the
+ * judge.  Since: 7
+ */
+struct kexport_judge;
+int kexport_judge_new(struct kexport_ctx *ctx, struct kexport_loader *loader,
+                      struct kexport_module *const *mods, size_t n, unsigned flags,
+                      struct kexport_judge **j);
+/* Keep which owners each check asked about: what a second pass needs. */
+void kexport_judge_record_owners(struct kexport_judge *j);
+/*
+ * Make j a second pass over the same modules after an edit of the loader's
+ * table: `before` ran with record_owners; touched[i] is set for each module
+ * importing or exporting an edited symbol.  Any other module is judged again
+ * only when an owner of its imports changed outcome (loads, taint); else it
+ * keeps before's verdict, which j then shares: before must outlive j.
+ * -EINVAL when before does not fit.
+ */
+int kexport_judge_set_before(struct kexport_judge *j, const struct kexport_judge *before,
+                             const unsigned char *touched);
+/* Judge every module once: 0, -ENOMEM, -EINVAL (ran already). */
+int kexport_judge_run(struct kexport_judge *j);
+/* The verdict of mods[i] (NULL: none, out of memory), owned by the judge. */
+const struct kexport_verdict *kexport_judge_verdict(const struct kexport_judge *j, size_t i);
+/* How many verdicts this pass computed itself (not reused from before). */
+size_t kexport_judge_checked(const struct kexport_judge *j);
+void kexport_judge_free(struct kexport_judge *j);
 
 /* ------------------------------------------------------------------------ */
 /* Symbol lists and severity rules (kABI policy files)                      */

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "kexport.h"
-#include "judge.h"
 #include "target.h"
 
 static const char options[] =
@@ -54,14 +53,26 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
-static void print_summary(const struct cli_judge *a, bool all)
+/* The tree's modules and their verdicts. */
+struct audit {
+	struct kexport_module **mods;
+	size_t n;
+	struct kexport_judge *judge;
+};
+
+static const struct kexport_verdict *verdict(const struct audit *a, size_t i)
+{
+	return a->judge ? kexport_judge_verdict(a->judge, i) : NULL;
+}
+
+static void print_summary(const struct audit *a, bool all)
 {
 	size_t loads = 0, refused = 0;
 	/* taint strings and their counts */
 	char keys[64][32];
 	size_t counts[64], nk = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		const struct kexport_verdict *v = a->verdicts[i];
+		const struct kexport_verdict *v = verdict(a, i);
 		if (!v)
 			continue;
 		if (!v->loads) {
@@ -96,8 +107,8 @@ static void print_summary(const struct cli_judge *a, bool all)
 		json_key(cli_json, "modules");
 		json_arr_start(cli_json);
 		for (size_t i = 0; i < a->n; i++)
-			if (a->verdicts[i] && (all || !a->verdicts[i]->loads || a->verdicts[i]->module_taint))
-				cli_print_verdict(a->mods[i], a->verdicts[i], CLI_VERDICT_HUMAN);
+			if (verdict(a, i) && (all || !verdict(a, i)->loads || verdict(a, i)->module_taint))
+				cli_print_verdict(a->mods[i], verdict(a, i), CLI_VERDICT_HUMAN);
 		json_arr_end(cli_json);
 		return;
 	}
@@ -105,7 +116,7 @@ static void print_summary(const struct cli_judge *a, bool all)
 	for (size_t k = 0; k < nk; k++)
 		printf("  taint %-6s %zu\n", keys[k][0] ? keys[k] : "none", counts[k]);
 	for (size_t i = 0; i < a->n; i++) {
-		const struct kexport_verdict *v = a->verdicts[i];
+		const struct kexport_verdict *v = verdict(a, i);
 		if (v && (all || !v->loads || v->module_taint))
 			cli_print_verdict(a->mods[i], v, CLI_VERDICT_HUMAN);
 	}
@@ -142,7 +153,7 @@ static int cmd_audit(int argc, char **argv)
 	}
 	char *own_kernel = NULL;
 	if (t.n_sources == 0) {
-		own_kernel = cli_tree_kernel(dir);
+		own_kernel = kexport_tree_kernel(dir);
 		cli_push_str(&t.sources, &t.n_sources, own_kernel ? own_kernel : dir);
 	}
 
@@ -154,8 +165,8 @@ static int cmd_audit(int argc, char **argv)
 
 	cli_output_begin();
 	struct kexport_ctx *ctx = cli_ctx_new();
-	struct cli_judge a = { .flags = t.flags };
-	size_t *owner_idx = NULL;
+	struct audit a = { 0 };
+	bool oom = false;
 	double t0 = now(), t_read, t_kernel, t_verdicts;
 	t.probe = dir;
 	/* A distribution tree is signed module by module: verifying every
@@ -196,17 +207,16 @@ static int cmd_audit(int argc, char **argv)
 		int added = kexport_table_add_modules(ctx, t.table, a.mods, a.n);
 		t_kernel = now();
 		progress_phase = "checking modules";
-		a.loader = t.loader;
-		a.owner_idx = owner_idx = cli_owner_index(a.mods, a.n);
-		if (added < 0 || !owner_idx || cli_judge_run(&a) < 0)
-			a.oom = true;
+		if (added < 0 || kexport_judge_new(ctx, t.loader, a.mods, a.n, t.flags, &a.judge) < 0 ||
+		    kexport_judge_run(a.judge) < 0)
+			oom = true;
 		cli_target_report_keys(&t);
 		t_verdicts = now();
 		if (cli_opt.verbose)
 			fprintf(stderr, "kexport: audit: modules read in %.3f s, then the kernel in %.3f s "
 			                "(read beside the modules), verdicts in %.3f s\n", t_read - t0,
 			        t_kernel - t_read, t_verdicts - t_kernel);
-		if (a.oom) {
+		if (oom) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return CLI_EXIT_BAD_INPUT;
 		}
@@ -231,7 +241,7 @@ static int cmd_audit(int argc, char **argv)
 		}
 		print_summary(&a, all);
 		for (size_t i = 0; i < a.n; i++)
-			if (a.verdicts[i] && !a.verdicts[i]->loads)
+			if (verdict(&a, i) && !verdict(&a, i)->loads)
 				status = CLI_EXIT_FINDING;
 	}
 	progress_done = 1;
@@ -243,13 +253,12 @@ static int cmd_audit(int argc, char **argv)
 	}
 	cli_output_end();
 	if (KEXPORT_FREE_AT_EXIT) {
-		cli_judge_free(&a);
+		kexport_judge_free(a.judge);
 		cli_target_close(&t);
 		kexport_module_list_free(a.mods, a.n);
 		kexport_ctx_free(ctx);
 	}
-	free(owner_idx);
-	free(own_kernel);
+	kexport_free(own_kernel);
 	free(dflt);
 	return bad || cli_bad_input_count() ? CLI_EXIT_BAD_INPUT : status;
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "judge.h"
 #include "target.h"
 
 static const char options[] =
@@ -48,7 +47,8 @@ enum {
 struct whatif {
 	struct kexport_module **mods;
 	size_t n;
-	struct cli_judge before, after;
+	struct kexport_ctx *ctx;
+	struct kexport_judge *before, *after;
 	const char **who;        /* --who-uses patterns */
 	size_t n_who;
 };
@@ -106,7 +106,7 @@ static void print_who_uses(const struct whatif *w)
 	}
 	for (size_t i = 0; i < w->n; i++) {
 		const struct kexport_module *m = w->mods[i];
-		const struct kexport_verdict *v = w->before.verdicts[i];
+		const struct kexport_verdict *v = kexport_judge_verdict(w->before, i);
 		bool any = false;
 		for (size_t j = 0; j < m->n_imports; j++) {
 			const char *s = m->imports[j].name;
@@ -256,7 +256,8 @@ static size_t print_report(const struct whatif *w)
 		json_arr_start(cli_json);
 	}
 	for (size_t i = 0; i < w->n; i++) {
-		const struct kexport_verdict *b = w->before.verdicts[i], *a = w->after.verdicts[i];
+		const struct kexport_verdict *b = kexport_judge_verdict(w->before, i),
+		                             *a = kexport_judge_verdict(w->after, i);
 		enum change_class c = classify(b, a);
 		counts[c]++;
 		if (c == SAME)
@@ -281,7 +282,7 @@ static size_t print_report(const struct whatif *w)
 			       kexport_reason_name(p->reason), p->explanation);
 		}
 	}
-	size_t again = cli_judge_checked(&w->after);
+	size_t again = kexport_judge_checked(w->after);
 	if (cli_json) {
 		json_arr_end(cli_json);
 		json_key(cli_json, "summary");
@@ -369,17 +370,16 @@ static int second_pass(struct whatif *w, struct cli_target *t, const struct kexp
 	kexport_loader_set_taint(l, t->taint);
 	if (t->trust_set)
 		kexport_loader_set_sig_trust(l, t->trust);
-	w->after = (struct cli_judge){
-		.loader = l, .mods = w->mods, .n = w->n, .owner_idx = w->before.owner_idx,
-		.flags = w->before.flags, .before = &w->before, .touched = touched,
-	};
-	if (cli_judge_run(&w->after) < 0)
+	if (kexport_judge_new(w->ctx, l, w->mods, w->n, t->flags, &w->after) < 0 ||
+	    kexport_judge_set_before(w->after, w->before, touched) < 0 ||
+	    kexport_judge_run(w->after) < 0)
 		goto out;
 	print_changes(edits, matched, ch, n_ch);
 	*newly_refused = print_report(w);
 	r = 0;
 out:
-	cli_judge_free(&w->after);
+	kexport_judge_free(w->after);
+	w->after = NULL;
 	kexport_loader_free(l);
 	free(touched);
 	kexport_free(ch);
@@ -469,10 +469,11 @@ static int cmd_whatif(int argc, char **argv)
 
 	cli_output_begin();
 	struct kexport_ctx *ctx = cli_ctx_new();
+	w.ctx = ctx;
 	bool bad = false;
 	/* The kernel is read on its own thread while the corpus is read. */
 	char *own_kernel = NULL;
-	if (t.n_sources == 0 && (own_kernel = cli_tree_kernel(paths[0])))
+	if (t.n_sources == 0 && (own_kernel = kexport_tree_kernel(paths[0])))
 		cli_push_str(&t.sources, &t.n_sources, own_kernel);
 	t.probe = paths[0];
 	/* As audit: a corpus's signatures are not each verified unless asked. */
@@ -516,11 +517,10 @@ static int cmd_whatif(int argc, char **argv)
 	if (t.loader && w.n) {
 		/* The corpus's own exports, as its modules provide them (and editable). */
 		int added = kexport_table_add_modules(ctx, t.table, w.mods, w.n);
-		size_t *idx = cli_owner_index(w.mods, w.n);
-		w.before = (struct cli_judge){ .loader = t.loader, .mods = w.mods, .n = w.n,
-			                      .owner_idx = idx, .flags = t.flags,
-			                      .record_owners = !w.n_who };
-		bool oom = added < 0 || !idx || cli_judge_run(&w.before) < 0;
+		bool oom = added < 0 || kexport_judge_new(ctx, t.loader, w.mods, w.n, t.flags, &w.before) < 0;
+		if (!oom && !w.n_who)
+			kexport_judge_record_owners(w.before);
+		oom = oom || kexport_judge_run(w.before) < 0;
 		cli_target_report_keys(&t);
 		if (!oom) {
 			cli_target_describe(&t);
@@ -547,8 +547,7 @@ static int cmd_whatif(int argc, char **argv)
 		if (newly_refused)
 			status = CLI_EXIT_FINDING;
 		if (KEXPORT_FREE_AT_EXIT)
-			cli_judge_free(&w.before);
-		free(idx);
+			kexport_judge_free(w.before);
 	}
 	if (cli_json) {
 		cli_json_errors();
@@ -559,7 +558,7 @@ static int cmd_whatif(int argc, char **argv)
 		kexport_module_list_free(w.mods, w.n);
 		kexport_ctx_free(ctx);
 	}
-	free(own_kernel);
+	kexport_free(own_kernel);
 	if (bad || cli_bad_input_count())
 		status = CLI_EXIT_BAD_INPUT;
 done:

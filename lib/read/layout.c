@@ -141,3 +141,15 @@ KX_EXPORT char *kexport_kernel_image(const char *dir)
 	return p;
 }
 
+KX_EXPORT char *kexport_tree_kernel(const char *dir)
+{
+	char *p = kexport_kernel_image(dir);
+	if (p)
+		return p;
+	if (asprintf(&p, "%s/build/Module.symvers", dir) < 0)
+		return NULL;
+	if (kx_is_file(p))
+		return p;
+	free(p);
+	return NULL;
+}

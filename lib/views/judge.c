@@ -1,16 +1,53 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Judging a corpus: see judge.h.
+ * Judging a corpus: every module against one loader, as modprobe would
+ * load them (an owner's refusal or taint carried to its importers), on the
+ * context's threads.  Used by audit, and twice by whatif: the second pass
+ * reuses the first pass's verdicts of the modules an edit cannot have
+ * changed.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <stdatomic.h>
 
-#include "judge.h"
+#include "libkexport-internal.h"
+
+/* A first-pass check of module `from` asked about owner `to`. */
+struct judge_edge {
+	size_t from, to;
+};
+
+struct kexport_judge {
+	struct kexport_ctx *ctx;
+	struct kexport_loader *loader;
+	struct kexport_module *const *mods;
+	size_t n;
+	size_t *owner_idx;              /* owner_index() of mods */
+	unsigned flags;
+	/*
+	 * A second pass: `before` is the first pass (run with record_owners),
+	 * `touched[i]` set for the modules importing or exporting an edited
+	 * symbol.  Any other module is judged again only when a module owning
+	 * one of its imports changed verdict (loads, or taint); otherwise it
+	 * keeps the first pass's verdict.
+	 */
+	const struct kexport_judge *before;
+	const unsigned char *touched;
+	/* record which owners each module's verdict asked about (what a second
+	 * pass needs) */
+	bool record_owners;
+	/* results */
+	struct kexport_verdict **verdicts;
+	unsigned char *state;           /* 0 not yet, 1 in progress, 2 judged, 3 reused */
+	struct judge_edge *edges;       /* with record_owners: sorted by from */
+	size_t n_edges;
+	bool speculate;                 /* first pass, first round: every owner loads */
+	bool ran;
+	atomic_bool oom;
+	/* the workers: the next module, and their edges gathered */
+	atomic_size_t next;
+	pthread_mutex_t lock;
+	struct judge_edge *all;
+	size_t n_all, cap_all;
+};
 
 /*
  * The owner index: module indexes by owner name, open addressing in a
@@ -34,7 +71,7 @@ static size_t owner_hash(const char *s)
 	return (size_t)(h ^ h >> 29);
 }
 
-size_t *cli_owner_index(struct kexport_module **mods, size_t n)
+static size_t *owner_index(struct kexport_module *const *mods, size_t n)
 {
 	size_t n_slots = owner_slots(n), mask = n_slots - 1;
 	size_t *slots = calloc(n_slots, sizeof(*slots));
@@ -50,8 +87,8 @@ size_t *cli_owner_index(struct kexport_module **mods, size_t n)
 	return slots;
 }
 
-long cli_find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
-                   const char *owner)
+static long find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
+                       const char *owner)
 {
 	size_t mask = owner_slots(n) - 1;
 	for (size_t h = owner_hash(owner) & mask; idx[h]; h = (h + 1) & mask)
@@ -60,11 +97,11 @@ long cli_find_owner(struct kexport_module *const *mods, const size_t *idx, size_
 	return -1;
 }
 
-static void verdict_of(struct cli_judge *j, size_t i);
+static void verdict_of(struct kexport_judge *j, size_t i);
 
-static long owner_of(const struct cli_judge *j, const char *owner)
+static long owner_of(const struct kexport_judge *j, const char *owner)
 {
-	return cli_find_owner(j->mods, j->owner_idx, j->n, owner);
+	return find_owner(j->mods, j->owner_idx, j->n, owner);
 }
 
 /*
@@ -72,7 +109,7 @@ static long owner_of(const struct cli_judge *j, const char *owner)
  * worker keeps its own list; the check being run is the thread's.
  */
 struct edges {
-	struct cli_edge *items;
+	struct judge_edge *items;
 	size_t n, cap;
 	bool oom;
 };
@@ -91,13 +128,13 @@ static void edge_add(struct edges *e, size_t from, size_t to)
 		e->items = p;
 		e->cap = cap;
 	}
-	e->items[e->n++] = (struct cli_edge){ from, to };
+	e->items[e->n++] = (struct judge_edge){ from, to };
 }
 
 /* The loader asks: would the module owning this export load, and with which taint? */
 static int owner_taint(void *data, const char *owner, unsigned long *taint)
 {
-	struct cli_judge *j = data;
+	struct kexport_judge *j = data;
 	long i = owner_of(j, owner);
 	*taint = 0;
 	if (i < 0)
@@ -130,9 +167,9 @@ static bool same_outcome(const struct kexport_verdict *a, const struct kexport_v
  * any length.  If none did, and no import of i was edited, the loader sees
  * the same facts and gives the same verdict.
  */
-static bool owners_changed(struct cli_judge *j, size_t i)
+static bool owners_changed(struct kexport_judge *j, size_t i)
 {
-	const struct cli_judge *b = j->before;
+	const struct kexport_judge *b = j->before;
 	size_t lo = 0, hi = b->n_edges;
 	while (lo < hi) { /* the first edge from i (edges sorted by from) */
 		size_t mid = (lo + hi) / 2;
@@ -152,7 +189,7 @@ static bool owners_changed(struct cli_judge *j, size_t i)
 	return false;
 }
 
-static void verdict_of(struct cli_judge *j, size_t i)
+static void verdict_of(struct kexport_judge *j, size_t i)
 {
 	if (j->state[i])
 		return;
@@ -180,52 +217,64 @@ static void verdict_of(struct cli_judge *j, size_t i)
  * (their verdicts feed their importers, recursively); then the rest, which
  * only read those, on every CPU.  Most keep the first pass's verdict.
  */
-struct worker {
-	struct cli_judge *j;
-	size_t *next;
-	pthread_mutex_t *lock;
-	struct edges edges;
-};
-
-static void *verdict_worker(void *arg)
+/* One worker's loop; the workers' edges are gathered into j->all when each ends. */
+static void verdict_worker(void *arg)
 {
-	struct worker *w = arg;
-	cur_edges = &w->edges;
-	kexport_thread_begin(); /* verdicts carved from this thread's slab */
+	struct kexport_judge *j = arg;
+	struct edges mine = { NULL, 0, 0, false };
+	cur_edges = &mine;
 	for (;;) {
-		pthread_mutex_lock(w->lock);
-		size_t i = (*w->next)++;
-		pthread_mutex_unlock(w->lock);
-		if (i >= w->j->n)
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->n)
 			break;
-		if (w->j->before) {
-			verdict_of(w->j, i);
+		if (j->before) {
+			verdict_of(j, i);
 			continue;
 		}
 		struct kexport_verdict *v = NULL;
 		cur_module = i;
-		if (kexport_loader_check(w->j->loader, w->j->mods[i], w->j->flags, &v) < 0)
-			w->j->oom = true; /* only ever set to true */
-		w->j->verdicts[i] = v;
-		w->j->state[i] = 2;
+		if (kexport_loader_check(j->loader, j->mods[i], j->flags, &v) < 0)
+			j->oom = true; /* only ever set to true */
+		j->verdicts[i] = v;
+		j->state[i] = 2;
 	}
-	kexport_thread_end();
-	return NULL;
+	cur_edges = NULL;
+	pthread_mutex_lock(&j->lock);
+	if (mine.oom)
+		j->oom = true;
+	if (mine.n) {
+		if (j->n_all + mine.n > j->cap_all) {
+			size_t cap = (j->n_all + mine.n) * 2;
+			struct judge_edge *p = realloc(j->all, cap * sizeof(*p));
+			if (p) {
+				j->all = p;
+				j->cap_all = cap;
+			}
+		}
+		if (j->n_all + mine.n <= j->cap_all) {
+			memcpy(j->all + j->n_all, mine.items, mine.n * sizeof(*mine.items));
+			j->n_all += mine.n;
+		} else {
+			j->oom = true;
+		}
+	}
+	pthread_mutex_unlock(&j->lock);
+	free(mine.items);
 }
 
 static int cmp_edge_from(const void *x, const void *y)
 {
-	const struct cli_edge *a = x, *b = y;
+	const struct judge_edge *a = x, *b = y;
 	return a->from < b->from ? -1 : a->from > b->from ? 1 : a->to < b->to ? -1 : a->to > b->to;
 }
 
 /* The first pass's recheck: modules whose assumption may not hold. */
-static bool first_pass_wrong(const struct cli_judge *j, size_t i)
+static bool first_pass_wrong(const struct kexport_judge *j, size_t i)
 {
 	return j->verdicts[i] && (!j->verdicts[i]->loads || j->verdicts[i]->module_taint);
 }
 
-static void recheck(struct cli_judge *j, struct cli_edge *e, size_t n_edges)
+static void recheck(struct kexport_judge *j, struct judge_edge *e, size_t n_edges)
 {
 	size_t first;
 	for (first = 0; first < n_edges && !first_pass_wrong(j, e[first].to); first++)
@@ -286,56 +335,23 @@ static void recheck(struct cli_judge *j, struct cli_edge *e, size_t n_edges)
 	free(queue);
 }
 
-static long cpu_count(void)
+/* Every module not judged yet, on the context's threads; their edges in j->all. */
+static void run_workers(struct kexport_judge *j)
 {
-	long cpus = cli_opt.threads ? cli_opt.threads : sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus < 1 ? 1 : cpus > 64 ? 64 : cpus;
+	atomic_store(&j->next, 0);
+	j->n_all = 0;
+	struct kx_team team;
+	kx_team_init(&team, verdict_worker, j);
+	kx_team_start(j->ctx, &team);
+	kx_team_finish(&team);
 }
 
-/* Every module not judged yet, on every CPU; the workers' edges into one list. */
-static struct cli_edge *run_workers(struct cli_judge *j, size_t *n_edges)
+KX_EXPORT int kexport_judge_run(struct kexport_judge *j)
 {
-	long cpus = cpu_count();
-	pthread_t th[64];
-	struct worker w[64];
-	size_t next = 0;
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	long started = 0;
-	for (long t = 0; t < cpus; t++)
-		w[t] = (struct worker){ j, &next, &lock, { NULL, 0, 0, false } };
-	for (long t = 1; t < cpus; t++, started++)
-		if (pthread_create(&th[started], NULL, verdict_worker, &w[t]) != 0)
-			break;
-	verdict_worker(&w[0]);
-	for (long t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	size_t n = 0;
-	for (long t = 0; t < cpus; t++) {
-		n += w[t].edges.n;
-		if (w[t].edges.oom)
-			j->oom = true;
-	}
-	struct cli_edge *all = malloc((n ? n : 1) * sizeof(*all));
-	if (!all)
-		j->oom = true;
-	for (long t = 0, at = 0; t < cpus; t++) {
-		if (all && w[t].edges.n)
-			memcpy(all + at, w[t].edges.items, w[t].edges.n * sizeof(*all));
-		at += (long)w[t].edges.n;
-		free(w[t].edges.items);
-	}
-	*n_edges = n;
-	return all;
-}
-
-int cli_judge_run(struct cli_judge *j)
-{
-	j->verdicts = calloc(j->n ? j->n : 1, sizeof(*j->verdicts));
-	j->state = calloc(j->n ? j->n : 1, 1);
-	if (!j->verdicts || !j->state)
-		return -ENOMEM;
+	if (j->ran)
+		return -EINVAL;
+	j->ran = true;
 	kexport_loader_set_owner_fn(j->loader, owner_taint, j);
-	size_t n_edges = 0;
 	if (j->before) {
 		/* the serial verdicts too from this thread's slab, as the workers' */
 		kexport_thread_begin();
@@ -343,13 +359,17 @@ int cli_judge_run(struct cli_judge *j)
 			if (j->mods[i]->n_exports)
 				verdict_of(j, i);
 		kexport_thread_end();
-		free(run_workers(j, &n_edges));
+		run_workers(j);
 		return j->oom ? -ENOMEM : 0;
 	}
 	j->speculate = true;
-	struct cli_edge *all = run_workers(j, &n_edges);
+	run_workers(j);
 	j->speculate = false;
-	if (all && !j->oom && j->record_owners) {
+	struct judge_edge *all = j->all;
+	size_t n_edges = j->n_all;
+	j->all = NULL;
+	j->n_all = j->cap_all = 0;
+	if (!j->oom && j->record_owners) {
 		/* kept for a second pass, which looks them up by module */
 		j->edges = malloc((n_edges ? n_edges : 1) * sizeof(*all));
 		if (!j->edges)
@@ -358,7 +378,7 @@ int cli_judge_run(struct cli_judge *j)
 			memcpy(j->edges, all, n_edges * sizeof(*all));
 		j->n_edges = n_edges;
 	}
-	if (all && !j->oom) {
+	if (!j->oom) {
 		kexport_thread_begin();
 		recheck(j, all, n_edges);
 		kexport_thread_end();
@@ -369,7 +389,7 @@ int cli_judge_run(struct cli_judge *j)
 	return j->oom ? -ENOMEM : 0;
 }
 
-size_t cli_judge_checked(const struct cli_judge *j)
+KX_EXPORT size_t kexport_judge_checked(const struct kexport_judge *j)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < j->n; i++)
@@ -377,29 +397,67 @@ size_t cli_judge_checked(const struct cli_judge *j)
 	return n;
 }
 
-void cli_judge_free(struct cli_judge *j)
+KX_EXPORT int kexport_judge_new(struct kexport_ctx *ctx, struct kexport_loader *loader,
+                                struct kexport_module *const *mods, size_t n, unsigned flags,
+                                struct kexport_judge **out)
 {
+	*out = NULL;
+	struct kexport_judge *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->ctx = ctx;
+	j->loader = loader;
+	j->mods = mods;
+	j->n = n;
+	j->flags = flags;
+	atomic_init(&j->oom, false);
+	atomic_init(&j->next, 0);
+	pthread_mutex_init(&j->lock, NULL);
+	j->owner_idx = owner_index(mods, n);
+	j->verdicts = calloc(n ? n : 1, sizeof(*j->verdicts));
+	j->state = calloc(n ? n : 1, 1);
+	if (!j->owner_idx || !j->verdicts || !j->state) {
+		kexport_judge_free(j);
+		return -ENOMEM;
+	}
+	*out = j;
+	return 0;
+}
+
+KX_EXPORT void kexport_judge_record_owners(struct kexport_judge *j)
+{
+	j->record_owners = true;
+}
+
+KX_EXPORT int kexport_judge_set_before(struct kexport_judge *j, const struct kexport_judge *before,
+                                       const unsigned char *touched)
+{
+	if (!before || !touched || before->n != j->n || before->mods != j->mods ||
+	    !before->record_owners || !before->ran || j->ran)
+		return -EINVAL;
+	j->before = before;
+	j->touched = touched;
+	return 0;
+}
+
+KX_EXPORT const struct kexport_verdict *kexport_judge_verdict(const struct kexport_judge *j,
+                                                              size_t i)
+{
+	return i < j->n ? j->verdicts[i] : NULL;
+}
+
+KX_EXPORT void kexport_judge_free(struct kexport_judge *j)
+{
+	if (!j)
+		return;
 	for (size_t i = 0; j->verdicts && i < j->n; i++)
 		if (j->state[i] != 3)
 			kexport_verdict_free(j->verdicts[i]);
 	free(j->edges);
+	free(j->all);
 	free(j->verdicts);
 	free(j->state);
-	j->edges = NULL;
-	j->verdicts = NULL;
-	j->state = NULL;
-}
-
-char *cli_tree_kernel(const char *dir)
-{
-	char *p = kexport_kernel_image(dir);
-	if (p)
-		return p;
-	struct stat st;
-	if (asprintf(&p, "%s/build/Module.symvers", dir) < 0)
-		return NULL;
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-		return p;
-	free(p);
-	return NULL;
+	free(j->owner_idx);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
 }
