@@ -20,7 +20,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "libkexport-internal.h"
+#include "srcscan.h"
 
 /* Bigger files are not kernel sources (the largest 6.1 header is ~14 MiB). */
 #define SRC_MAX_SIZE ((size_t)64 << 20)
@@ -105,274 +105,6 @@ static const struct src_macro *find_macro(const char *name)
 	return bsearch(name, macros, KX_ARRAY_SIZE(macros), sizeof(macros[0]), cmp_macro);
 }
 
-/* A growable string. */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static inline void sb_putc(struct sbuf *b, char c)
-{
-	if (b->n + 2 <= b->cap) {
-		b->s[b->n++] = c;
-		b->s[b->n] = '\0';
-	} else {
-		sb_add(b, &c, 1);
-	}
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-struct lmacro;
-
-/* One level of #if nesting. */
-struct level {
-	char *cur;      /* the condition of the branch we are in; NULL: none (guard) */
-	char *raw;      /* that branch's own #if/#elif expression; NULL for #else */
-	char *prev;     /* "!(a) && !(b)" of the branches before; NULL when none */
-	char *guard;    /* #ifndef NAME: the name, until we know if it is an include guard */
-	bool is_guard;
-};
-
-struct scan {
-	const char *path;
-	const char *b;
-	size_t len;
-	bool assembler;
-	const char *default_ns;  /* from the caller (Makefile) */
-	char *file_ns;           /* #define DEFAULT_SYMBOL_NAMESPACE */
-	bool file_ns_set;        /* #define or #undef seen: file_ns rules */
-	struct level *lv;
-	size_t depth, cap;
-	size_t line_pos;         /* b[line_pos] is on line `line` */
-	unsigned line;
-	bool code_since_directive;
-	kexport_src_export_fn fn;
-	void *arg;
-	int count;
-	bool stop;
-	char *errmsg;
-	int err;
-	struct sbuf cond, tmp;
-	struct lmacro *local;    /* the file's wrappers of export macros */
-	size_t n_local;
-	bool seen_include;       /* DEFAULT_SYMBOL_NAMESPACE counts only before the first */
-};
-
-static unsigned line_at(struct scan *s, size_t pos)
-{
-	const char *p = s->b + s->line_pos, *end = s->b + pos;
-	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
-		s->line++;
-		p++;
-	}
-	s->line_pos = pos;
-	return s->line;
-}
-
-static bool is_ident(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int fail(struct scan *s, size_t pos, const char *what)
-{
-	s->err = -EINVAL;
-	kx_err(s->errmsg, -EINVAL, "%s at line %u", what, line_at(s, pos));
-	return -1;
-}
-
-/* Past the end of the comment that starts at i ("/ *"); -1 if unterminated. */
-static ssize_t skip_block_comment(struct scan *s, size_t i)
-{
-	const char *e = memmem(s->b + i + 2, s->len - i - 2, "*/", 2);
-	if (!e)
-		return fail(s, i, "unterminated comment");
-	return e + 2 - s->b;
-}
-
-/* Past the end of a string or character literal starting at i; an unescaped
- * newline ends it too (assembler, or a stray quote). */
-static size_t skip_literal(const struct scan *s, size_t i)
-{
-	char q = s->b[i++];
-	while (i < s->len) {
-		char c = s->b[i];
-		if (c == '\\' && i + 1 < s->len) {
-			i += 2;
-			continue;
-		}
-		if (c == q)
-			return i + 1;
-		if (c == '\n')
-			return i;
-		i++;
-	}
-	return i;
-}
-
-/*
- * The text of a directive from i (just after '#') to its end: continuation
- * lines joined, comments turned into one space, runs of blanks into one.
- * Returns the position of the newline that ends it (or len).
- */
-static ssize_t read_directive(struct scan *s, size_t i, struct sbuf *out)
-{
-	out->n = 0;
-	sb_add(out, "", 0);
-	bool blank = true;
-	while (i < s->len) {
-		char c = s->b[i];
-		if (c == '\n')
-			break;
-		if (c == '\\' && i + 1 < s->len && (s->b[i + 1] == '\n' ||
-		    (s->b[i + 1] == '\r' && i + 2 < s->len && s->b[i + 2] == '\n'))) {
-			i += s->b[i + 1] == '\n' ? 2 : 3;
-			c = ' ';
-		} else if (c == '/' && i + 1 < s->len && s->b[i + 1] == '*') {
-			ssize_t e = skip_block_comment(s, i);
-			if (e < 0)
-				return -1;
-			i = (size_t)e;
-			c = ' ';
-		} else if (c == '/' && i + 1 < s->len && s->b[i + 1] == '/') {
-			while (i < s->len && s->b[i] != '\n')
-				i++;
-			break;
-		} else if ((c == '"' || (c == '\'' && !s->assembler))) {
-			size_t e = skip_literal(s, i);
-			sb_add(out, s->b + i, e - i);
-			i = e;
-			blank = false;
-			continue;
-		} else {
-			i++;
-		}
-		if (is_space(c)) {
-			if (!blank)
-				sb_putc(out, ' ');
-			blank = true;
-		} else {
-			sb_putc(out, c);
-			blank = false;
-		}
-	}
-	while (out->n && out->s[out->n - 1] == ' ')
-		out->s[--out->n] = '\0';
-	if (out->oom) {
-		s->err = kx_err(s->errmsg, -ENOMEM, "out of memory");
-		return -1;
-	}
-	return (ssize_t)i;
-}
-
-/* "(expr)" when expr has a binary operator, else expr. */
-static char *wrap(const char *e)
-{
-	bool bin = strstr(e, "&&") || strstr(e, "||") || strchr(e, '?');
-	char *r;
-	if (asprintf(&r, bin ? "(%s)" : "%s", e) < 0)
-		return NULL;
-	return r;
-}
-
-static char *negate(const char *e)
-{
-	char *r;
-	if (strncmp(e, "defined(", 8) == 0 && !strchr(e + 8, '(') &&
-	    strchr(e, ')') == e + strlen(e) - 1) {
-		if (asprintf(&r, "!%s", e) < 0)
-			return NULL;
-		return r;
-	}
-	if (asprintf(&r, "!(%s)", e) < 0)
-		return NULL;
-	return r;
-}
-
-static char *and2(const char *a, const char *b)
-{
-	char *r;
-	if (!a)
-		return b ? strdup(b) : NULL;
-	if (!b)
-		return strdup(a);
-	if (asprintf(&r, "%s && %s", a, b) < 0)
-		return NULL;
-	return r;
-}
-
-static int push_level(struct scan *s, char *cond, const char *guard)
-{
-	if (s->depth == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct level *l = realloc(s->lv, cap * sizeof(*l));
-		if (!l) {
-			free(cond);
-			return -1;
-		}
-		s->lv = l;
-		s->cap = cap;
-	}
-	struct level *l = &s->lv[s->depth++];
-	l->cur = cond;
-	l->raw = cond ? strdup(cond) : NULL;
-	l->prev = NULL;
-	l->guard = guard ? strdup(guard) : NULL;
-	l->is_guard = false;
-	return 0;
-}
-
-static void free_level(struct level *l)
-{
-	free(l->cur);
-	free(l->raw);
-	free(l->prev);
-	free(l->guard);
-}
-
-/* The namespace argument as a string: "NS" or NS, blanks trimmed. */
-static void ns_text(const char *a, size_t n, struct sbuf *out)
-{
-	while (n && (*a == ' ' || *a == '"')) {
-		a++;
-		n--;
-	}
-	while (n && (a[n - 1] == ' ' || a[n - 1] == '"'))
-		n--;
-	sb_add(out, a, n);
-}
-
 static int define_local(struct scan *s, const char *d);
 
 /* Handle one directive (text after '#', normalised). */
@@ -401,16 +133,16 @@ static int directive(struct scan *s, const char *d)
 			return -1;
 		char name[128];
 		snprintf(name, sizeof(name), "%.*s", (int)(nl < 127 ? nl : 127), rest);
-		return push_level(s, c, wl == 6 && !was_code ? name : NULL);
+		return src_push_level(s, c, wl == 6 && !was_code ? name : NULL);
 	}
 	if (wl == 2 && memcmp(d, "if", 2) == 0)
-		return push_level(s, wrap(rest), NULL);
+		return src_push_level(s, src_wrap(rest), NULL);
 	if ((wl == 4 && memcmp(d, "elif", 4) == 0) || (wl == 4 && memcmp(d, "else", 4) == 0) ||
 	    (wl == 7 && memcmp(d, "elifdef", 7) == 0) || (wl == 8 && memcmp(d, "elifndef", 8) == 0)) {
 		if (!top)
 			return 0; /* stray: keep going, the compiler would complain */
-		char *n = top->raw ? negate(top->raw) : NULL;
-		char *prev = and2(top->prev, n);
+		char *n = top->raw ? src_negate(top->raw) : NULL;
+		char *prev = src_and(top->prev, n);
 		free(n);
 		free(top->prev);
 		free(top->cur);
@@ -419,7 +151,7 @@ static int directive(struct scan *s, const char *d)
 		char *c = NULL;
 		if (d[2] == 'i') {
 			if (wl == 4) {
-				c = wrap(rest);
+				c = src_wrap(rest);
 			} else {
 				size_t nl = 0;
 				while (is_ident(rest[nl]))
@@ -428,14 +160,14 @@ static int directive(struct scan *s, const char *d)
 					c = NULL;
 			}
 		}
-		top->cur = c ? and2(prev, c) : (prev ? strdup(prev) : strdup("1"));
+		top->cur = c ? src_and(prev, c) : (prev ? strdup(prev) : strdup("1"));
 		free(top->raw);
 		top->raw = c;
 		return 0;
 	}
 	if (wl == 5 && memcmp(d, "endif", 5) == 0) {
 		if (s->depth)
-			free_level(&s->lv[--s->depth]);
+			src_free_level(&s->lv[--s->depth]);
 		return 0;
 	}
 	if (wl == 6 && memcmp(d, "define", 6) == 0) {
@@ -460,7 +192,7 @@ static int directive(struct scan *s, const char *d)
 		if (nl == 24 && memcmp(rest, "DEFAULT_SYMBOL_NAMESPACE", 24) == 0 && !s->seen_include) {
 			const char *v = rest + nl;
 			s->tmp.n = 0;
-			ns_text(v, strlen(v), &s->tmp);
+			src_ns_text(v, strlen(v), &s->tmp);
 			free(s->file_ns);
 			s->file_ns = s->tmp.s ? strdup(s->tmp.s) : strdup("");
 			s->file_ns_set = true;
@@ -477,23 +209,6 @@ static int directive(struct scan *s, const char *d)
 	return 0;
 }
 
-/* The condition stack as one expression, in s->cond; NULL when empty. */
-static const char *cond_text(struct scan *s)
-{
-	s->cond.n = 0;
-	sb_add(&s->cond, "", 0);
-	bool any = false;
-	for (size_t i = 0; i < s->depth; i++) {
-		if (!s->lv[i].cur)
-			continue;
-		if (any)
-			sb_str(&s->cond, " && ");
-		sb_str(&s->cond, s->lv[i].cur);
-		any = true;
-	}
-	return any ? s->cond.s : NULL;
-}
-
 static int emit(struct scan *s, const struct src_macro *m, const char *macro_name,
                 const char *prefix, const char *sym, size_t sl, const char *ns, unsigned line)
 {
@@ -503,82 +218,12 @@ static int emit(struct scan *s, const struct src_macro *m, const char *macro_nam
 		return 0; /* not a symbol name */
 	struct kexport_src_export e = {
 		.name = name, .macro = macro_name, .kind = m->kind,
-		.ns = ns && ns[0] ? ns : NULL, .line = line, .cond = cond_text(s),
+		.ns = ns && ns[0] ? ns : NULL, .line = line, .cond = src_cond_text(s),
 	};
 	s->count++;
 	if (s->fn && s->fn(&e, s->arg))
 		s->stop = true;
 	return 0;
-}
-
-/*
- * The arguments of a macro call: from i at '(' to the matching ')'.  Up to
- * MAX_ARGS arguments, each trimmed, comments dropped.  Returns the position after
- * ')', -2 when this is not a call after all (a ';' at the top level), or
- * -1 (error set) when unterminated.
- */
-#define MAX_ARGS 8
-struct args {
-	const char *a[MAX_ARGS];
-	size_t n[MAX_ARGS];
-	size_t count;
-};
-
-static ssize_t read_args(struct scan *s, size_t i, struct args *av)
-{
-	int depth = 0;
-	size_t start = i + 1, open = i;
-	av->count = 0;
-	for (; i < s->len; i++) {
-		char c = s->b[i];
-		if (c == '/' && i + 1 < s->len && s->b[i + 1] == '*') {
-			ssize_t e = skip_block_comment(s, i);
-			if (e < 0)
-				return -1;
-			i = (size_t)e - 1;
-		} else if (c == '/' && i + 1 < s->len && s->b[i + 1] == '/') {
-			while (i + 1 < s->len && s->b[i + 1] != '\n')
-				i++;
-		} else if (c == '"' || (c == '\'' && !s->assembler)) {
-			i = skip_literal(s, i) - 1;
-		} else if (c == '(') {
-			depth++;
-		} else if (c == ')' || (c == ',' && depth == 1)) {
-			if (c == ')' && --depth > 0)
-				continue;
-			if (av->count < MAX_ARGS) {
-				const char *a = s->b + start;
-				size_t n = i - start;
-				/* trim blanks and a leading comment */
-				for (;;) {
-					while (n && (is_space(*a) || *a == '\n' || *a == '\\')) {
-						a++;
-						n--;
-					}
-					if (n >= 4 && a[0] == '/' && a[1] == '*') {
-						const char *e = memmem(a + 2, n - 2, "*/", 2);
-						if (!e)
-							break;
-						n -= (size_t)(e + 2 - a);
-						a = e + 2;
-						continue;
-					}
-					break;
-				}
-				while (n && (is_space(a[n - 1]) || a[n - 1] == '\n' || a[n - 1] == '\\'))
-					n--;
-				av->a[av->count] = a;
-				av->n[av->count] = n;
-			}
-			av->count++;
-			start = i + 1;
-			if (c == ')')
-				return (ssize_t)i + 1;
-		} else if (c == ';' && depth == 1 && !s->assembler) {
-			return -2; /* a statement end inside the arguments: not a macro call */
-		}
-	}
-	return fail(s, open, "unterminated macro arguments");
 }
 
 /* A symbol name, or its tail after a prefix (tracepoints may start with a digit). */
@@ -608,17 +253,17 @@ static int table_call(struct scan *s, const struct src_macro *m, const char *mac
 		if (n < 2)
 			return 0;
 		sb_str(&s->tmp, "module:");
-		ns_text(a[1], strlen(a[1]), &s->tmp);
+		src_ns_text(a[1], strlen(a[1]), &s->tmp);
 		ns = s->tmp.s;
 	} else if (m->flags & M_NS_ARG) {
 		if (n < 2)
 			return 0;
-		ns_text(a[1], strlen(a[1]), &s->tmp);
+		src_ns_text(a[1], strlen(a[1]), &s->tmp);
 		ns = s->tmp.s;
 	} else if (m->flags & M_NS_LAST) {
 		if (n < 2)
 			return 0;
-		ns_text(a[n - 1], strlen(a[n - 1]), &s->tmp);
+		src_ns_text(a[n - 1], strlen(a[n - 1]), &s->tmp);
 		ns = s->tmp.s;
 	} else if (m->flags & M_FIXED_NS) {
 		ns = m->ns;
@@ -669,20 +314,13 @@ struct lmacro {
 	size_t nc;
 };
 
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void lmacro_free(struct lmacro *l)
 {
 	free(l->name);
-	free_strv(l->params, l->np);
+	src_free_strv(l->params, l->np);
 	for (size_t i = 0; i < l->nc; i++) {
 		free(l->calls[i].callee);
-		free_strv(l->calls[i].args, l->calls[i].n);
+		src_free_strv(l->calls[i].args, l->calls[i].n);
 	}
 	free(l->calls);
 }
@@ -693,114 +331,6 @@ static const struct lmacro *find_local(const struct scan *s, const char *name, s
 		if (s->local[i].name_len == nl && memcmp(s->local[i].name, name, nl) == 0)
 			return &s->local[i];
 	return NULL;
-}
-
-/* Split "a, (b, c), d)" (after the '(') at top-level commas up to the ')'.
- * Returns the number of arguments and *end past the ')', or -1. */
-static ssize_t split_args(const char *p, char ***out, const char **end)
-{
-	size_t n = 0, cap = 4;
-	char **v = malloc(cap * sizeof(*v));
-	if (!v)
-		return -1;
-	int depth = 1;
-	const char *st = p;
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\'') {
-			char q = *p;
-			for (p++; *p && *p != q; p++)
-				if (*p == '\\' && p[1])
-					p++;
-			if (!*p)
-				break;
-			continue;
-		}
-		if (*p == '(') {
-			depth++;
-		} else if (*p == ')' || (*p == ',' && depth == 1)) {
-			if (*p == ')' && --depth > 0)
-				continue;
-			const char *a = st, *e = p;
-			while (a < e && *a == ' ')
-				a++;
-			while (e > a && e[-1] == ' ')
-				e--;
-			if (n == cap) {
-				cap *= 2;
-				char **nv = realloc(v, cap * sizeof(*nv));
-				if (!nv)
-					break;
-				v = nv;
-			}
-			if (!(v[n] = strndup(a, (size_t)(e - a))))
-				break;
-			n++;
-			st = p + 1;
-			if (*p == ')') {
-				*out = v;
-				*end = p + 1;
-				return (ssize_t)n;
-			}
-		}
-	}
-	free_strv(v, n);
-	return -1;
-}
-
-/* template with the parameters replaced by args, ## pasted, # stringified */
-static char *substitute(const char *tpl, char *const *params, size_t np, char *const *args,
-                        size_t na)
-{
-	struct sbuf o = { 0 };
-	sb_add(&o, "", 0);
-	const char *p = tpl;
-	while (*p) {
-		if (p[0] == '#' && p[1] == '#') {
-			while (o.n && o.s[o.n - 1] == ' ')
-				o.s[--o.n] = '\0';
-			p += 2;
-			while (*p == ' ')
-				p++;
-			continue;
-		}
-		bool str = false;
-		if (p[0] == '#') {
-			str = true;
-			p++;
-			while (*p == ' ')
-				p++;
-			if (!*p)
-				break; /* a '#' ending the template: nothing to stringify */
-		}
-		if (is_ident(*p)) {
-			const char *st = p;
-			while (is_ident(*p))
-				p++;
-			size_t l = (size_t)(p - st);
-			size_t k;
-			for (k = 0; k < np; k++)
-				if (strlen(params[k]) == l && memcmp(params[k], st, l) == 0)
-					break;
-			if (k < np) {
-				const char *v = k < na ? args[k] : "";
-				if (str)
-					sb_str(&o, "\"");
-				sb_str(&o, v);
-				if (str)
-					sb_str(&o, "\"");
-			} else {
-				sb_add(&o, st, l);
-			}
-			continue;
-		}
-		sb_add(&o, p, 1);
-		p++;
-	}
-	if (o.oom) {
-		free(o.s);
-		return NULL;
-	}
-	return o.s;
 }
 
 static int call_named(struct scan *s, const char *callee, const char *written, char *const *a,
@@ -816,10 +346,10 @@ static int local_call(struct scan *s, const struct lmacro *l, char *const *a, si
 			return -1;
 		size_t k;
 		for (k = 0; k < lc->n; k++)
-			if (!(sub[k] = substitute(lc->args[k], l->params, l->np, a, n)))
+			if (!(sub[k] = src_substitute(lc->args[k], l->params, l->np, a, n)))
 				break;
 		int r = k == lc->n ? call_named(s, lc->callee, l->name, sub, lc->n, line, depth + 1) : -1;
-		free_strv(sub, lc->n);
+		src_free_strv(sub, lc->n);
 		if (r < 0)
 			return r;
 	}
@@ -856,7 +386,7 @@ static int define_local(struct scan *s, const char *d)
 	}
 	struct lmacro l = { 0 };
 	const char *body;
-	ssize_t np = split_args(d + nl + 1, &l.params, &body);
+	ssize_t np = src_split_args(d + nl + 1, &l.params, &body);
 	if (np < 0)
 		return 0;
 	l.np = (size_t)np;
@@ -895,13 +425,13 @@ static int define_local(struct scan *s, const char *d)
 			continue;
 		struct lcall c = { 0 };
 		const char *end;
-		ssize_t na = split_args(q + 1, &c.args, &end);
+		ssize_t na = src_split_args(q + 1, &c.args, &end);
 		if (na < 0)
 			continue;
 		c.n = (size_t)na;
 		struct lcall *nc = realloc(l.calls, (l.nc + 1) * sizeof(*nc));
 		if (!nc || !(c.callee = strdup(name))) {
-			free_strv(c.args, c.n);
+			src_free_strv(c.args, c.n);
 			if (nc)
 				l.calls = nc;
 			lmacro_free(&l);
@@ -932,9 +462,9 @@ static int define_local(struct scan *s, const char *d)
 /* A call of an export macro or local wrapper at b[i..], its '(' at p. */
 static ssize_t export_call(struct scan *s, const char *name, size_t i, size_t p)
 {
-	unsigned line = line_at(s, i);
+	unsigned line = src_line_at(s, i);
 	struct args av;
-	ssize_t end = read_args(s, p, &av);
+	ssize_t end = src_read_args(s, p, &av);
 	if (end == -2)
 		return (ssize_t)p; /* not a call: go on after the name */
 	if (end < 0)
@@ -981,7 +511,7 @@ static ssize_t export_call(struct scan *s, const char *name, size_t i, size_t p)
 static void scan_free(struct scan *s)
 {
 	for (size_t i = 0; i < s->depth; i++)
-		free_level(&s->lv[i]);
+		src_free_level(&s->lv[i]);
 	free(s->lv);
 	free(s->file_ns);
 	free(s->cond.s);
@@ -1030,7 +560,7 @@ static int scan_body(struct scan *s)
 			continue;
 		}
 		if (c == '/' && i + 1 < s->len && b[i + 1] == '*') {
-			ssize_t e = skip_block_comment(s, i);
+			ssize_t e = src_skip_comment(s, i);
 			if (e < 0)
 				goto err;
 			i = (size_t)e;
@@ -1042,7 +572,7 @@ static int scan_body(struct scan *s)
 			continue;
 		}
 		if (c == '#' && bol) {
-			ssize_t e = read_directive(s, i + 1, &dir);
+			ssize_t e = src_read_directive(s, i + 1, &dir);
 			if (e < 0)
 				goto err;
 			const char *d = dir.s;
@@ -1058,7 +588,7 @@ static int scan_body(struct scan *s)
 		bol = false;
 		s->code_since_directive = true;
 		if (c == '"' || (c == '\'' && !s->assembler)) {
-			i = skip_literal(s, i);
+			i = src_skip_literal(s, i);
 			continue;
 		}
 		if (!is_ident(c)) {
@@ -1087,7 +617,7 @@ static int scan_body(struct scan *s)
 			if (is_space(b[p]) || b[p] == '\n' || (b[p] == '\\' && p + 1 < s->len && b[p + 1] == '\n')) {
 				p++;
 			} else if (b[p] == '/' && p + 1 < s->len && b[p + 1] == '*') {
-				ssize_t e = skip_block_comment(s, p);
+				ssize_t e = src_skip_comment(s, p);
 				if (e < 0)
 					goto err;
 				p = (size_t)e;
