@@ -473,11 +473,23 @@ struct kexport_ctx {
 	void *diag_data;
 	int threads;
 	enum kexport_model model;
-	unsigned bad_inputs;
+	atomic_uint bad_inputs;   /* reported from worker threads too */
+	pthread_key_t last_error; /* the thread's last message: malloc'd KEXPORT_ERRMSG_MAX */
 	const struct kexport_kernel *config; /* for source trees */
 	bool keys_wanted;     /* an image read for its exports keeps its certificates */
 };
+/* One input could not be read: counted, kept as the thread's last error,
+ * and passed to the diagnostic callback. */
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
+/* What the diagnostics name data in memory by when no path was given. */
+#define KX_MEMORY "(memory)"
+/*
+ * The report of a public function wrapping an internal kx_ one that took
+ * an errmsg: when err < 0, kx_diag() once with path (NULL: KX_MEMORY) and
+ * msg (empty or NULL: "out of memory" or strerror()); returns err.  Nothing
+ * when err >= 0 or ctx is NULL.
+ */
+int kx_report(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
 
 /* Run fn(i, arg) for i in [0, n) on the context's threads. */
 void kx_parallel_for(const struct kexport_ctx *ctx, size_t n,

@@ -293,8 +293,17 @@ void kexport_ctx_free(struct kexport_ctx *ctx);
 void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *data);
 /* Worker threads for per-file work; 0 means one per online CPU. */
 void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads);
-/* Number of inputs reported to the diagnostic callback so far. */
+/* Number of inputs reported to the diagnostic callback so far (from any
+ * thread). */
 unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx);
+/*
+ * The message of the last failure reported through ctx on the calling
+ * thread (what the diagnostic callback got, without the path), "" when
+ * none: for callers that set no callback.  Successful calls do not clear
+ * it.  Valid until the thread's next report through ctx or
+ * kexport_ctx_free().  Since: 8
+ */
+const char *kexport_ctx_last_error(const struct kexport_ctx *ctx);
 /*
  * What kexport_read_modules() keeps of each module.  KEXPORT_MODEL_FULL,
  * the default: everything below.  KEXPORT_MODEL_VERDICT: what

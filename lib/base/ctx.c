@@ -16,12 +16,24 @@ KX_EXPORT int kexport_ctx_new(struct kexport_ctx **ctx)
 	struct kexport_ctx *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	atomic_init(&c->bad_inputs, 0);
+	/* Each thread's copy of its last message, freed when the thread ends. */
+	int r = pthread_key_create(&c->last_error, free);
+	if (r != 0) {
+		free(c);
+		return -r;
+	}
 	*ctx = c;
 	return 0;
 }
 
 KX_EXPORT void kexport_ctx_free(struct kexport_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	/* The calling thread's message; other threads' go when they end. */
+	free(pthread_getspecific(ctx->last_error));
+	pthread_key_delete(ctx->last_error);
 	free(ctx);
 }
 
@@ -53,14 +65,46 @@ KX_EXPORT void kexport_ctx_set_model(struct kexport_ctx *ctx, enum kexport_model
 
 KX_EXPORT unsigned kexport_ctx_bad_inputs(const struct kexport_ctx *ctx)
 {
-	return ctx->bad_inputs;
+	return atomic_load_explicit(&ctx->bad_inputs, memory_order_relaxed);
 }
 
+KX_EXPORT const char *kexport_ctx_last_error(const struct kexport_ctx *ctx)
+{
+	const char *last = pthread_getspecific(ctx->last_error);
+	return last ? last : "";
+}
+
+/*
+ * Worker threads report too: the count is atomic, the last message is the
+ * reporting thread's own (a key of the context, not a _Thread_local, so
+ * that libkexport-history's copy of this code keeps it in the same place).
+ */
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg)
 {
-	ctx->bad_inputs++;
+	if (!msg)
+		msg = "";
+	atomic_fetch_add_explicit(&ctx->bad_inputs, 1, memory_order_relaxed);
+	char *last = pthread_getspecific(ctx->last_error);
+	if (!last && (last = malloc(KEXPORT_ERRMSG_MAX)) &&
+	    pthread_setspecific(ctx->last_error, last) != 0) {
+		free(last);
+		last = NULL;
+	}
+	if (last)
+		snprintf(last, KEXPORT_ERRMSG_MAX, "%s", msg);
 	if (ctx->diag)
 		ctx->diag(ctx->diag_data, path, err, msg);
+}
+
+int kx_report(struct kexport_ctx *ctx, const char *path, int err, const char *msg)
+{
+	if (err >= 0 || !ctx)
+		return err;
+	char buf[128];
+	if (!msg || !msg[0])
+		msg = err == -ENOMEM ? "out of memory" : strerror_r(-err, buf, sizeof(buf));
+	kx_diag(ctx, path ? path : KX_MEMORY, err, msg);
+	return err;
 }
 
 struct pool {
