@@ -60,6 +60,71 @@ static inline void fuzz_check_result(int r, const char *errmsg, const char *what
 		fuzz_check_error(r, errmsg, what);
 }
 
+/*
+ * The fuzzer's one library context, made on first use, one thread: what
+ * the public functions report through it is recorded here.
+ */
+static struct {
+	unsigned n;
+	int err;
+	char path[256];
+	char msg[KEXPORT_ERRMSG_MAX];
+} fuzz_diag;
+
+static inline void fuzz_diag_cb(void *data, const char *path, int err, const char *msg)
+{
+	(void)data;
+	FUZZ_CHECK(path != NULL && msg != NULL, "report without a path or a message");
+	FUZZ_CHECK(strlen(msg) < KEXPORT_ERRMSG_MAX, "a message of %zu bytes", strlen(msg));
+	fuzz_diag.n++;
+	fuzz_diag.err = err;
+	snprintf(fuzz_diag.path, sizeof(fuzz_diag.path), "%s", path);
+	memcpy(fuzz_diag.msg, msg, strlen(msg) + 1);
+}
+
+static inline struct kexport_ctx *fuzz_ctx(void)
+{
+	static struct kexport_ctx *ctx;
+	if (!ctx) {
+		FUZZ_CHECK(kexport_ctx_new(&ctx) == 0, "kexport_ctx_new failed");
+		kexport_ctx_set_diag(ctx, fuzz_diag_cb, NULL);
+		kexport_ctx_set_threads(ctx, 1);
+	}
+	return ctx;
+}
+
+/* Forget what was reported: before a call whose reports are checked. */
+static inline void fuzz_diag_reset(void)
+{
+	fuzz_diag.n = 0;
+	fuzz_diag.err = 0;
+	fuzz_diag.path[0] = fuzz_diag.msg[0] = '\0';
+}
+
+/*
+ * A public call's result against the contract: when it failed (r < 0),
+ * exactly one report through the context, naming `path`, with r and a
+ * message as fuzz_check_error() wants it, also the thread's last error;
+ * nothing reported when it succeeded.  Then the record is reset.
+ */
+static inline void fuzz_check_reported(int r, const char *path, const char *what)
+{
+	if (r < 0) {
+		FUZZ_CHECK(fuzz_diag.n == 1, "%s: returned %d with %u reports", what, r, fuzz_diag.n);
+		FUZZ_CHECK(fuzz_diag.err == r, "%s: returned %d, reported %d", what, r, fuzz_diag.err);
+		FUZZ_CHECK(strcmp(fuzz_diag.path, path) == 0, "%s: reported for \"%s\", not \"%s\"",
+		           what, fuzz_diag.path, path);
+		fuzz_check_error(r, fuzz_diag.msg, what);
+		FUZZ_CHECK(strcmp(kexport_ctx_last_error(fuzz_ctx()), fuzz_diag.msg) == 0,
+		           "%s: last error \"%s\", reported \"%s\"", what,
+		           kexport_ctx_last_error(fuzz_ctx()), fuzz_diag.msg);
+	} else {
+		FUZZ_CHECK(fuzz_diag.n == 0, "%s: returned %d but reported \"%s\"", what, r,
+		           fuzz_diag.msg);
+	}
+	fuzz_diag_reset();
+}
+
 static inline void fuzz_touch_export(const struct kexport_export *e)
 {
 	size_t n = fuzz_str(e->name) + fuzz_str(e->ns) + fuzz_str(e->owner) + fuzz_str(e->source);

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_kernel *k;
-	FUZZ_CHECK(kexport_kernel_new(&k) == 0, "kexport_kernel_new failed");
+	FUZZ_CHECK(kexport_kernel_new(fuzz_ctx(), &k) == 0, "kexport_kernel_new failed");
 	FUZZ_CHECK(kexport_kernel_set_release(k, "6.1.0-54-amd64") == 0, "release");
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';

@@ -14,7 +14,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
-	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0, "kexport_table_new failed");
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';
 	char *detail = malloc(DETAIL_MAX); /* on the heap, so ASan sees an overflow */

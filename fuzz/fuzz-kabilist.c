@@ -20,7 +20,7 @@ static const struct kexport_export probes[] = {
 static void judge(const struct kexport_symlist *l, const struct kexport_severity *s)
 {
 	struct kexport_table *a, *b;
-	FUZZ_CHECK(kexport_table_new(&a) == 0 && kexport_table_new(&b) == 0, "table_new");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &a) == 0 && kexport_table_new(fuzz_ctx(), &b) == 0, "table_new");
 	for (size_t i = 0; i < 3; i++) {
 		struct kexport_export e = probes[i];
 		e.known = KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS | KEXPORT_KNOWN_CRC;
@@ -31,7 +31,7 @@ static void judge(const struct kexport_symlist *l, const struct kexport_severity
 			FUZZ_CHECK(kexport_table_add(b, &e) == 0, "add");
 	}
 	struct kexport_diff *d;
-	FUZZ_CHECK(kexport_diff_new(a, b, NULL, &d) == 0, "diff_new");
+	FUZZ_CHECK(kexport_diff_new(fuzz_ctx(), a, b, NULL, &d) == 0, "diff_new");
 	size_t failing = kexport_diff_judge(d, l, s);
 	size_t n = kexport_diff_count(d), counted = 0;
 	FUZZ_CHECK(n == 3, "diff of three changed symbols has %zu entries", n);
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	errmsg[0] = '\0';
 	if (rules) {
 		struct kexport_severity *s = NULL;
-		int r = kexport_severity_parse(buf, size - 1, &s, errmsg);
+		int r = kexport_severity_parse(fuzz_ctx(), buf, size - 1, &s, errmsg);
 		fuzz_check_result(r, errmsg, "kexport_severity_parse");
 		if (r == 0) {
 			for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else {
 		struct kexport_symlist *l;
-		FUZZ_CHECK(kexport_symlist_new(&l) == 0, "symlist_new");
+		FUZZ_CHECK(kexport_symlist_new(fuzz_ctx(), &l) == 0, "symlist_new");
 		int r = kexport_symlist_parse(l, buf, size - 1, errmsg);
 		fuzz_check_result(r, errmsg, "kexport_symlist_parse");
 		if (r == 0) {

@@ -92,7 +92,7 @@ static struct outcome judge(const struct kexport_module *m, const char *release,
 	struct kexport_table *t;
 	struct kexport_kernel *k;
 	struct kexport_loader *l;
-	FUZZ_CHECK(kexport_table_new(&t) == 0 && kexport_kernel_new(&k) == 0, "new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0 && kexport_kernel_new(fuzz_ctx(), &k) == 0, "new failed");
 	static const char *const syms[] = { "module_layout", "printk", "dma_buf_get", "__fentry__" };
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		struct kexport_export e = { .name = syms[i], .ns = i == 2 ? "DMA_BUF" : "",
@@ -104,7 +104,7 @@ static struct outcome judge(const struct kexport_module *m, const char *release,
 	}
 	FUZZ_CHECK(kexport_kernel_set_release(k, release) == 0, "release");
 	kexport_kernel_set_config(k, "X86", "y");
-	FUZZ_CHECK(kexport_loader_new(&l, k, t) == 0, "loader");
+	FUZZ_CHECK(kexport_loader_new(fuzz_ctx(), &l, k, t) == 0, "loader");
 	if (same_build) /* no signature read back from the module's file */
 		kexport_loader_set_sig_trust(l, KEXPORT_SIG_TRUST_SAME_BUILD);
 	struct kexport_verdict *v;
@@ -229,11 +229,11 @@ static void read_as_tree(const uint8_t *data, size_t size, const struct kexport_
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
-	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0, "kexport_table_new failed");
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';
 	struct kexport_module *m = NULL;
-	int r = kexport_module_read_mem(data, size, "fuzz.ko", NULL, &m, errmsg);
+	int r = kexport_module_read_mem(fuzz_ctx(), data, size, "fuzz.ko", NULL, &m, errmsg);
 	fuzz_check_result(r, errmsg, "kexport_module_read_mem");
 	if (r == 0) {
 		FUZZ_CHECK(m != NULL, "success without a module");

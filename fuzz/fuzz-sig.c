@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > size)
 		n = size;
 	struct kexport_kernel *k;
-	FUZZ_CHECK(kexport_kernel_new(&k) == 0, "kexport_kernel_new failed");
+	FUZZ_CHECK(kexport_kernel_new(fuzz_ctx(), &k) == 0, "kexport_kernel_new failed");
 	uint8_t *keys = (uint8_t *)fuzz_dup(data, n);
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';

@@ -5,7 +5,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
-	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0, "kexport_table_new failed");
 	char *buf = fuzz_dup(data, size); /* exactly size bytes, no NUL after them */
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';

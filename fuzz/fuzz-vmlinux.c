@@ -5,7 +5,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
-	FUZZ_CHECK(kexport_table_new(&t) == 0, "kexport_table_new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0, "kexport_table_new failed");
 	char errmsg[KEXPORT_ERRMSG_MAX];
 	errmsg[0] = '\0';
 	int r = kexport_parse_vmlinux(t, data, size, "fuzz", errmsg);

@@ -465,6 +465,8 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
                       struct kexport_module **mod, char *errmsg);
 /* The Module.symvers owner name of a module file below `tree`. */
 char *kx_module_owner(const char *path, const char *tree);
+/* The context a module read by the library keeps (not for one made by hand). */
+void kx_module_set_ctx(struct kexport_module *m, struct kexport_ctx *ctx);
 
 /* ctx.c ------------------------------------------------------------------- */
 
@@ -567,6 +569,9 @@ void kx_dir_get(struct kx_dir *d);
 void kx_dir_put(struct kx_dir *d); /* NULL-safe */
 
 /* table.c --------------------------------------------------------------- */
+
+/* The context the table was made with. */
+struct kexport_ctx *kx_table_ctx(const struct kexport_table *t);
 
 /* Two owner names mean the same module (a base name matches its path,
  * '-' and '_' alike), as the table merges them. */

@@ -94,8 +94,9 @@ struct kexport_conflict {
 };
 
 struct kexport_table;
+struct kexport_ctx;
 
-int kexport_table_new(struct kexport_table **table);
+int kexport_table_new(struct kexport_ctx *ctx, struct kexport_table **table);
 void kexport_table_free(struct kexport_table *table);
 
 /*
@@ -145,7 +146,7 @@ struct kexport_edit_change {
 /* An ordered list of edits; owns its strings. */
 struct kexport_edits;
 
-int kexport_edits_new(struct kexport_edits **edits);
+int kexport_edits_new(struct kexport_ctx *ctx, struct kexport_edits **edits);
 void kexport_edits_free(struct kexport_edits *edits);
 /*
  * Add one edit: `op` is "gpl-only", "export", "ns" or "unexport" (a leading
@@ -405,11 +406,12 @@ char *kexport_tree_kernel(const char *modules_dir);
  * (NULL: the owner is the file name without .ko).  On failure, errmsg (if
  * not NULL, KEXPORT_ERRMSG_MAX bytes) says why, without the path.
  */
-int kexport_module_read(const char *path, const char *tree, struct kexport_module **mod,
-                        char *errmsg);
+int kexport_module_read(struct kexport_ctx *ctx, const char *path, const char *tree,
+                        struct kexport_module **mod, char *errmsg);
 /* The same from memory (fuzzers, tests); `path` only names it. */
-int kexport_module_read_mem(const void *data, size_t size, const char *path,
-                            const char *tree, struct kexport_module **mod, char *errmsg);
+int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data, size_t size,
+                            const char *path, const char *tree, struct kexport_module **mod,
+                            char *errmsg);
 void kexport_module_free(struct kexport_module *mod);
 
 /*
@@ -533,7 +535,7 @@ void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel
  */
 struct kexport_kernel;
 
-int kexport_kernel_new(struct kexport_kernel **k);
+int kexport_kernel_new(struct kexport_ctx *ctx, struct kexport_kernel **k);
 void kexport_kernel_free(struct kexport_kernel *k);
 /*
  * Learn what a source path tells: the release from a headers directory's
@@ -766,8 +768,8 @@ enum kexport_sig_trust {
  */
 struct kexport_loader;
 
-int kexport_loader_new(struct kexport_loader **l, const struct kexport_kernel *kernel,
-                       const struct kexport_table *exports);
+int kexport_loader_new(struct kexport_ctx *ctx, struct kexport_loader **l,
+                       const struct kexport_kernel *kernel, const struct kexport_table *exports);
 void kexport_loader_free(struct kexport_loader *l);
 void kexport_loader_set_taint(struct kexport_loader *l, unsigned long mask);
 unsigned long kexport_loader_taint(const struct kexport_loader *l);
@@ -835,7 +837,7 @@ void kexport_judge_free(struct kexport_judge *j);
  */
 struct kexport_symlist;
 
-int kexport_symlist_new(struct kexport_symlist **l);
+int kexport_symlist_new(struct kexport_ctx *ctx, struct kexport_symlist **l);
 void kexport_symlist_free(struct kexport_symlist *l);
 /* Add one name (copied); returns 0, or -ENOMEM. */
 int kexport_symlist_add(struct kexport_symlist *l, const char *name);
@@ -857,9 +859,10 @@ size_t kexport_symlist_count(const struct kexport_symlist *l);
 struct kexport_severity;
 
 /* -EINVAL with errmsg ("line N: ...") on a malformed line. */
-int kexport_severity_parse(const char *data, size_t size, struct kexport_severity **s,
-                           char *errmsg);
-int kexport_severity_read(const char *path, struct kexport_severity **s, char *errmsg);
+int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
+                           struct kexport_severity **s, char *errmsg);
+int kexport_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s,
+                          char *errmsg);
 void kexport_severity_free(struct kexport_severity *s);
 size_t kexport_severity_count(const struct kexport_severity *s);
 /*
@@ -931,8 +934,9 @@ struct kexport_diff;
  * name matches a path).  `only` (NULL: every symbol) limits the diff to the
  * names it holds.  The tables must outlive the diff.  Since: 3
  */
-int kexport_diff_new(const struct kexport_table *before, const struct kexport_table *after,
-                     const struct kexport_symlist *only, struct kexport_diff **d);
+int kexport_diff_new(struct kexport_ctx *ctx, const struct kexport_table *before,
+                     const struct kexport_table *after, const struct kexport_symlist *only,
+                     struct kexport_diff **d);
 void kexport_diff_free(struct kexport_diff *d);
 size_t kexport_diff_count(const struct kexport_diff *d);
 const struct kexport_diff_entry *kexport_diff_get(const struct kexport_diff *d, size_t i);

@@ -58,10 +58,10 @@ static void dependency_order(struct kexport_module **m, size_t n)
 	}
 }
 
-static int read_module(const char *path, struct kexport_module **m)
+static int read_module(struct kexport_ctx *ctx, const char *path, struct kexport_module **m)
 {
 	char err[KEXPORT_ERRMSG_MAX];
-	if (kexport_module_read(path, NULL, m, err) < 0) {
+	if (kexport_module_read(ctx, path, NULL, m, err) < 0) {
 		cli_bad_input(path, err);
 		return -1;
 	}
@@ -122,13 +122,14 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "kexport: out of memory\n");
 		return CLI_EXIT_BAD_INPUT;
 	}
+	struct kexport_ctx *ctx = cli_ctx_new();
 	bool bad = false;
 	for (size_t i = 0; i < n_mods; i++)
-		if (read_module(argv[optind + (int)i], &mods[i]) < 0)
+		if (read_module(ctx, argv[optind + (int)i], &mods[i]) < 0)
 			bad = true;
 	size_t n_loaded = 0;
 	for (size_t i = 0; i < n_loaded_paths; i++)
-		if (read_module(loaded_paths[i], &loaded[n_loaded]) == 0)
+		if (read_module(ctx, loaded_paths[i], &loaded[n_loaded]) == 0)
 			n_loaded++;
 		else
 			bad = true;
@@ -159,7 +160,6 @@ static int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < n_loaded; i++)
 		t.signed_modules |= loaded[i]->signed_trailer;
 	cli_output_begin();
-	struct kexport_ctx *ctx = cli_ctx_new();
 	if (cli_target_open(&t, ctx, fallback) < 0)
 		bad = true;
 	if (cli_json)

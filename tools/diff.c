@@ -298,13 +298,13 @@ static void print_impact(const struct impact *im, size_t n)
 }
 
 /* A stablelist or rules file; false (reported) when it cannot be read. */
-static bool read_policy(const char *stable_path, const char *rules_path,
+static bool read_policy(struct kexport_ctx *ctx, const char *stable_path, const char *rules_path,
                         struct kexport_symlist **stable, struct kexport_severity **rules)
 {
 	char err[KEXPORT_ERRMSG_MAX];
 	bool ok = true;
 	if (stable_path) {
-		if (kexport_symlist_new(stable) < 0) {
+		if (kexport_symlist_new(ctx, stable) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
 			exit(CLI_EXIT_BAD_INPUT);
 		}
@@ -313,7 +313,7 @@ static bool read_policy(const char *stable_path, const char *rules_path,
 			ok = false;
 		}
 	}
-	if (rules_path && kexport_severity_read(rules_path, rules, err) < 0) {
+	if (rules_path && kexport_severity_read(ctx, rules_path, rules, err) < 0) {
 		cli_bad_input(rules_path, err);
 		*rules = NULL;
 		ok = false;
@@ -327,7 +327,7 @@ static bool read_modules(struct kexport_ctx *ctx, const char **paths, size_t n_p
                          struct kexport_symlist **imports)
 {
 	bool ok = true;
-	if (kexport_symlist_new(imports) < 0)
+	if (kexport_symlist_new(ctx, imports) < 0)
 		return false;
 	for (size_t p = 0; p < n_paths; p++) {
 		struct kexport_module **m;
@@ -389,7 +389,7 @@ static int open_side(struct cli_target *t, struct kexport_ctx *ctx, bool verdict
 	if (verdicts)
 		return cli_target_open(t, ctx, fallback);
 	t->infos = calloc(1, sizeof(*t->infos));
-	if (!t->infos || kexport_table_new(&t->table) < 0)
+	if (!t->infos || kexport_table_new(ctx, &t->table) < 0)
 		return -1;
 	int r = kexport_read_exports(ctx, t->table, t->sources[0], &t->infos[0]);
 	if (r == 0 && cli_opt.verbose)
@@ -457,10 +457,10 @@ static int cmd_diff(int argc, char **argv)
 	bool bad = false;
 	struct kexport_symlist *stable = NULL, *imports = NULL;
 	struct kexport_severity *rules = NULL;
-	if (!read_policy(stable_path, rules_path, &stable, &rules))
+	struct kexport_ctx *ctx = cli_ctx_new();
+	if (!read_policy(ctx, stable_path, rules_path, &stable, &rules))
 		bad = true;
 	cli_output_begin();
-	struct kexport_ctx *ctx = cli_ctx_new();
 	struct kexport_module **mods = NULL;
 	size_t n_mods = 0;
 	if (with_modules && !read_modules(ctx, mod_paths, n_mod_paths, &mods, &n_mods, &imports))
@@ -483,7 +483,7 @@ static int cmd_diff(int argc, char **argv)
 	if (old_t.table && new_t.table && kexport_table_count(old_t.table) &&
 	    kexport_table_count(new_t.table) && (!with_modules || (old_t.loader && new_t.loader))) {
 		/* Module lists only for a whole diff: --modules asks about its modules. */
-		if (kexport_diff_new(old_t.table, new_t.table, with_modules ? imports : NULL, &d) < 0 ||
+		if (kexport_diff_new(ctx, old_t.table, new_t.table, with_modules ? imports : NULL, &d) < 0 ||
 		    (!with_modules && compare_module_lists(ctx, &old_t, &new_t, d) < 0)) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return CLI_EXIT_BAD_INPUT;

@@ -242,7 +242,7 @@ static int cmd_exports(int argc, char **argv)
 	struct kexport_kernel *k = NULL;
 	if (config) { /* for source trees: which exports this configuration builds */
 		char err[KEXPORT_ERRMSG_MAX];
-		if (kexport_kernel_new(&k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
+		if (kexport_kernel_new(ctx, &k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
 			cli_bad_input(config, k ? err : "out of memory");
 			kexport_kernel_free(k);
 			kexport_ctx_free(ctx);
@@ -251,7 +251,7 @@ static int cmd_exports(int argc, char **argv)
 		kexport_ctx_set_config(ctx, k);
 	}
 	struct kexport_table *t;
-	if (kexport_table_new(&t) < 0) {
+	if (kexport_table_new(ctx, &t) < 0) {
 		fprintf(stderr, "kexport: out of memory\n");
 		return CLI_EXIT_BAD_INPUT;
 	}

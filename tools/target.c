@@ -104,7 +104,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 
 int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx)
 {
-	if (kexport_kernel_new(&t->kernel) < 0 || kexport_table_new(&t->table) < 0)
+	t->ctx = ctx;
+	if (kexport_kernel_new(ctx, &t->kernel) < 0 || kexport_table_new(ctx, &t->table) < 0)
 		return -ENOMEM;
 	if (t->n_sources == 0) {
 		t->default_source = running_kernel();
@@ -172,6 +173,7 @@ static void *target_reader(void *arg)
 void cli_target_read_start(struct cli_target_reader *r, struct cli_target *t)
 {
 	*r = (struct cli_target_reader){ .t = t, .ctx = cli_ctx_new() };
+	t->own_ctx = r->ctx; /* the kernel and table keep it: freed with them */
 	r->threaded = pthread_create(&r->thread, NULL, target_reader, r) == 0;
 }
 
@@ -181,7 +183,6 @@ int cli_target_read_wait(struct cli_target_reader *r)
 		pthread_join(r->thread, NULL);
 	else
 		target_reader(r);
-	kexport_ctx_free(r->ctx);
 	r->ctx = NULL;
 	return r->rc;
 }
@@ -208,7 +209,7 @@ int cli_target_finish(struct cli_target *t, const char *fallback_release)
 		kexport_kernel_set_distro(t->kernel, t->distro);
 	if (t->vermagic)
 		kexport_kernel_set_vermagic(t->kernel, t->vermagic);
-	if (kexport_loader_new(&t->loader, t->kernel, t->table) < 0)
+	if (kexport_loader_new(t->ctx, &t->loader, t->kernel, t->table) < 0)
 		return -ENOMEM;
 	kexport_loader_set_taint(t->loader, t->taint);
 	if (t->trust_set)
@@ -246,6 +247,7 @@ void cli_target_close(struct cli_target *t)
 	kexport_loader_free(t->loader);
 	kexport_table_free(t->table);
 	kexport_kernel_free(t->kernel);
+	kexport_ctx_free(t->own_ctx);
 	free(t->infos);
 	free(t->sources);
 	free(t->configs);

@@ -69,6 +69,8 @@ struct cli_target {
 	bool release_from_module;
 	struct kexport_source_info *infos;
 	size_t n_exports;       /* the kernel's own, before a command adds a tree's */
+	struct kexport_ctx *ctx;     /* the one kernel, table and loader keep */
+	struct kexport_ctx *own_ctx; /* cli_target_read_start()'s, freed by cli_target_close() */
 	struct kexport_kernel *kernel;
 	struct kexport_table *table;
 	struct kexport_loader *loader;
@@ -101,9 +103,10 @@ int cli_target_open(struct cli_target *t, struct kexport_ctx *ctx, const char *f
 int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx);
 int cli_target_finish(struct cli_target *t, const char *fallback_release);
 
-/* cli_target_read() on a thread of its own, with a context of its own, while
- * the caller reads its modules (audit, whatif); then the wait returns its
- * result.  Without a thread it runs in the wait. */
+/* cli_target_read() on a thread of its own, with a context of its own (kept
+ * by the target until cli_target_close()), while the caller reads its
+ * modules (audit, whatif); then the wait returns its result.  Without a
+ * thread it runs in the wait. */
 struct cli_target_reader {
 	struct cli_target *t;
 	struct kexport_ctx *ctx;

@@ -314,7 +314,7 @@ static unsigned char *touched_modules(const struct whatif *w, const struct kexpo
 {
 	unsigned char *touched = calloc(w->n ? w->n : 1, 1);
 	struct kexport_table *edited = NULL;
-	if (!touched || kexport_table_new(&edited) < 0) {
+	if (!touched || kexport_table_new(w->ctx, &edited) < 0) {
 		free(touched);
 		return NULL;
 	}
@@ -365,7 +365,7 @@ static int second_pass(struct whatif *w, struct cli_target *t, const struct kexp
 		}
 	if (!(touched = touched_modules(w, ch, n_ch)))
 		goto out;
-	if (kexport_loader_new(&l, t->kernel, edited) < 0)
+	if (kexport_loader_new(w->ctx, &l, t->kernel, edited) < 0)
 		goto out;
 	kexport_loader_set_taint(l, t->taint);
 	if (t->trust_set)
@@ -412,7 +412,9 @@ static int cmd_whatif(int argc, char **argv)
 	size_t n_paths = 0;
 	char err[KEXPORT_ERRMSG_MAX];
 	int opt, status = CLI_EXIT_OK;
-	if (kexport_edits_new(&edits) < 0)
+	/* The edits' own context: they are read before the options say more. */
+	struct kexport_ctx *edits_ctx = cli_ctx_new();
+	if (kexport_edits_new(edits_ctx, &edits) < 0)
 		return CLI_EXIT_BAD_INPUT;
 	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_whatif, &t,
 	                        &status)) != -1) {
@@ -565,6 +567,7 @@ done:
 	if (KEXPORT_FREE_AT_EXIT)
 		cli_target_close(&t);
 	kexport_edits_free(edits);
+	kexport_ctx_free(edits_ctx);
 	free(paths);
 	free(w.who);
 	return status;

@@ -78,12 +78,15 @@ static bool config_bool(const struct kexport_kernel *k, const char *key, bool df
 	return v && (strcmp(v, "y") == 0 || strcmp(v, "m") == 0);
 }
 
-KX_EXPORT int kexport_loader_new(struct kexport_loader **lp, const struct kexport_kernel *k,
-                                 const struct kexport_table *exports)
+KX_EXPORT int kexport_loader_new(struct kexport_ctx *ctx, struct kexport_loader **lp,
+                                 const struct kexport_kernel *k, const struct kexport_table *exports)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kexport_loader *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->ctx = ctx;
 	l->kernel = k;
 	l->exports = exports;
 	/* An unknown version is taken as the newest the rules know. */

@@ -43,6 +43,7 @@ struct slot {
 };
 
 struct kexport_loader {
+	struct kexport_ctx *ctx;
 	const struct kexport_kernel *kernel;
 	const struct kexport_table *exports;
 	struct kx_feature_set features;

@@ -18,6 +18,7 @@ struct table_slot {
 };
 
 struct kexport_table {
+	struct kexport_ctx *ctx;       /* its readers report through it */
 	struct kx_arena arena;
 	struct kexport_export **items; /* stable pointers, insertion or name order */
 	size_t n, cap;
@@ -70,13 +71,21 @@ KX_EXPORT bool kexport_kind_gpl_only(enum kexport_kind kind)
 	return kind == KEXPORT_KIND_GPL || kind == KEXPORT_KIND_UNUSED_GPL;
 }
 
-KX_EXPORT int kexport_table_new(struct kexport_table **table)
+KX_EXPORT int kexport_table_new(struct kexport_ctx *ctx, struct kexport_table **table)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kexport_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->ctx = ctx;
 	*table = t;
 	return 0;
+}
+
+struct kexport_ctx *kx_table_ctx(const struct kexport_table *t)
+{
+	return t->ctx;
 }
 
 KX_EXPORT void kexport_table_free(struct kexport_table *t)

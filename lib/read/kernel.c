@@ -19,6 +19,7 @@ struct config_entry {
 };
 
 struct kexport_kernel {
+	struct kexport_ctx *ctx;
 	char *release;
 	unsigned version;
 	char *distro;
@@ -50,11 +51,14 @@ struct kexport_kernel {
 	bool struct_module_tried;
 };
 
-KX_EXPORT int kexport_kernel_new(struct kexport_kernel **k)
+KX_EXPORT int kexport_kernel_new(struct kexport_ctx *ctx, struct kexport_kernel **k)
 {
+	if (!ctx)
+		return -EINVAL;
 	*k = calloc(1, sizeof(**k));
 	if (!*k)
 		return -ENOMEM;
+	(*k)->ctx = ctx;
 	kx_vec_init(&(*k)->config, sizeof(struct config_entry));
 	pthread_mutex_init(&(*k)->keys_lock, NULL);
 	(*k)->distro = strdup("mainline");

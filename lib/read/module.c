@@ -10,10 +10,16 @@
 
 struct module_priv {
 	struct kexport_module pub;
+	struct kexport_ctx *ctx;       /* the context it was read with */
 	struct kx_arena arena;
 	struct kx_elf_check elf_check; /* the loader's ELF validation (elfcheck.c) */
 	bool elf_checked;
 };
+
+void kx_module_set_ctx(struct kexport_module *m, struct kexport_ctx *ctx)
+{
+	((struct module_priv *)m)->ctx = ctx;
+}
 
 const struct kx_elf_check *kx_module_elf_check(const struct kexport_module *m)
 {
@@ -866,16 +872,23 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
 	return r;
 }
 
-KX_EXPORT int kexport_module_read(const char *path, const char *tree,
+KX_EXPORT int kexport_module_read(struct kexport_ctx *ctx, const char *path, const char *tree,
                                   struct kexport_module **mod, char *errmsg)
 {
-	return kx_module_read_path(path, tree, 0, mod, errmsg);
+	if (!ctx)
+		return -EINVAL;
+	int r = kx_module_read_path(path, tree, 0, mod, errmsg);
+	if (r == 0)
+		kx_module_set_ctx(*mod, ctx);
+	return r;
 }
 
-KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char *path,
-                                      const char *tree, struct kexport_module **mod,
-                                      char *errmsg)
+KX_EXPORT int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data, size_t size,
+                                      const char *path, const char *tree,
+                                      struct kexport_module **mod, char *errmsg)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kx_src src;
 	kx_src_open_mem(&src, data, size, path);
 	enum kexport_compression comp = kx_detect_compression(data, size);
@@ -894,5 +907,7 @@ KX_EXPORT int kexport_module_read_mem(const void *data, size_t size, const char 
 	const char *owner = owner_span(path, tree, &olen);
 	int r = kx_module_read_src(&src, path, owner, olen, comp, 0, mod, errmsg);
 	kx_src_close(&src);
+	if (r == 0)
+		kx_module_set_ctx(*mod, ctx);
 	return r;
 }

@@ -722,6 +722,8 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 		kexport_module_list_free(*mods, 0);
 		*mods = NULL;
 	}
+	for (size_t i = 0; i < *n_mods; i++)
+		kx_module_set_ctx((*mods)[i], ctx);
 	return r;
 }
 

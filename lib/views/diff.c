@@ -11,6 +11,7 @@
 #include "libkexport-internal.h"
 
 struct kexport_diff {
+	struct kexport_ctx *ctx;
 	struct kx_vec entries;  /* struct kexport_diff_entry */
 	struct kx_vec modules;  /* struct kexport_diff_module */
 	struct kx_arena arena;  /* module names */
@@ -70,12 +71,16 @@ static int cmp_entry(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-KX_EXPORT int kexport_diff_new(const struct kexport_table *before, const struct kexport_table *after,
-                               const struct kexport_symlist *only, struct kexport_diff **out)
+KX_EXPORT int kexport_diff_new(struct kexport_ctx *ctx, const struct kexport_table *before,
+                               const struct kexport_table *after, const struct kexport_symlist *only,
+                               struct kexport_diff **out)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kexport_diff *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
+	d->ctx = ctx;
 	kx_vec_init(&d->entries, sizeof(struct kexport_diff_entry));
 	kx_vec_init(&d->modules, sizeof(struct kexport_diff_module));
 	size_t nb = kexport_table_count(before), na = kexport_table_count(after);

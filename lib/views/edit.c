@@ -10,6 +10,7 @@
 #include "libkexport-internal.h"
 
 struct kexport_edits {
+	struct kexport_ctx *ctx;
 	struct kx_arena arena;
 	struct kx_vec edits; /* struct kexport_edit */
 };
@@ -26,11 +27,14 @@ KX_EXPORT const char *kexport_edit_op_name(enum kexport_edit_op op)
 	return (unsigned)op < KX_ARRAY_SIZE(op_names) ? op_names[op] : "(unknown)";
 }
 
-KX_EXPORT int kexport_edits_new(struct kexport_edits **edits)
+KX_EXPORT int kexport_edits_new(struct kexport_ctx *ctx, struct kexport_edits **edits)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kexport_edits *e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
+	e->ctx = ctx;
 	kx_vec_init(&e->edits, sizeof(struct kexport_edit));
 	*edits = e;
 	return 0;
@@ -175,7 +179,7 @@ KX_EXPORT int kexport_edits_apply(const struct kexport_edits *e, const struct ke
 	const struct kexport_edit *eds = e->edits.items;
 	if (matched)
 		memset(matched, 0, ne * sizeof(*matched));
-	if (kexport_table_new(&t) < 0)
+	if (kexport_table_new(kx_table_ctx(in), &t) < 0)
 		return -ENOMEM;
 	size_t n = kexport_table_count(in);
 	for (size_t i = 0; i < n; i++) {

@@ -63,16 +63,20 @@ static int check_text(const char *data, size_t size, char *errmsg)
 /* Stablelists: a name set on the export table's hash.                    */
 
 struct kexport_symlist {
+	struct kexport_ctx *ctx;
 	struct kexport_table *names;
 };
 
-KX_EXPORT int kexport_symlist_new(struct kexport_symlist **l)
+KX_EXPORT int kexport_symlist_new(struct kexport_ctx *ctx, struct kexport_symlist **l)
 {
+	if (!ctx)
+		return -EINVAL;
 	struct kexport_symlist *n = calloc(1, sizeof(*n));
-	if (!n || kexport_table_new(&n->names) < 0) {
+	if (!n || kexport_table_new(ctx, &n->names) < 0) {
 		free(n);
 		return -ENOMEM;
 	}
+	n->ctx = ctx;
 	*l = n;
 	return 0;
 }
@@ -167,6 +171,7 @@ struct severity_rule {
 };
 
 struct kexport_severity {
+	struct kexport_ctx *ctx;
 	struct kx_arena arena;
 	struct kx_vec rules;  /* struct severity_rule */
 };
@@ -231,15 +236,18 @@ KX_EXPORT void kexport_severity_free(struct kexport_severity *s)
 	free(s);
 }
 
-KX_EXPORT int kexport_severity_parse(const char *data, size_t size, struct kexport_severity **out,
-                                     char *errmsg)
+KX_EXPORT int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
+                                     struct kexport_severity **out, char *errmsg)
 {
+	if (!ctx)
+		return -EINVAL;
 	int r = check_text(data, size, errmsg);
 	if (r < 0)
 		return r;
 	struct kexport_severity *sv = calloc(1, sizeof(*sv));
 	if (!sv)
 		return kx_err(errmsg, -ENOMEM, "out of memory");
+	sv->ctx = ctx;
 	kx_vec_init(&sv->rules, sizeof(struct severity_rule));
 	struct text_lines t = { data, data + size, 0 };
 	const char *s;
@@ -300,14 +308,15 @@ fail:
 	return r;
 }
 
-KX_EXPORT int kexport_severity_read(const char *path, struct kexport_severity **s, char *errmsg)
+KX_EXPORT int kexport_severity_read(struct kexport_ctx *ctx, const char *path,
+                                    struct kexport_severity **s, char *errmsg)
 {
 	char *data;
 	size_t size;
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
-	r = kexport_severity_parse(data, size, s, errmsg);
+	r = kexport_severity_parse(ctx, data, size, s, errmsg);
 	free(data);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 #define ALL (KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS | KEXPORT_KNOWN_CRC)
 
@@ -27,14 +28,14 @@ static void test_known_fields_and_aliases(void **state)
 {
 	(void)state;
 	struct kexport_table *a, *b;
-	assert_int_equal(kexport_table_new(&a), 0);
-	assert_int_equal(kexport_table_new(&b), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &a), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &b), 0);
 	add(a, "x", KEXPORT_KIND_GPL, "NS", "drivers/usb/storage/usb-storage", 1, ALL);
 	add(b, "x", KEXPORT_KIND_GPL, "", "usb_storage", 2, KEXPORT_KNOWN_KIND);
 	add(a, "y", KEXPORT_KIND_PLAIN, "", "vmlinux", 1, ALL);
 	add(b, "y", KEXPORT_KIND_UNUSED, "", "vmlinux", 1, ALL);
 	struct kexport_diff *d;
-	assert_int_equal(kexport_diff_new(a, b, NULL, &d), 0);
+	assert_int_equal(kexport_diff_new(test_ctx(), a, b, NULL, &d), 0);
 	assert_int_equal(kexport_diff_count(d), 1);
 	assert_string_equal(kexport_diff_get(d, 0)->name, "y");
 	assert_int_equal(kexport_diff_get(d, 0)->changes, KEXPORT_CHANGE_KIND_CHANGED);
@@ -49,9 +50,9 @@ static void test_module_lists(void **state)
 {
 	(void)state;
 	struct kexport_table *a;
-	assert_int_equal(kexport_table_new(&a), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &a), 0);
 	struct kexport_diff *d;
-	assert_int_equal(kexport_diff_new(a, a, NULL, &d), 0);
+	assert_int_equal(kexport_diff_new(test_ctx(), a, a, NULL, &d), 0);
 	const char *before[] = { "c", "a", "b", "b" }, *after[] = { "d", "b", "a" };
 	assert_int_equal(kexport_diff_set_modules(d, before, 4, after, 3), 0);
 	assert_int_equal(kexport_diff_module_count(d), 2);
@@ -85,7 +86,7 @@ static void test_severity(void **state)
 	                            "\n";
 	struct kexport_severity *s;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_severity_parse(rules, sizeof(rules) - 1, &s, err), 0);
+	assert_int_equal(kexport_severity_parse(test_ctx(), rules, sizeof(rules) - 1, &s, err), 0);
 	assert_int_equal(kexport_severity_count(s), 4);
 	size_t line = 0;
 	assert_int_equal(match(s, "a_tmp", "", "drivers/scsi/sub/x", &line), 0);
@@ -100,10 +101,10 @@ static void test_severity(void **state)
 	kexport_severity_free(s);
 	/* An upper-case pattern is a namespace: it never matches a symbol
 	 * without one, whatever its name (ksymvers). */
-	assert_int_equal(kexport_severity_parse("FOO PASS\n", 9, &s, err), 0);
+	assert_int_equal(kexport_severity_parse(test_ctx(), "FOO PASS\n", 9, &s, err), 0);
 	assert_int_equal(match(s, "FOO", "", "fs/x", NULL), -ENOENT);
 	kexport_severity_free(s);
-	assert_int_equal(kexport_severity_parse("x pass\n", 7, &s, err), -EINVAL);
+	assert_int_equal(kexport_severity_parse(test_ctx(), "x pass\n", 7, &s, err), -EINVAL);
 	assert_string_equal(err, "line 1: invalid verdict 'pass', must be PASS or FAIL");
 }
 
@@ -113,7 +114,7 @@ static void test_stablelist(void **state)
 	static const char rh[] = "[rhel9_x86_64_stablelist]\n\tfoo\n\tbar\r\n# c\n";
 	struct kexport_symlist *l;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_symlist_new(&l), 0);
+	assert_int_equal(kexport_symlist_new(test_ctx(), &l), 0);
 	assert_int_equal(kexport_symlist_parse(l, rh, sizeof(rh) - 1, err), 0);
 	assert_int_equal(kexport_symlist_count(l), 2);
 	assert_true(kexport_symlist_has(l, "bar"));

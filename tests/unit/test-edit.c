@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 static struct kexport_table *kernel(void)
 {
@@ -21,7 +22,7 @@ static struct kexport_table *kernel(void)
 		{ "printk", "", KEXPORT_KIND_PLAIN },
 	};
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct kexport_export e = { .name = rows[i].name, .ns = rows[i].ns, .owner = "vmlinux",
 			                    .kind = rows[i].kind, .crc = (uint32_t)i,
@@ -36,7 +37,7 @@ static void test_parse(void **state)
 	(void)state;
 	struct kexport_edits *e;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_edits_new(&e), 0);
+	assert_int_equal(kexport_edits_new(test_ctx(), &e), 0);
 	static const char text[] = "# comment\n\n  gpl-only unmap_mapping_range  \r\n--export\tdma_buf_*\n"
 	                           "ns dma_buf_*=   # drop it\nns printk=NEW_NS\nunexport dma_fence_put";
 	assert_int_equal(kexport_edits_parse(e, text, sizeof(text) - 1, err), 0);
@@ -71,7 +72,7 @@ static void test_apply(void **state)
 	struct kexport_table *t = kernel(), *out;
 	struct kexport_edits *e;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_edits_new(&e), 0);
+	assert_int_equal(kexport_edits_new(test_ctx(), &e), 0);
 	assert_int_equal(kexport_edits_add(e, "gpl-only", "unmap_mapping_range", err), 0);
 	assert_int_equal(kexport_edits_add(e, "export", "dma_buf_*", err), 0);
 	assert_int_equal(kexport_edits_add(e, "ns", "dma_buf_*=", err), 0);
@@ -112,7 +113,7 @@ static void test_apply(void **state)
 
 	/* nothing changes: no change list */
 	struct kexport_edits *none;
-	assert_int_equal(kexport_edits_new(&none), 0);
+	assert_int_equal(kexport_edits_new(test_ctx(), &none), 0);
 	assert_int_equal(kexport_edits_add(none, "--export", "print?", err), 0);
 	assert_int_equal(kexport_edits_apply(none, t, &out, &ch, &n, NULL), 0);
 	assert_int_equal(n, 0);

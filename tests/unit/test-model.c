@@ -134,9 +134,9 @@ static char *verdicts(struct kexport_ctx *ctx, struct kexport_module **mods, siz
 	char release[128] = "6.1.0";
 	if (vm)
 		snprintf(release, sizeof(release), "%.*s", (int)strcspn(vm, " "), vm);
-	if (kexport_table_new(&t) < 0 || kexport_table_add_modules(ctx, t, mods, n) < 0 ||
-	    kexport_kernel_new(&k) < 0 || kexport_kernel_set_release(k, release) < 0 ||
-	    (vm && kexport_kernel_set_vermagic(k, vm) < 0) || kexport_loader_new(&l, k, t) < 0)
+	if (kexport_table_new(ctx, &t) < 0 || kexport_table_add_modules(ctx, t, mods, n) < 0 ||
+	    kexport_kernel_new(ctx, &k) < 0 || kexport_kernel_set_release(k, release) < 0 ||
+	    (vm && kexport_kernel_set_vermagic(k, vm) < 0) || kexport_loader_new(ctx, &l, k, t) < 0)
 		return NULL;
 	kexport_loader_set_sig_trust(l, KEXPORT_SIG_TRUST_SAME_BUILD);
 	size_t cap = 1 << 20, len = 0;

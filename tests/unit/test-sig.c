@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 static const char *image, *module, *old_module, *pem;
 
@@ -50,7 +51,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_kernel_new(&f->k), 0);
+	assert_int_equal(kexport_kernel_new(test_ctx(), &f->k), 0);
 	/* An image is read on first use, not when given. */
 	assert_int_equal(kexport_kernel_add_signing_keys(f->k, image, err), 0);
 	f->mod = slurp(module, &f->size);
@@ -164,7 +165,7 @@ static void no_keys_no_match(void **state)
 	struct kexport_kernel *k;
 	struct kexport_sig_result res;
 	size_t n;
-	assert_int_equal(kexport_kernel_new(&k), 0);
+	assert_int_equal(kexport_kernel_new(test_ctx(), &k), 0);
 	assert_int_equal(kexport_kernel_signing_key_count(k), 0);
 	uint8_t *d = slurp(module, &n);
 	assert_int_equal(kexport_kernel_verify_module(k, d, n, &res), -ENOKEY);
@@ -182,7 +183,7 @@ static void bad_certificate_files(void **state)
 	(void)state;
 	struct kexport_kernel *k;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_kernel_new(&k), 0);
+	assert_int_equal(kexport_kernel_new(test_ctx(), &k), 0);
 	size_t n;
 	uint8_t *good = slurp(pem, &n);
 	/* PEM with the base64 damaged */

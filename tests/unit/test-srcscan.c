@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 /* Every export as one line "LINE NAME MACRO KIND NS [COND]". */
 struct out {
@@ -205,7 +206,7 @@ static void test_cond_eval(void **state)
 	struct kexport_kernel *k;
 	char err[KEXPORT_ERRMSG_MAX];
 	const char *cfg = "CONFIG_Y=y\nCONFIG_M=m\n# CONFIG_N is not set\nCONFIG_NUM=5\n";
-	assert_int_equal(kexport_kernel_new(&k), 0);
+	assert_int_equal(kexport_kernel_new(test_ctx(), &k), 0);
 	assert_int_equal(kexport_kernel_parse_config(k, cfg, strlen(cfg), err), 0);
 	static const struct {
 		const char *cond;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 static struct kexport_export mk(const char *name, enum kexport_kind k, const char *ns,
                                 const char *owner, uint32_t crc, unsigned known)
@@ -23,7 +24,7 @@ static void test_add_find_sort(void **state)
 {
 	(void)state;
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	char name[32];
 	for (int i = 2999; i >= 0; i--) {
 		snprintf(name, sizeof(name), "sym_%04d", i);
@@ -47,7 +48,7 @@ static void test_merge_fills_unknown(void **state)
 {
 	(void)state;
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	/* System.map knows the kind only; Module.symvers knows everything. */
 	struct kexport_export a = mk("kfree", KEXPORT_KIND_PLAIN, "", "vmlinux", 0, KEXPORT_KNOWN_KIND);
 	struct kexport_export b = mk("kfree", KEXPORT_KIND_PLAIN, "", "vmlinux", 0x1234, ALL);
@@ -64,7 +65,7 @@ static void test_conflicts(void **state)
 {
 	(void)state;
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	struct kexport_export a = mk("dma_buf_get", KEXPORT_KIND_GPL, "DMA_BUF", "vmlinux", 1, ALL);
 	struct kexport_export crc = mk("dma_buf_get", KEXPORT_KIND_GPL, "DMA_BUF", "vmlinux", 2, ALL);
 	struct kexport_export kind = mk("dma_buf_get", KEXPORT_KIND_PLAIN, "DMA_BUF", "vmlinux", 1, ALL);
@@ -90,7 +91,7 @@ static void test_owner_alias(void **state)
 {
 	(void)state;
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	/* kallsyms says [usb_storage], Module.symvers the path: the same module. */
 	struct kexport_export a = mk("usb_stor_ctrl_transfer", KEXPORT_KIND_GPL, "", "usb_storage", 0, 0);
 	struct kexport_export b = mk("usb_stor_ctrl_transfer", KEXPORT_KIND_GPL, "USB_STORAGE",
@@ -141,7 +142,7 @@ static void test_licenses(void **state)
 static struct kexport_table *base_table(void)
 {
 	struct kexport_table *t;
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	struct kexport_export base[] = {
 		mk("a", KEXPORT_KIND_PLAIN, "", "vmlinux", 1, ALL),
 		/* kallsyms: a base-name owner, the kind only */

@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 static struct kexport_table *parse_symvers(const char *text, int want)
 {
 	struct kexport_table *t;
 	char err[KEXPORT_ERRMSG_MAX] = "";
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	int r = kexport_parse_symvers(t, text, strlen(text), "Module.symvers", err);
 	assert_int_equal(r, want);
 	if (r < 0) {
@@ -98,7 +99,7 @@ static void test_system_map(void **state)
 	(void)state;
 	struct kexport_table *t;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	assert_int_equal(kexport_parse_system_map(t, sysmap, strlen(sysmap), "System.map", false, err), 0);
 	assert_int_equal(kexport_table_count(t), 3);
 	assert_int_equal(kexport_table_find(t, "I_BDEV")->kind, KEXPORT_KIND_PLAIN);
@@ -117,7 +118,7 @@ static void test_kallsyms(void **state)
 	                         "0000000000000000 t usb_stor_probe\t[usb_storage]\n";
 	struct kexport_table *t;
 	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	assert_int_equal(kexport_parse_system_map(t, ks, strlen(ks), "kallsyms", true, err), 0);
 	assert_int_equal(kexport_table_count(t), 2);
 	assert_string_equal(kexport_table_find(t, "usb_stor_ctrl_transfer")->owner, "usb_storage");
@@ -133,7 +134,7 @@ static void test_map_garbage(void **state)
 	char err[KEXPORT_ERRMSG_MAX] = "";
 	static const char stub[] =
 	        "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
-	assert_int_equal(kexport_table_new(&t), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &t), 0);
 	assert_int_equal(kexport_parse_system_map(t, stub, strlen(stub), "System.map", false, err), -2);
 	assert_non_null(strstr(err, "-dbg"));
 	assert_true(kexport_parse_system_map(t, "xyz\n", 4, "m", false, err) < 0);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "libkexport.h"
+#include "test-ctx.h"
 
 #define BIT(n) (1ul << (n))
 
@@ -35,8 +36,8 @@ static void add(struct kexport_table *t, const char *name, enum kexport_kind kin
 static void kernel(struct fixture *f, const char *release)
 {
 	memset(f, 0, sizeof(*f));
-	assert_int_equal(kexport_table_new(&f->t), 0);
-	assert_int_equal(kexport_kernel_new(&f->k), 0);
+	assert_int_equal(kexport_table_new(test_ctx(), &f->t), 0);
+	assert_int_equal(kexport_kernel_new(test_ctx(), &f->k), 0);
 	assert_int_equal(kexport_kernel_set_release(f->k, release), 0);
 	static const char *const on[] = { "MODVERSIONS", "MODULE_SIG", "MODULE_FORCE_LOAD",
 		                          "LIVEPATCH", "SMP", "MODULE_UNLOAD", "X86_64", "X86" };
@@ -53,7 +54,7 @@ static void kernel(struct fixture *f, const char *release)
 
 static void loader(struct fixture *f)
 {
-	assert_int_equal(kexport_loader_new(&f->l, f->k, f->t), 0);
+	assert_int_equal(kexport_loader_new(test_ctx(), &f->l, f->k, f->t), 0);
 }
 
 static void done(struct fixture *f)

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The unit tests' library context: made once, with a diagnostic callback
+ * that records what the library reported, so that a test asserts on the
+ * message of a failed call (and on there being exactly one).  Include after
+ * <cmocka.h>.
+ */
+#pragma once
+
+#include <stdio.h>
+#include <string.h>
+
+#include "libkexport.h"
+
+/* The reports since the last test_diag_reset(): how many, and the last one. */
+static struct {
+	unsigned n;
+	int err;
+	char path[512];
+	char msg[KEXPORT_ERRMSG_MAX];
+} test_diag __attribute__((unused));
+
+static inline void test_diag_cb(void *data, const char *path, int err, const char *msg)
+{
+	(void)data;
+	test_diag.n++;
+	test_diag.err = err;
+	snprintf(test_diag.path, sizeof(test_diag.path), "%s", path);
+	snprintf(test_diag.msg, sizeof(test_diag.msg), "%s", msg);
+}
+
+static inline void test_diag_reset(void)
+{
+	memset(&test_diag, 0, sizeof(test_diag));
+}
+
+static inline struct kexport_ctx *test_ctx(void)
+{
+	static struct kexport_ctx *ctx;
+	if (!ctx) {
+		assert_int_equal(kexport_ctx_new(&ctx), 0);
+		kexport_ctx_set_diag(ctx, test_diag_cb, NULL);
+	}
+	return ctx;
+}
+
+/*
+ * A call that returned r reported as the contract says: nothing when it
+ * succeeded; when it failed, exactly one report naming `path`, with r, a
+ * non-empty one-line message, also kept as the thread's last error.  The
+ * record is reset for the next call.
+ */
+static inline void test_diag_check(int r, const char *path)
+{
+	if (r >= 0) {
+		if (test_diag.n != 0)
+			fail_msg("returned %d but reported \"%s: %s\"", r, test_diag.path, test_diag.msg);
+	} else {
+		if (test_diag.n != 1)
+			fail_msg("returned %d with %u reports", r, test_diag.n);
+		assert_int_equal(test_diag.err, r);
+		assert_string_equal(test_diag.path, path);
+		assert_true(test_diag.msg[0] != '\0');
+		assert_null(strchr(test_diag.msg, '\n'));
+		assert_string_equal(kexport_ctx_last_error(test_ctx()), test_diag.msg);
+	}
+	test_diag_reset();
+}
