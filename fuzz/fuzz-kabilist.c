@@ -54,12 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	bool rules = data[0] & 1;
 	char *buf = fuzz_dup(data + 1, size - 1);
-	char errmsg[KEXPORT_ERRMSG_MAX];
-	errmsg[0] = '\0';
+	fuzz_diag_reset();
 	if (rules) {
 		struct kexport_severity *s = NULL;
-		int r = kexport_severity_parse(fuzz_ctx(), buf, size - 1, &s, errmsg);
-		fuzz_check_result(r, errmsg, "kexport_severity_parse");
+		int r = kexport_severity_parse(fuzz_ctx(), buf, size - 1, &s);
+		FUZZ_CHECK(r <= 0, "kexport_severity_parse returned %d", r);
+		fuzz_check_reported(r, "(memory)", "kexport_severity_parse");
 		if (r == 0) {
 			for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 				const char *text = NULL;
@@ -77,8 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		struct kexport_symlist *l;
 		FUZZ_CHECK(kexport_symlist_new(fuzz_ctx(), &l) == 0, "symlist_new");
-		int r = kexport_symlist_parse(l, buf, size - 1, errmsg);
-		fuzz_check_result(r, errmsg, "kexport_symlist_parse");
+		int r = kexport_symlist_parse(l, buf, size - 1);
+		FUZZ_CHECK(r <= 0, "kexport_symlist_parse returned %d", r);
+		fuzz_check_reported(r, "(memory)", "kexport_symlist_parse");
 		if (r == 0) {
 			for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 				fuzz_sink += kexport_symlist_has(l, probes[i].name);

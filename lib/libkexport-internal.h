@@ -635,6 +635,20 @@ void kx_mk_free(struct kx_mk *m);
 /* The DEFAULT_SYMBOL_NAMESPACE a Makefile's text gives file `base` of its directory. */
 int kx_src_makefile_ns(const char *data, size_t size, const char *base, char *ns, size_t ns_size);
 
+/* edit.c, kabilist.c: the public functions' bodies, with errmsg ------------ */
+
+/* kexport_edits_add/_parse/_read() without the report. */
+int kx_edits_add(struct kexport_edits *e, const char *op, const char *arg, char *errmsg);
+int kx_edits_parse(struct kexport_edits *e, const char *data, size_t size, char *errmsg);
+int kx_edits_read(struct kexport_edits *e, const char *path, char *errmsg);
+/* kexport_symlist_parse/_read() and kexport_severity_parse/_read() without the report. */
+int kx_symlist_parse(struct kexport_symlist *l, const char *data, size_t size, char *errmsg);
+int kx_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg);
+int kx_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
+                      struct kexport_severity **s, char *errmsg);
+int kx_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s,
+                     char *errmsg);
+
 /* rules.c ----------------------------------------------------------------- */
 
 /* Every feature that holds for a kernel, one bit per enum kexport_feature. */

@@ -151,20 +151,19 @@ void kexport_edits_free(struct kexport_edits *edits);
 /*
  * Add one edit: `op` is "gpl-only", "export", "ns" or "unexport" (a leading
  * "--" is accepted), `arg` the symbol or glob, for "ns" SYMBOL=NAMESPACE.
- * Returns 0, -EINVAL with errmsg (KEXPORT_ERRMSG_MAX, may be NULL) set, or
- * -ENOMEM.
+ * Returns 0, or -EINVAL (reported through the edits' context, naming `arg`)
+ * or -ENOMEM.
  */
-int kexport_edits_add(struct kexport_edits *edits, const char *op, const char *arg,
-                      char *errmsg);
+int kexport_edits_add(struct kexport_edits *edits, const char *op, const char *arg);
 /*
  * Add the edits of a change file: one "OP ARG" per line, blank lines and
- * '#' comments ignored.  -EINVAL with errmsg "line N: ..." on the first bad
- * line (the edits before it stay added).
+ * '#' comments ignored.  -EINVAL on the first bad line (the edits before it
+ * stay added), reported through the edits' context as "line N: ..." for
+ * the path "(memory)".
  */
-int kexport_edits_parse(struct kexport_edits *edits, const char *data, size_t size,
-                        char *errmsg);
-/* The same from a file; errmsg also says why it could not be read. */
-int kexport_edits_read(struct kexport_edits *edits, const char *path, char *errmsg);
+int kexport_edits_parse(struct kexport_edits *edits, const char *data, size_t size);
+/* The same from a file, reported for `path`, also when it cannot be read. */
+int kexport_edits_read(struct kexport_edits *edits, const char *path);
 size_t kexport_edits_count(const struct kexport_edits *edits);
 const struct kexport_edit *kexport_edits_get(const struct kexport_edits *edits, size_t i);
 /*
@@ -841,10 +840,11 @@ int kexport_symlist_new(struct kexport_ctx *ctx, struct kexport_symlist **l);
 void kexport_symlist_free(struct kexport_symlist *l);
 /* Add one name (copied); returns 0, or -ENOMEM. */
 int kexport_symlist_add(struct kexport_symlist *l, const char *name);
-/* Parse a stablelist from memory into l; -EINVAL with errmsg ("line N: ...") on garbage. */
-int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size, char *errmsg);
-/* The same from a file. */
-int kexport_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg);
+/* Parse a stablelist from memory into l; -EINVAL on garbage, reported
+ * through l's context ("line N: ...", for the path "(memory)"). */
+int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size);
+/* The same from a file, reported for `path`. */
+int kexport_symlist_read(struct kexport_symlist *l, const char *path);
 bool kexport_symlist_has(const struct kexport_symlist *l, const char *name);
 size_t kexport_symlist_count(const struct kexport_symlist *l);
 
@@ -858,11 +858,11 @@ size_t kexport_symlist_count(const struct kexport_symlist *l);
  */
 struct kexport_severity;
 
-/* -EINVAL with errmsg ("line N: ...") on a malformed line. */
+/* -EINVAL on a malformed line, reported through ctx ("line N: ...", for
+ * the path "(memory)"; _read(): for `path`). */
 int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
-                           struct kexport_severity **s, char *errmsg);
-int kexport_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s,
-                          char *errmsg);
+                           struct kexport_severity **s);
+int kexport_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s);
 void kexport_severity_free(struct kexport_severity *s);
 size_t kexport_severity_count(const struct kexport_severity *s);
 /*

@@ -297,24 +297,20 @@ static void print_impact(const struct impact *im, size_t n)
 	}
 }
 
-/* A stablelist or rules file; false (reported) when it cannot be read. */
+/* A stablelist or rules file; false (reported through ctx) when it cannot be read. */
 static bool read_policy(struct kexport_ctx *ctx, const char *stable_path, const char *rules_path,
                         struct kexport_symlist **stable, struct kexport_severity **rules)
 {
-	char err[KEXPORT_ERRMSG_MAX];
 	bool ok = true;
 	if (stable_path) {
 		if (kexport_symlist_new(ctx, stable) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
 			exit(CLI_EXIT_BAD_INPUT);
 		}
-		if (kexport_symlist_read(*stable, stable_path, err) < 0) {
-			cli_bad_input(stable_path, err);
+		if (kexport_symlist_read(*stable, stable_path) < 0) /* reported */
 			ok = false;
-		}
 	}
-	if (rules_path && kexport_severity_read(ctx, rules_path, rules, err) < 0) {
-		cli_bad_input(rules_path, err);
+	if (rules_path && kexport_severity_read(ctx, rules_path, rules) < 0) {
 		*rules = NULL;
 		ok = false;
 	}

@@ -410,8 +410,7 @@ static int cmd_whatif(int argc, char **argv)
 	struct kexport_edits *edits = NULL;
 	const char **paths = NULL;
 	size_t n_paths = 0;
-	char err[KEXPORT_ERRMSG_MAX];
-	int opt, status = CLI_EXIT_OK;
+	int opt, r, status = CLI_EXIT_OK;
 	/* The edits' own context: they are read before the options say more. */
 	struct kexport_ctx *edits_ctx = cli_ctx_new();
 	if (kexport_edits_new(edits_ctx, &edits) < 0)
@@ -428,14 +427,19 @@ static int cmd_whatif(int argc, char **argv)
 		case OPT_EXPORT:
 		case OPT_NS:
 		case OPT_UNEXPORT:
-			if (kexport_edits_add(edits, op_of[opt - OPT_GPL_ONLY], optarg, err) < 0) {
-				status = cli_usage_error(&kexport_cmd_whatif, "%s", err);
+			/* A bad edit is a usage error: its message goes with the
+			 * usage, not to the diagnostic callback. */
+			kexport_ctx_set_diag(edits_ctx, NULL, NULL);
+			r = kexport_edits_add(edits, op_of[opt - OPT_GPL_ONLY], optarg);
+			kexport_ctx_set_diag(edits_ctx, cli_diag_cb, NULL);
+			if (r < 0) {
+				status = cli_usage_error(&kexport_cmd_whatif, "%s",
+				                         kexport_ctx_last_error(edits_ctx));
 				goto done;
 			}
 			break;
 		case OPT_CHANGES:
-			if (kexport_edits_read(edits, optarg, err) < 0) {
-				cli_bad_input(optarg, err);
+			if (kexport_edits_read(edits, optarg) < 0) { /* reported */
 				status = CLI_EXIT_BAD_INPUT;
 				goto done;
 			}

@@ -111,10 +111,15 @@ static int add_edit(struct kexport_edits *e, const char *op, size_t oplen, const
 	return 0;
 }
 
-KX_EXPORT int kexport_edits_add(struct kexport_edits *e, const char *op, const char *arg,
-                                char *errmsg)
+int kx_edits_add(struct kexport_edits *e, const char *op, const char *arg, char *errmsg)
 {
 	return add_edit(e, op, strlen(op), arg, strlen(arg), errmsg);
+}
+
+KX_EXPORT int kexport_edits_add(struct kexport_edits *e, const char *op, const char *arg)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(e->ctx, arg, kx_edits_add(e, op, arg, msg), msg);
 }
 
 static bool blank(char c)
@@ -122,8 +127,7 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-KX_EXPORT int kexport_edits_parse(struct kexport_edits *e, const char *data, size_t size,
-                                  char *errmsg)
+int kx_edits_parse(struct kexport_edits *e, const char *data, size_t size, char *errmsg)
 {
 	size_t line = 0;
 	for (size_t pos = 0; pos < size;) {
@@ -235,14 +239,26 @@ oom:
 	return -ENOMEM;
 }
 
-KX_EXPORT int kexport_edits_read(struct kexport_edits *e, const char *path, char *errmsg)
+KX_EXPORT int kexport_edits_parse(struct kexport_edits *e, const char *data, size_t size)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(e->ctx, NULL, kx_edits_parse(e, data, size, msg), msg);
+}
+
+int kx_edits_read(struct kexport_edits *e, const char *path, char *errmsg)
 {
 	char *data;
 	size_t size;
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
-	r = kexport_edits_parse(e, data, size, errmsg);
+	r = kx_edits_parse(e, data, size, errmsg);
 	free(data);
 	return r;
+}
+
+KX_EXPORT int kexport_edits_read(struct kexport_edits *e, const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(e->ctx, path, kx_edits_read(e, path, msg), msg);
 }

@@ -105,8 +105,7 @@ KX_EXPORT size_t kexport_symlist_count(const struct kexport_symlist *l)
 	return kexport_table_count(l->names);
 }
 
-KX_EXPORT int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size,
-                                    char *errmsg)
+int kx_symlist_parse(struct kexport_symlist *l, const char *data, size_t size, char *errmsg)
 {
 	int r = check_text(data, size, errmsg);
 	if (r < 0)
@@ -145,16 +144,28 @@ KX_EXPORT int kexport_symlist_parse(struct kexport_symlist *l, const char *data,
 	return 0;
 }
 
-KX_EXPORT int kexport_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg)
+KX_EXPORT int kexport_symlist_parse(struct kexport_symlist *l, const char *data, size_t size)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(l->ctx, NULL, kx_symlist_parse(l, data, size, msg), msg);
+}
+
+int kx_symlist_read(struct kexport_symlist *l, const char *path, char *errmsg)
 {
 	char *data;
 	size_t size;
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
-	r = kexport_symlist_parse(l, data, size, errmsg);
+	r = kx_symlist_parse(l, data, size, errmsg);
 	free(data);
 	return r;
+}
+
+KX_EXPORT int kexport_symlist_read(struct kexport_symlist *l, const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(l->ctx, path, kx_symlist_read(l, path, msg), msg);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -236,11 +247,9 @@ KX_EXPORT void kexport_severity_free(struct kexport_severity *s)
 	free(s);
 }
 
-KX_EXPORT int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
-                                     struct kexport_severity **out, char *errmsg)
+int kx_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
+                      struct kexport_severity **out, char *errmsg)
 {
-	if (!ctx)
-		return -EINVAL;
 	int r = check_text(data, size, errmsg);
 	if (r < 0)
 		return r;
@@ -308,17 +317,35 @@ fail:
 	return r;
 }
 
-KX_EXPORT int kexport_severity_read(struct kexport_ctx *ctx, const char *path,
-                                    struct kexport_severity **s, char *errmsg)
+KX_EXPORT int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
+                                     struct kexport_severity **s)
+{
+	if (!ctx)
+		return -EINVAL;
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(ctx, NULL, kx_severity_parse(ctx, data, size, s, msg), msg);
+}
+
+int kx_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s,
+                     char *errmsg)
 {
 	char *data;
 	size_t size;
 	int r = kx_read_file(path, &data, &size, errmsg);
 	if (r < 0)
 		return r;
-	r = kexport_severity_parse(ctx, data, size, s, errmsg);
+	r = kx_severity_parse(ctx, data, size, s, errmsg);
 	free(data);
 	return r;
+}
+
+KX_EXPORT int kexport_severity_read(struct kexport_ctx *ctx, const char *path,
+                                    struct kexport_severity **s)
+{
+	if (!ctx)
+		return -EINVAL;
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(ctx, path, kx_severity_read(ctx, path, s, msg), msg);
 }
 
 KX_EXPORT size_t kexport_severity_count(const struct kexport_severity *s)

@@ -45,24 +45,28 @@ static inline struct kexport_ctx *test_ctx(void)
 }
 
 /*
- * A call that returned r reported as the contract says: nothing when it
- * succeeded; when it failed, exactly one report naming `path`, with r, a
- * non-empty one-line message, also kept as the thread's last error.  The
- * record is reset for the next call.
+ * Exactly one report since the last reset, as the contract wants a failed
+ * call's: err, naming `path`, a non-empty one-line message (equal to `msg`
+ * unless NULL), also kept as the thread's last error.  Then reset.
  */
-static inline void test_diag_check(int r, const char *path)
+static inline void test_reported(int err, const char *path, const char *msg)
 {
-	if (r >= 0) {
-		if (test_diag.n != 0)
-			fail_msg("returned %d but reported \"%s: %s\"", r, test_diag.path, test_diag.msg);
-	} else {
-		if (test_diag.n != 1)
-			fail_msg("returned %d with %u reports", r, test_diag.n);
-		assert_int_equal(test_diag.err, r);
-		assert_string_equal(test_diag.path, path);
-		assert_true(test_diag.msg[0] != '\0');
-		assert_null(strchr(test_diag.msg, '\n'));
-		assert_string_equal(kexport_ctx_last_error(test_ctx()), test_diag.msg);
-	}
+	if (test_diag.n != 1)
+		fail_msg("%u reports, want one (last: \"%s: %s\")", test_diag.n, test_diag.path,
+		         test_diag.msg);
+	assert_int_equal(test_diag.err, err);
+	assert_string_equal(test_diag.path, path);
+	assert_true(test_diag.msg[0] != '\0');
+	assert_null(strchr(test_diag.msg, '\n'));
+	if (msg)
+		assert_string_equal(test_diag.msg, msg);
+	assert_string_equal(kexport_ctx_last_error(test_ctx()), test_diag.msg);
 	test_diag_reset();
+}
+
+/* Nothing reported since the last reset: successful calls are silent. */
+static inline void test_no_report(void)
+{
+	if (test_diag.n != 0)
+		fail_msg("%u reports, the last \"%s: %s\"", test_diag.n, test_diag.path, test_diag.msg);
 }
