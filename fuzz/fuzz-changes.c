@@ -9,7 +9,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_edits *e;
 	struct kexport_table *t;
-	FUZZ_CHECK(kexport_edits_new(fuzz_ctx(), &e) == 0 && kexport_table_new(fuzz_ctx(), &t) == 0, "new failed");
+	FUZZ_CHECK(kexport_edits_new(fuzz_ctx(), &e) == 0 && kexport_table_new(fuzz_ctx(), &t) == 0,
+	           "new failed");
 	static const char *const names[] = { "dma_buf_get", "unmap_mapping_range", "printk", "a" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct kexport_export x = { .name = names[i], .ns = i ? "" : "DMA_BUF", .owner = "vmlinux",

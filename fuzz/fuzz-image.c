@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	void *out = NULL;
 	size_t out_size = 0;
 	enum kexport_source_type type = KEXPORT_SOURCE_UNKNOWN;
-	int r = kexport_image_extract(data, size, &out, &out_size, &type, detail, errmsg);
-	fuzz_check_result(r, errmsg, "kexport_image_extract");
+	fuzz_diag_reset();
+	int r = kexport_image_extract(fuzz_ctx(), data, size, &out, &out_size, &type, detail);
+	FUZZ_CHECK(r <= 0, "kexport_image_extract returned %d", r);
+	fuzz_check_reported(r, "(memory)", "kexport_image_extract");
 	FUZZ_CHECK(memchr(detail, '\0', DETAIL_MAX) != NULL, "detail not NUL-terminated");
 	fuzz_sink += strlen(detail);
 	if (r == 0) {
@@ -46,9 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(memchr(banner, '\0', DETAIL_MAX) != NULL, "banner not NUL-terminated");
 		free(banner);
 		if (out_size >= 4 && memcmp(out, "\177ELF", 4) == 0) {
-			errmsg[0] = '\0';
-			r = kexport_parse_vmlinux(t, out, out_size, "fuzz", errmsg);
-			fuzz_check_result(r, errmsg, "kexport_parse_vmlinux");
+			fuzz_diag_reset();
+			r = kexport_parse_vmlinux(t, out, out_size, "fuzz");
+			FUZZ_CHECK(r <= 0, "kexport_parse_vmlinux returned %d", r);
+			fuzz_check_reported(r, "fuzz", "kexport_parse_vmlinux");
 			fuzz_walk_table(t);
 		} else {
 			struct kx_arena arena = { 0 };

@@ -20,7 +20,8 @@ static const struct kexport_export probes[] = {
 static void judge(const struct kexport_symlist *l, const struct kexport_severity *s)
 {
 	struct kexport_table *a, *b;
-	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &a) == 0 && kexport_table_new(fuzz_ctx(), &b) == 0, "table_new");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &a) == 0 && kexport_table_new(fuzz_ctx(), &b) == 0,
+	           "table_new");
 	for (size_t i = 0; i < 3; i++) {
 		struct kexport_export e = probes[i];
 		e.known = KEXPORT_KNOWN_KIND | KEXPORT_KNOWN_NS | KEXPORT_KNOWN_CRC;

@@ -92,7 +92,8 @@ static struct outcome judge(const struct kexport_module *m, const char *release,
 	struct kexport_table *t;
 	struct kexport_kernel *k;
 	struct kexport_loader *l;
-	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0 && kexport_kernel_new(fuzz_ctx(), &k) == 0, "new failed");
+	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0 && kexport_kernel_new(fuzz_ctx(), &k) == 0,
+	           "new failed");
 	static const char *const syms[] = { "module_layout", "printk", "dma_buf_get", "__fentry__" };
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		struct kexport_export e = { .name = syms[i], .ns = i == 2 ? "DMA_BUF" : "",
@@ -145,11 +146,6 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static void no_diag(void *data, const char *path, int err, const char *msg)
-{
-	(void)data, (void)path, (void)err, (void)msg;
-}
-
 /*
  * The bytes as DIR/fuzz.ko, read as a tree: the size from a short read,
  * the file opened from its directory, and only what a verdict reads kept.
@@ -167,14 +163,12 @@ static void remove_dir(void)
 
 static void read_as_tree(const uint8_t *data, size_t size, const struct kexport_module *full)
 {
-	static struct kexport_ctx *ctx;
-	if (!ctx) {
+	struct kexport_ctx *ctx = fuzz_ctx();
+	if (!file[0]) {
 		FUZZ_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
 		snprintf(file, sizeof(file), "%s/fuzz.ko", dir);
 		atexit(remove_dir);
-		FUZZ_CHECK(kexport_ctx_new(&ctx) == 0, "ctx");
-		kexport_ctx_set_diag(ctx, no_diag, NULL);
-		kexport_ctx_set_threads(ctx, 1);
+		/* the fuzzer's one context: its module reads keep what a verdict reads */
 		kexport_ctx_set_model(ctx, KEXPORT_MODEL_VERDICT);
 	}
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -230,11 +224,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kexport_table *t;
 	FUZZ_CHECK(kexport_table_new(fuzz_ctx(), &t) == 0, "kexport_table_new failed");
-	char errmsg[KEXPORT_ERRMSG_MAX];
-	errmsg[0] = '\0';
 	struct kexport_module *m = NULL;
-	int r = kexport_module_read_mem(fuzz_ctx(), data, size, "fuzz.ko", NULL, &m, errmsg);
-	fuzz_check_result(r, errmsg, "kexport_module_read_mem");
+	fuzz_diag_reset();
+	int r = kexport_module_read_mem(fuzz_ctx(), data, size, "fuzz.ko", NULL, &m);
+	FUZZ_CHECK(r <= 0, "kexport_module_read_mem returned %d", r);
+	fuzz_check_reported(r, "fuzz.ko", "kexport_module_read_mem");
 	if (r == 0) {
 		FUZZ_CHECK(m != NULL, "success without a module");
 		touch_module(m, "fuzz.ko");

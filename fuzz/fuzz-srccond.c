@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!k) {
 		static const char cfg[] = "CONFIG_Y=y\nCONFIG_M=m\n# CONFIG_N is not set\n"
 		                          "CONFIG_NUM=5\nCONFIG_STR=\"text\"\nCONFIG_X86=y\nCONFIG_64BIT=y\n";
-		char err[KEXPORT_ERRMSG_MAX];
 		FUZZ_CHECK(kexport_kernel_new(fuzz_ctx(), &k) == 0, "kexport_kernel_new");
-		FUZZ_CHECK(kexport_kernel_parse_config(k, cfg, sizeof(cfg) - 1, err) == 0, "%s", err);
+		FUZZ_CHECK(kexport_kernel_parse_config(k, cfg, sizeof(cfg) - 1) == 0, "%s",
+		           kexport_ctx_last_error(fuzz_ctx()));
 	}
 	char *s = malloc(size + 1);
 	FUZZ_CHECK(s != NULL, "malloc");

@@ -401,6 +401,10 @@ static inline void kx_symtab_get(const struct kx_symtab *st, size_t i, struct kx
 
 /* image.c ---------------------------------------------------------------- */
 
+/* kexport_image_extract() without the report (read.c, sig.c probe with it). */
+int kx_image_extract(const void *data, size_t size, void **out, size_t *out_size,
+                     enum kexport_source_type *type, char *detail, char *errmsg);
+
 /* A bzImage, EFI zboot or arm64 Image header at the start of a file. */
 bool kx_is_kernel_image(const uint8_t *head, size_t len);
 /* The .config an image embeds (CONFIG_IKCONFIG), gunzipped into *text (malloc'd,
@@ -422,7 +426,15 @@ bool kx_is_modules_dir(const char *path);
 const char *kx_root_up(const char *real);
 char *kx_resolve_in_root(const char *dir, const char *rel);
 
-/* read.c ------------------------------------------------------------------ */
+/* read.c, text.c ---------------------------------------------------------- */
+
+/* kexport_parse_vmlinux/_symvers/_system_map() without the report. */
+int kx_parse_vmlinux(struct kexport_table *table, const void *data, size_t size, const char *path,
+                     char *errmsg);
+int kx_parse_symvers(struct kexport_table *table, const char *data, size_t size, const char *path,
+                     char *errmsg);
+int kx_parse_system_map(struct kexport_table *table, const char *data, size_t size,
+                        const char *path, bool kallsyms, char *errmsg);
 
 /* kmod's modules.dep and modules.symbols in memory: FN for each module that
  * exports one of NAMES, or is needed by one (read.c; fuzz-kmodindex). */
@@ -458,6 +470,9 @@ int kx_module_read_src(struct kx_src *src, const char *path, const char *owner, 
                        struct kexport_module **mod, char *errmsg);
 int kx_module_read_path(const char *path, const char *tree, unsigned flags,
                         struct kexport_module **mod, char *errmsg);
+/* kexport_module_read_mem() without the report. */
+int kx_module_read_mem(const void *data, size_t size, const char *path, const char *tree,
+                       struct kexport_module **mod, char *errmsg);
 /* kx_hash() of each of m's import names, or NULL (a module made by hand). */
 const uint32_t *kx_module_import_hashes(const struct kexport_module *m);
 /* The same, the file opened as `rel` relative to the directory `at`. */
@@ -586,6 +601,13 @@ int kx_walk_files_each(struct kexport_ctx *ctx, const char *dir,
                        bool (*want)(const char *name, size_t len),
                        int (*found)(const char *path, void *arg), void *arg);
 
+/* srcscan.c --------------------------------------------------------------- */
+
+/* kexport_src_scan() without the report, for the tree scan and history:
+ * the count, or -EINVAL/-ENOMEM with errmsg (256 bytes, may be NULL) set. */
+int kx_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
+                kexport_src_export_fn fn, void *arg, char errmsg[256]);
+
 /* srctree.c --------------------------------------------------------------- */
 
 /* Parse Makefile text and evaluate its obj-y/obj-m/lib-y lists (fuzzers):
@@ -648,6 +670,17 @@ int kx_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
                       struct kexport_severity **s, char *errmsg);
 int kx_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s,
                      char *errmsg);
+
+/* kernel.c ---------------------------------------------------------------- */
+
+/* kexport_kernel_read_config/_parse_config/_add_signing_keys/
+ * _parse_signing_keys() without the report (a probed .config that cannot
+ * be read is no error). */
+int kx_kernel_read_config(struct kexport_kernel *k, const char *path, char *errmsg);
+int kx_kernel_parse_config(struct kexport_kernel *k, const char *data, size_t size, char *errmsg);
+int kx_kernel_add_signing_keys(struct kexport_kernel *k, const char *path, char *errmsg);
+int kx_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size,
+                                 char *errmsg);
 
 /* rules.c ----------------------------------------------------------------- */
 

@@ -402,15 +402,14 @@ char *kexport_tree_kernel(const char *modules_dir);
 
 /*
  * Read one module.  `tree` is the directory its owner name is relative to
- * (NULL: the owner is the file name without .ko).  On failure, errmsg (if
- * not NULL, KEXPORT_ERRMSG_MAX bytes) says why, without the path.
+ * (NULL: the owner is the file name without .ko).  Returns 0, or a negative
+ * errno reported through ctx for `path`, saying why.
  */
 int kexport_module_read(struct kexport_ctx *ctx, const char *path, const char *tree,
-                        struct kexport_module **mod, char *errmsg);
+                        struct kexport_module **mod);
 /* The same from memory (fuzzers, tests); `path` only names it. */
 int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data, size_t size,
-                            const char *path, const char *tree, struct kexport_module **mod,
-                            char *errmsg);
+                            const char *path, const char *tree, struct kexport_module **mod);
 void kexport_module_free(struct kexport_module *mod);
 
 /*
@@ -433,17 +432,22 @@ int kexport_table_add_modules(const struct kexport_ctx *ctx, struct kexport_tabl
 
 /*
  * Parsers on memory, for tests and fuzzers: each reads one format into the
- * table and returns 0 or a negative errno with errmsg set.
+ * table and returns 0, or a negative errno reported through the table's
+ * context for `path` (which also names the exports' source).
  */
 int kexport_parse_symvers(struct kexport_table *table, const char *data, size_t size,
-                          const char *path, char *errmsg);
+                          const char *path);
 int kexport_parse_system_map(struct kexport_table *table, const char *data, size_t size,
-                             const char *path, bool kallsyms, char *errmsg);
+                             const char *path, bool kallsyms);
 int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
-                          const char *path, char *errmsg);
-/* Decompress a bzImage/arm64 vmlinuz payload; *out is to be kexport_free()d. */
-int kexport_image_extract(const void *data, size_t size, void **out, size_t *out_size,
-                          enum kexport_source_type *type, char *detail, char *errmsg);
+                          const char *path);
+/*
+ * Decompress a bzImage/arm64 vmlinuz payload; *out is to be kexport_free()d,
+ * `detail` (128 bytes, may be NULL) says what was found.  A negative errno
+ * is reported through ctx for the path "(memory)".
+ */
+int kexport_image_extract(struct kexport_ctx *ctx, const void *data, size_t size, void **out,
+                          size_t *out_size, enum kexport_source_type *type, char *detail);
 
 /* Write one export as a Module.symvers line (without the newline). */
 int kexport_format_symvers(const struct kexport_export *e, char *buf, size_t size);
@@ -466,11 +470,12 @@ typedef int (*kexport_src_export_fn)(const struct kexport_src_export *e, void *a
 /*
  * Scan one source file's bytes.  path: for messages and to choose C vs
  * assembler rules (.S); default_ns: the DEFAULT_SYMBOL_NAMESPACE a Makefile's
- * ccflags give this file, or NULL.  Returns the number of exports, or -1
- * with errmsg set (binary file, unterminated comment/macro...).
+ * ccflags give this file, or NULL.  Returns the number of exports, or
+ * -EINVAL (a binary file, an unterminated comment or macro...) or -ENOMEM,
+ * reported through ctx for `path` (NULL: "(memory)").
  */
-int kexport_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
-                     kexport_src_export_fn fn, void *arg, char errmsg[256]);
+int kexport_src_scan(struct kexport_ctx *ctx, const char *path, const char *buf, size_t len,
+                     const char *default_ns, kexport_src_export_fn fn, void *arg);
 
 struct kexport_kernel;
 
@@ -550,11 +555,10 @@ int kexport_kernel_set_release(struct kexport_kernel *k, const char *release);
 int kexport_kernel_set_distro(struct kexport_kernel *k, const char *distro);
 /* A configuration value: key with or without "CONFIG_", value "y", "m", "n" or text. */
 int kexport_kernel_set_config(struct kexport_kernel *k, const char *key, const char *value);
-/* Read a .config file; errmsg (KEXPORT_ERRMSG_MAX) says why on failure. */
-int kexport_kernel_read_config(struct kexport_kernel *k, const char *path, char *errmsg);
-/* The same from memory (fuzzers, tests). */
-int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data, size_t size,
-                                char *errmsg);
+/* Read a .config file; a failure is reported through k's context for `path`. */
+int kexport_kernel_read_config(struct kexport_kernel *k, const char *path);
+/* The same from memory (fuzzers, tests), reported for "(memory)". */
+int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data, size_t size);
 int kexport_kernel_set_vermagic(struct kexport_kernel *k, const char *vermagic);
 
 const char *kexport_kernel_release(const struct kexport_kernel *k); /* NULL if unknown */
@@ -580,12 +584,12 @@ const char *kexport_kernel_origin(const struct kexport_kernel *k, const char *fa
  * /boot/vmlinuz-RELEASE, an image given as the source, a build tree's
  * certs/x509_certificate_list) is read for them on first use only.
  * add_signing_keys() reads a PEM or DER file of one or more certificates, or
- * a kernel image, now; it returns how many certificates it added, or a
- * negative errno with errmsg set.
+ * a kernel image, now; it returns how many certificates it added (0 for an
+ * image, read on first use), or a negative errno reported through k's
+ * context for `path` ("(memory)" for parse_signing_keys()).
  */
-int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path, char *errmsg);
-int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size,
-                                      char *errmsg);
+int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path);
+int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size);
 size_t kexport_kernel_signing_key_count(const struct kexport_kernel *k);
 /* "CN=Debian Secure Boot CA,O=Debian" */
 const char *kexport_kernel_signing_key_name(const struct kexport_kernel *k, size_t i);

@@ -58,14 +58,10 @@ static void dependency_order(struct kexport_module **m, size_t n)
 	}
 }
 
+/* A module; < 0 when it cannot be read (reported through ctx). */
 static int read_module(struct kexport_ctx *ctx, const char *path, struct kexport_module **m)
 {
-	char err[KEXPORT_ERRMSG_MAX];
-	if (kexport_module_read(ctx, path, NULL, m, err) < 0) {
-		cli_bad_input(path, err);
-		return -1;
-	}
-	return 0;
+	return kexport_module_read(ctx, path, NULL, m) < 0 ? -1 : 0;
 }
 
 static int cmd_check(int argc, char **argv)

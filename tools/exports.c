@@ -241,9 +241,9 @@ static int cmd_exports(int argc, char **argv)
 	struct kexport_ctx *ctx = cli_ctx_new();
 	struct kexport_kernel *k = NULL;
 	if (config) { /* for source trees: which exports this configuration builds */
-		char err[KEXPORT_ERRMSG_MAX];
-		if (kexport_kernel_new(ctx, &k) < 0 || kexport_kernel_read_config(k, config, err) < 0) {
-			cli_bad_input(config, k ? err : "out of memory");
+		if (kexport_kernel_new(ctx, &k) < 0)
+			cli_bad_input(config, "out of memory");
+		if (!k || kexport_kernel_read_config(k, config) < 0) { /* reported */
 			kexport_kernel_free(k);
 			kexport_ctx_free(ctx);
 			return CLI_EXIT_BAD_INPUT;

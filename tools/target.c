@@ -136,11 +136,8 @@ int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx)
 		const char *c = t->configs[i];
 		const char *eq = strchr(c, '=');
 		if (!eq) {
-			char err[KEXPORT_ERRMSG_MAX];
-			if (kexport_kernel_read_config(t->kernel, c, err) < 0) {
-				cli_bad_input(c, err);
+			if (kexport_kernel_read_config(t->kernel, c) < 0) /* reported */
 				bad = -EINVAL;
-			}
 			continue;
 		}
 		char *key = strndup(c, (size_t)(eq - c));
@@ -150,13 +147,9 @@ int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx)
 		}
 		free(key);
 	}
-	for (size_t i = 0; i < t->n_keys; i++) {
-		char err[KEXPORT_ERRMSG_MAX];
-		if (kexport_kernel_add_signing_keys(t->kernel, t->keys[i], err) < 0) {
-			cli_bad_input(t->keys[i], err);
+	for (size_t i = 0; i < t->n_keys; i++)
+		if (kexport_kernel_add_signing_keys(t->kernel, t->keys[i]) < 0) /* reported */
 			bad = -EINVAL;
-		}
-	}
 	if (t->probe && !kexport_kernel_release(t->kernel))
 		kexport_kernel_probe(t->kernel, t->probe);
 	t->n_exports = kexport_table_count(t->table);

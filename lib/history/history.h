@@ -6,7 +6,7 @@
  * indexed in SQLite.
  *
  * The index, like Elixir's, is keyed by blob: a file's bytes are scanned
- * (kexport_src_scan) once per (blob id, default namespace) and the result is
+ * (kx_src_scan) once per (blob id, default namespace) and the result is
  * kept in `scans`/`exports`, so a file unchanged between tags, or the same
  * blob under two paths, is never read twice, and a re-run after new tags
  * reads only the blobs the new tags brought.  Tags are walked in version

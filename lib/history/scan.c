@@ -313,7 +313,7 @@ static bool scan_worktree(struct kexport_history *h, struct job *j)
 		return false;
 	}
 	kx_vec_init(&j->v, sizeof(struct fexp));
-	int n = kexport_src_scan(j->path, buf, e->size, *j->dns ? j->dns : NULL, collect, j, j->err);
+	int n = kx_src_scan(j->path, buf, e->size, *j->dns ? j->dns : NULL, collect, j, j->err);
 	free(buf);
 	if (n < 0 && !j->err[0])
 		snprintf(j->err, sizeof(j->err), "scan failed");
@@ -348,8 +348,8 @@ void hist_scan_blob(git_repository *repo, struct job *j)
 		         e && e->message ? e->message : "libgit2");
 		return;
 	}
-	int n = kexport_src_scan(j->path, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
-	                         *j->dns ? j->dns : NULL, collect, j, j->err);
+	int n = kx_src_scan(j->path, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
+	                    *j->dns ? j->dns : NULL, collect, j, j->err);
 	git_blob_free(b);
 	if (n < 0 && !j->err[0])
 		snprintf(j->err, sizeof(j->err), "scan failed");

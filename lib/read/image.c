@@ -55,9 +55,8 @@ bool kx_is_kernel_image(const uint8_t *head, size_t len)
 	return is_bzimage(head, len) || is_zboot(head, len) || is_arm64_image(head, len);
 }
 
-KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, size_t *out_size,
-                                    enum kexport_source_type *type, char *detail,
-                                    char *errmsg)
+int kx_image_extract(const void *data, size_t size, void **out, size_t *out_size,
+                     enum kexport_source_type *type, char *detail, char *errmsg)
 {
 	const uint8_t *d = data;
 	if (detail)
@@ -115,11 +114,22 @@ KX_EXPORT int kexport_image_extract(const void *data, size_t size, void **out, s
 	return kx_err(errmsg, -ENOEXEC, "not a kernel image");
 }
 
+KX_EXPORT int kexport_image_extract(struct kexport_ctx *ctx, const void *data, size_t size,
+                                    void **out, size_t *out_size, enum kexport_source_type *type,
+                                    char *detail)
+{
+	if (!ctx)
+		return -EINVAL;
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(ctx, NULL, kx_image_extract(data, size, out, out_size, type, detail, msg),
+	                 msg);
+}
+
 /*
  * CONFIG_IKCONFIG: the kernel keeps its .config, gzip-compressed, between
  * the markers "IKCFG_ST" and "IKCFG_ED" (kernel/configs.c), in any image
  * built with it.  An image here is a vmlinux ELF or anything
- * kexport_image_extract() opens.  -ENOENT: no embedded configuration.
+ * kx_image_extract() opens.  -ENOENT: no embedded configuration.
  */
 int kx_ikconfig_find(const uint8_t *d, size_t size, char **text, size_t *len, char *errmsg)
 {
@@ -146,7 +156,7 @@ int kx_ikconfig_find(const uint8_t *d, size_t size, char **text, size_t *len, ch
 
 /*
  * A kernel image file as a plain image: a vmlinux ELF as it is, anything
- * kexport_image_extract() opens decompressed.  *IMG is to be freed.
+ * kx_image_extract() opens decompressed.  *IMG is to be freed.
  */
 static int read_plain_image(const char *path, uint8_t **img, size_t *img_size, char *errmsg)
 {
@@ -162,7 +172,7 @@ static int read_plain_image(const char *path, uint8_t **img, size_t *img_size, c
 	}
 	void *out;
 	enum kexport_source_type type;
-	r = kexport_image_extract(data, size, &out, img_size, &type, NULL, errmsg);
+	r = kx_image_extract(data, size, &out, img_size, &type, NULL, errmsg);
 	free(data);
 	if (r == 0)
 		*img = out;
@@ -184,7 +194,7 @@ int kx_ikconfig_read(const char *path, char **text, size_t *len, char *errmsg)
 /*
  * The kernel's banner (init/version.c linux_banner): "Linux version RELEASE
  * (BUILDER) (COMPILER) #1 SMP ... Debian 6.12.117-1 (DATE)", from a vmlinux
- * ELF or any image kexport_image_extract() opens.  It is how a raw arm64
+ * ELF or any image kx_image_extract() opens.  It is how a raw arm64
  * Image, which has no boot header, says who built it.  -ENOENT: none.
  */
 int kx_image_banner(const char *path, char *out, size_t out_size, char *errmsg)

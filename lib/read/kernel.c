@@ -62,7 +62,12 @@ KX_EXPORT int kexport_kernel_new(struct kexport_ctx *ctx, struct kexport_kernel 
 	kx_vec_init(&(*k)->config, sizeof(struct config_entry));
 	pthread_mutex_init(&(*k)->keys_lock, NULL);
 	(*k)->distro = strdup("mainline");
-	return (*k)->distro ? 0 : -ENOMEM;
+	if (!(*k)->distro) {
+		kexport_kernel_free(*k);
+		*k = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
@@ -241,8 +246,7 @@ static int parse_config(struct kexport_kernel *k, const char *data, size_t size)
 	return 0;
 }
 
-KX_EXPORT int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data,
-                                          size_t size, char *errmsg)
+int kx_kernel_parse_config(struct kexport_kernel *k, const char *data, size_t size, char *errmsg)
 {
 	int r = parse_config(k, data, size);
 	if (r == -EINVAL)
@@ -252,8 +256,14 @@ KX_EXPORT int kexport_kernel_parse_config(struct kexport_kernel *k, const char *
 	return 0;
 }
 
-KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *path,
-                                         char *errmsg)
+KX_EXPORT int kexport_kernel_parse_config(struct kexport_kernel *k, const char *data,
+                                          size_t size)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(k->ctx, NULL, kx_kernel_parse_config(k, data, size, msg), msg);
+}
+
+int kx_kernel_read_config(struct kexport_kernel *k, const char *path, char *errmsg)
 {
 	char *data;
 	size_t size;
@@ -280,6 +290,12 @@ KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *p
 		return kx_err(errmsg, r, "out of memory");
 	snprintf(k->origin_config, sizeof(k->origin_config), "%s", path);
 	return 0;
+}
+
+KX_EXPORT int kexport_kernel_read_config(struct kexport_kernel *k, const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(k->ctx, path, kx_kernel_read_config(k, path, msg), msg);
 }
 
 KX_EXPORT int kexport_kernel_set_vermagic(struct kexport_kernel *k, const char *vermagic)
@@ -418,8 +434,7 @@ static bool is_key_image(const char *path, bool any_elf)
 	return (any_elf ? elf : exec) || kx_is_kernel_image(h, (size_t)n);
 }
 
-KX_EXPORT int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path,
-                                              char *errmsg)
+int kx_kernel_add_signing_keys(struct kexport_kernel *k, const char *path, char *errmsg)
 {
 	/* An image is only checked for its kind now: decompressing it costs
 	 * ~0.5 s and only a signed module needs its certificates. */
@@ -445,8 +460,14 @@ KX_EXPORT int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const ch
 	return r;
 }
 
-KX_EXPORT int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data,
-                                                size_t size, char *errmsg)
+KX_EXPORT int kexport_kernel_add_signing_keys(struct kexport_kernel *k, const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(k->ctx, path, kx_kernel_add_signing_keys(k, path, msg), msg);
+}
+
+int kx_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data, size_t size,
+                                 char *errmsg)
 {
 	pthread_mutex_lock(&k->keys_lock);
 	int r = kx_keyring_parse(&k->keys, data, size, errmsg);
@@ -456,6 +477,13 @@ KX_EXPORT int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const 
 	}
 	pthread_mutex_unlock(&k->keys_lock);
 	return r;
+}
+
+KX_EXPORT int kexport_kernel_parse_signing_keys(struct kexport_kernel *k, const void *data,
+                                                size_t size)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(k->ctx, NULL, kx_kernel_parse_signing_keys(k, data, size, msg), msg);
 }
 
 /* A probed image: its certificates are read on first use. */
@@ -521,7 +549,7 @@ static void probe_config(struct kexport_kernel *k, const char *path)
 	if (k->config_known || !kx_is_file(path))
 		return;
 	char err[KEXPORT_ERRMSG_MAX];
-	kexport_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
+	kx_kernel_read_config(k, path, err); /* an unreadable guess is not an error */
 }
 
 /* A vmlinux ELF or a kernel image, by its first bytes. */

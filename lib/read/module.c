@@ -873,22 +873,20 @@ int kx_module_read_at(int at, const char *rel, const char *path, const char *tre
 }
 
 KX_EXPORT int kexport_module_read(struct kexport_ctx *ctx, const char *path, const char *tree,
-                                  struct kexport_module **mod, char *errmsg)
+                                  struct kexport_module **mod)
 {
 	if (!ctx)
 		return -EINVAL;
-	int r = kx_module_read_path(path, tree, 0, mod, errmsg);
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	int r = kx_report(ctx, path, kx_module_read_path(path, tree, 0, mod, msg), msg);
 	if (r == 0)
 		kx_module_set_ctx(*mod, ctx);
 	return r;
 }
 
-KX_EXPORT int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data, size_t size,
-                                      const char *path, const char *tree,
-                                      struct kexport_module **mod, char *errmsg)
+int kx_module_read_mem(const void *data, size_t size, const char *path, const char *tree,
+                       struct kexport_module **mod, char *errmsg)
 {
-	if (!ctx)
-		return -EINVAL;
 	struct kx_src src;
 	kx_src_open_mem(&src, data, size, path);
 	enum kexport_compression comp = kx_detect_compression(data, size);
@@ -907,6 +905,17 @@ KX_EXPORT int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data,
 	const char *owner = owner_span(path, tree, &olen);
 	int r = kx_module_read_src(&src, path, owner, olen, comp, 0, mod, errmsg);
 	kx_src_close(&src);
+	return r;
+}
+
+KX_EXPORT int kexport_module_read_mem(struct kexport_ctx *ctx, const void *data, size_t size,
+                                      const char *path, const char *tree,
+                                      struct kexport_module **mod)
+{
+	if (!ctx)
+		return -EINVAL;
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	int r = kx_report(ctx, path, kx_module_read_mem(data, size, path, tree, mod, msg), msg);
 	if (r == 0)
 		kx_module_set_ctx(*mod, ctx);
 	return r;

@@ -83,8 +83,8 @@ static int read_vmlinux(struct kexport_table *table, struct kx_src *src, const c
 	return r;
 }
 
-KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
-                                    const char *path, char *errmsg)
+int kx_parse_vmlinux(struct kexport_table *table, const void *data, size_t size, const char *path,
+                     char *errmsg)
 {
 	struct kx_src src;
 	kx_src_open_mem(&src, data, size, path);
@@ -92,6 +92,14 @@ KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *dat
 	int r = read_vmlinux(table, &src, path, &added, errmsg);
 	kx_src_close(&src);
 	return r;
+}
+
+KX_EXPORT int kexport_parse_vmlinux(struct kexport_table *table, const void *data, size_t size,
+                                    const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(kx_table_ctx(table), path, kx_parse_vmlinux(table, data, size, path, msg),
+	                 msg);
 }
 
 /* One module's exports; `src` reads its plain (decompressed) bytes. */
@@ -127,7 +135,7 @@ static int read_image_mem(struct kexport_table *table, const uint8_t *d, size_t 
 	size_t img_size;
 	char detail[128];
 	enum kexport_source_type type = KEXPORT_SOURCE_UNKNOWN;
-	int r = kexport_image_extract(d, size, &img, &img_size, &type, detail, errmsg);
+	int r = kx_image_extract(d, size, &img, &img_size, &type, detail, errmsg);
 	if (r < 0)
 		return r;
 	info->type = type;
@@ -135,7 +143,7 @@ static int read_image_mem(struct kexport_table *table, const uint8_t *d, size_t 
 		if (keys)
 			kx_keyring_keep_image(path, img, img_size);
 		size_t before = kexport_table_count(table);
-		r = kexport_parse_vmlinux(table, img, img_size, path, errmsg);
+		r = kx_parse_vmlinux(table, img, img_size, path, errmsg);
 		info->n_exports += kexport_table_count(table) - before;
 		snprintf(info->detail, sizeof(info->detail), "vmlinux ELF from %s", detail);
 	} else {
@@ -275,7 +283,7 @@ static int read_text(struct file_read *f,
 static int parse_symvers(struct file_read *f, const char *text, size_t len)
 {
 	f->info->type = KEXPORT_SOURCE_SYMVERS;
-	return kexport_parse_symvers(f->table, text, len, f->path, f->errmsg);
+	return kx_parse_symvers(f->table, text, len, f->path, f->errmsg);
 }
 
 /* System.map, or /proc/kallsyms (whose module symbols say "\t[module]"). */
@@ -283,7 +291,7 @@ static int parse_map(struct file_read *f, const char *text, size_t len)
 {
 	bool kallsyms = memmem(text, len, "\t[", 2) != NULL;
 	f->info->type = kallsyms ? KEXPORT_SOURCE_KALLSYMS : KEXPORT_SOURCE_SYSTEM_MAP;
-	return kexport_parse_system_map(f->table, text, len, f->path, kallsyms, f->errmsg);
+	return kx_parse_system_map(f->table, text, len, f->path, kallsyms, f->errmsg);
 }
 
 static int read_symvers_file(struct file_read *f)

@@ -301,7 +301,7 @@ int kx_keyring_parse(struct kx_keyring **kr, const uint8_t *d, size_t size, char
 		size_t img_size;
 		char detail[128];
 		enum kexport_source_type type;
-		if ((r = kexport_image_extract(d, size, &img, &img_size, &type, detail, errmsg)) < 0)
+		if ((r = kx_image_extract(d, size, &img, &img_size, &type, detail, errmsg)) < 0)
 			return r;
 		if (img_size >= 4 && memcmp(img, "\177ELF", 4) == 0)
 			r = scan_vmlinux(kr, img, img_size, errmsg);

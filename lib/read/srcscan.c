@@ -677,16 +677,15 @@ static int prefilter(const char *buf, size_t len)
 	return 0;
 }
 
-KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
-                               const char *default_ns, kexport_src_export_fn fn, void *arg,
-                               char errmsg[256])
+int kx_src_scan(const char *path, const char *buf, size_t len, const char *default_ns,
+                kexport_src_export_fn fn, void *arg, char errmsg[256])
 {
 	char msg[KEXPORT_ERRMSG_MAX];
 	if (len > SRC_MAX_SIZE) {
 		if (errmsg)
 			snprintf(errmsg, 256, "too big for a source file (more than %zu MiB)",
 			         SRC_MAX_SIZE >> 20);
-		return -1;
+		return -EINVAL;
 	}
 	int pf = prefilter(buf, len);
 	if (pf == 1 && memchr(buf, '\0', len))
@@ -694,7 +693,7 @@ KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
 	if (pf < 0) {
 		if (errmsg)
 			snprintf(errmsg, 256, "binary file (NUL bytes), not a source file");
-		return -1;
+		return -EINVAL;
 	}
 	if (pf == 0)
 		return 0;
@@ -708,14 +707,24 @@ KX_EXPORT int kexport_src_scan(const char *path, const char *buf, size_t len,
 	msg[0] = '\0';
 	int r = scan_body(&s);
 	if (r == 0 && (s.cond.oom || s.tmp.oom)) {
-		kx_err(msg, -ENOMEM, "out of memory");
+		s.err = kx_err(msg, -ENOMEM, "out of memory");
 		r = -1;
 	}
 	scan_free(&s);
 	if (r < 0) {
 		if (errmsg)
 			snprintf(errmsg, 256, "%s", msg);
-		return -1;
+		return s.err == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
 	return s.count;
+}
+
+KX_EXPORT int kexport_src_scan(struct kexport_ctx *ctx, const char *path, const char *buf,
+                               size_t len, const char *default_ns, kexport_src_export_fn fn,
+                               void *arg)
+{
+	if (!ctx)
+		return -EINVAL;
+	char msg[256] = "";
+	return kx_report(ctx, path, kx_src_scan(path, buf, len, default_ns, fn, arg, msg), msg);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A kernel source tree: every .c, .h and .S file scanned with
- * kexport_src_scan() on the context's threads, the namespace Makefiles give
+ * kx_src_scan() on the context's threads, the namespace Makefiles give
  * with -DDEFAULT_SYMBOL_NAMESPACE, and, with a configuration, which files
  * kbuild would build and as what.
  *
@@ -522,7 +522,7 @@ static void scan_one(struct tree_file *f, char **buf, size_t *cap, bool with_inc
 		find_c_includes(f, *buf, (size_t)n);
 	char msg[256];
 	struct collect c = { f, 0 };
-	int r = kexport_src_scan(f->rel, *buf, (size_t)n, default_ns_mark, collect_one, &c, msg);
+	int r = kx_src_scan(f->rel, *buf, (size_t)n, default_ns_mark, collect_one, &c, msg);
 	if (c.oom) {
 		f->err = -ENOMEM;
 		f->msg = strdup("out of memory");

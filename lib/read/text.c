@@ -78,8 +78,8 @@ static bool valid_symbol(const char *s, size_t len)
 	return true;
 }
 
-KX_EXPORT int kexport_parse_symvers(struct kexport_table *table, const char *data, size_t size,
-                                    const char *path, char *errmsg)
+int kx_parse_symvers(struct kexport_table *table, const char *data, size_t size, const char *path,
+                     char *errmsg)
 {
 	char buf[4][512];
 	size_t n_lines = 0;
@@ -203,9 +203,8 @@ static const struct {
 	{ "__start___ksymtab_unused_gpl", "__stop___ksymtab_unused_gpl", KEXPORT_KIND_UNUSED_GPL },
 };
 
-KX_EXPORT int kexport_parse_system_map(struct kexport_table *table, const char *data,
-                                       size_t size, const char *path, bool kallsyms,
-                                       char *errmsg)
+int kx_parse_system_map(struct kexport_table *table, const char *data, size_t size,
+                        const char *path, bool kallsyms, char *errmsg)
 {
 	(void)kallsyms;
 	uint64_t lo[KX_ARRAY_SIZE(map_ranges)] = { 0 }, hi[KX_ARRAY_SIZE(map_ranges)] = { 0 };
@@ -286,4 +285,20 @@ KX_EXPORT int kexport_parse_system_map(struct kexport_table *table, const char *
 			return kx_err(errmsg, -ENOENT, "no __ksymtab_ symbols: nothing exported");
 	}
 	return 0;
+}
+
+KX_EXPORT int kexport_parse_symvers(struct kexport_table *table, const char *data, size_t size,
+                                    const char *path)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(kx_table_ctx(table), path, kx_parse_symvers(table, data, size, path, msg),
+	                 msg);
+}
+
+KX_EXPORT int kexport_parse_system_map(struct kexport_table *table, const char *data,
+                                       size_t size, const char *path, bool kallsyms)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(kx_table_ctx(table), path,
+	                 kx_parse_system_map(table, data, size, path, kallsyms, msg), msg);
 }

@@ -50,10 +50,11 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[KEXPORT_ERRMSG_MAX];
 	assert_int_equal(kexport_kernel_new(test_ctx(), &f->k), 0);
 	/* An image is read on first use, not when given. */
-	assert_int_equal(kexport_kernel_add_signing_keys(f->k, image, err), 0);
+	test_diag_reset();
+	assert_int_equal(kexport_kernel_add_signing_keys(f->k, image), 0);
+	test_no_report();
 	f->mod = slurp(module, &f->size);
 	*state = f;
 	return 0;
@@ -170,8 +171,9 @@ static void no_keys_no_match(void **state)
 	uint8_t *d = slurp(module, &n);
 	assert_int_equal(kexport_kernel_verify_module(k, d, n, &res), -ENOKEY);
 	/* A PEM certificate that is not the kernel's: still no key. */
-	char err[KEXPORT_ERRMSG_MAX];
-	assert_int_equal(kexport_kernel_add_signing_keys(k, pem, err), 1);
+	test_diag_reset();
+	assert_int_equal(kexport_kernel_add_signing_keys(k, pem), 1);
+	test_no_report();
 	assert_int_equal(kexport_kernel_signing_key_count(k), 1);
 	assert_int_equal(kexport_kernel_verify_module(k, d, n, &res), -ENOKEY);
 	free(d);
@@ -182,7 +184,6 @@ static void bad_certificate_files(void **state)
 {
 	(void)state;
 	struct kexport_kernel *k;
-	char err[KEXPORT_ERRMSG_MAX];
 	assert_int_equal(kexport_kernel_new(test_ctx(), &k), 0);
 	size_t n;
 	uint8_t *good = slurp(pem, &n);
@@ -192,13 +193,24 @@ static void bad_certificate_files(void **state)
 	char *b64 = strstr((char *)d, "CERTIFICATE-----\n");
 	assert_non_null(b64);
 	memset(b64 + 17 + 64, '!', 8);
-	assert_true(kexport_kernel_parse_signing_keys(k, d, n, err) < 0);
-	assert_non_null(strstr(err, "PEM"));
+	test_diag_reset();
+	int r = kexport_kernel_parse_signing_keys(k, d, n);
+	assert_true(r < 0);
+	assert_non_null(strstr(test_diag.msg, "PEM"));
+	test_reported(r, "(memory)", NULL);
 	/* garbage that is neither PEM nor DER */
-	assert_true(kexport_kernel_parse_signing_keys(k, "hello\n", 6, err) < 0);
-	assert_non_null(strstr(err, "DER"));
+	r = kexport_kernel_parse_signing_keys(k, "hello\n", 6);
+	assert_true(r < 0);
+	assert_non_null(strstr(test_diag.msg, "DER"));
+	test_reported(r, "(memory)", NULL);
 	/* empty */
-	assert_true(kexport_kernel_parse_signing_keys(k, "", 0, err) < 0);
+	r = kexport_kernel_parse_signing_keys(k, "", 0);
+	assert_true(r < 0);
+	test_reported(r, "(memory)", NULL);
+	/* a file that cannot be read, named in the report */
+	r = kexport_kernel_add_signing_keys(k, "/nonexistent/keys.pem");
+	assert_true(r < 0);
+	test_reported(r, "/nonexistent/keys.pem", NULL);
 	assert_int_equal(kexport_kernel_signing_key_count(k), 0);
 	free(d);
 	free(good);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The export macros of one source file, and the #if conditions against a .config. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,15 +33,15 @@ static int record(const struct kexport_src_export *e, void *arg)
 static const char *scan(const char *path, const char *src, const char *default_ns, int want)
 {
 	static struct out o;
-	char err[256] = "";
 	memset(&o, 0, sizeof(o));
-	int r = kexport_src_scan(path, src, strlen(src), default_ns, record, &o, err);
+	test_diag_reset();
+	int r = kexport_src_scan(test_ctx(), path, src, strlen(src), default_ns, record, &o);
 	if (r != want)
-		fail_msg("%s: got %d (%s), want %d; output:\n%s", path, r, err, want, o.text);
-	if (r < 0) {
-		assert_true(err[0]);
-		assert_null(strchr(err, '\n'));
-	}
+		fail_msg("%s: got %d (%s), want %d; output:\n%s", path, r, test_diag.msg, want, o.text);
+	if (r < 0)
+		test_reported(r, path, NULL);
+	else
+		test_no_report();
 	return o.text;
 }
 
@@ -187,13 +188,15 @@ static void test_assembler(void **state)
 static void test_bad(void **state)
 {
 	(void)state;
-	scan("bad1.c", "EXPORT_SYMBOL(a);\n/* never closed\nEXPORT_SYMBOL(b);\n", NULL, -1);
-	scan("bad3.c", "#ifdef CONFIG_X /* never closed\nEXPORT_SYMBOL(b);\n", NULL, -1);
-	scan("bad2.c", "EXPORT_SYMBOL(a\n", NULL, -1);
+	scan("bad1.c", "EXPORT_SYMBOL(a);\n/* never closed\nEXPORT_SYMBOL(b);\n", NULL, -EINVAL);
+	scan("bad3.c", "#ifdef CONFIG_X /* never closed\nEXPORT_SYMBOL(b);\n", NULL, -EINVAL);
+	scan("bad2.c", "EXPORT_SYMBOL(a\n", NULL, -EINVAL);
 	char bin[] = "EXPORT_SYMBOL(a);\0\1\2";
-	char err[256];
-	assert_int_equal(kexport_src_scan("bin.c", bin, sizeof(bin), NULL, NULL, NULL, err), -1);
-	assert_non_null(strstr(err, "binary"));
+	test_diag_reset();
+	assert_int_equal(kexport_src_scan(test_ctx(), "bin.c", bin, sizeof(bin), NULL, NULL, NULL),
+	                 -EINVAL);
+	assert_non_null(strstr(test_diag.msg, "binary"));
+	test_reported(-EINVAL, "bin.c", NULL);
 	/* only the part up to the last export is lexed: what follows it or a
 	 * file without exports may leave a comment open */
 	scan("none.c", "/* not closed", NULL, 0);
@@ -204,10 +207,11 @@ static void test_cond_eval(void **state)
 {
 	(void)state;
 	struct kexport_kernel *k;
-	char err[KEXPORT_ERRMSG_MAX];
 	const char *cfg = "CONFIG_Y=y\nCONFIG_M=m\n# CONFIG_N is not set\nCONFIG_NUM=5\n";
 	assert_int_equal(kexport_kernel_new(test_ctx(), &k), 0);
-	assert_int_equal(kexport_kernel_parse_config(k, cfg, strlen(cfg), err), 0);
+	test_diag_reset();
+	assert_int_equal(kexport_kernel_parse_config(k, cfg, strlen(cfg)), 0);
+	test_no_report();
 	static const struct {
 		const char *cond;
 		bool module;
