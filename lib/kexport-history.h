@@ -26,11 +26,11 @@ int kexport_tag_version_cmp(const char *a, const char *b);
 bool kexport_tag_is_rc(const char *tag);
 /*
  * Split "A..B" (either side may be empty, not both) into malloc'd *from and
- * *to (NULL for an empty side).  Returns 0, or -EINVAL/-ENOMEM with errmsg
- * (KEXPORT_ERRMSG_MAX bytes, may be NULL) set.  Since: 3
+ * *to (NULL for an empty side).  A string parser without a context: returns
+ * 0, -EINVAL (not A..B, A...B, "..", or a side that is no revision name) or
+ * -ENOMEM, and reports nothing.  Since: 3
  */
-int kexport_history_parse_range(const char *s, size_t len, char **from, char **to,
-                                char *errmsg);
+int kexport_history_parse_range(const char *s, size_t len, char **from, char **to);
 
 /* What changed for a symbol from one indexed tag to the next: the bits of
  * enum kexport_change (KEXPORT_CHANGE_MOVED and the kind/namespace ones). */
@@ -90,22 +90,25 @@ struct kexport_history;
 /*
  * Open a kernel git repository and its index (SQLite file `db`; NULL:
  * $XDG_CACHE_HOME/kexport/history-<name>-<hash of the path>.sqlite).
- * Returns 0 or a negative errno with errmsg set (-ENOENT not a repository,
- * -EINVAL corrupt, -EIO the database).  Since: 3
+ * Returns 0 or a negative errno (-ENOENT not a repository, -EINVAL
+ * corrupt, -EIO the database) reported through ctx for `repo`.  The history
+ * keeps ctx, which must outlive it; its functions below report their
+ * failures through it, for `repo` too.  Since: 3
  */
 int kexport_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
-                         struct kexport_history **h, char *errmsg);
+                         struct kexport_history **h);
 void kexport_history_free(struct kexport_history *h);
 /* The database file in use.  Since: 3 */
 const char *kexport_history_db_path(const struct kexport_history *h);
 /*
  * Bring the index up to date with the selected tags: blobs already scanned
  * are not read again.  progress (may be NULL) is called after each tag.
+ * Returns 0 or a negative errno, reported through the history's context.
  * Since: 3
  */
 int kexport_history_index(struct kexport_history *h, const struct kexport_history_select *sel,
                           kexport_history_progress_fn progress, void *arg,
-                          struct kexport_history_stats *st, char *errmsg);
+                          struct kexport_history_stats *st);
 /* Number of indexed tags and the i-th in order.  Since: 3 */
 size_t kexport_history_tag_count(const struct kexport_history *h);
 const char *kexport_history_tag(const struct kexport_history *h, size_t i);
@@ -115,15 +118,15 @@ const char *kexport_history_tag(const struct kexport_history *h, size_t i);
  * change), or every event that made a symbol GPL-only.  With `commits`,
  * events between two tags are bisected over the first-parent history to the
  * commit that made them (cached in the index).  fn returning non-zero stops
- * and is returned.  -ENOENT (errmsg set): a revision that is not an indexed
- * tag.  Since: 3
+ * and is returned (not reported: it is the caller's).  -ENOENT, reported: a
+ * revision that is not an indexed tag.  Since: 3
  */
 int kexport_history_timeline(struct kexport_history *h, const char *name, bool commits,
-                             kexport_history_event_fn fn, void *arg, char *errmsg);
+                             kexport_history_event_fn fn, void *arg);
 int kexport_history_changes(struct kexport_history *h, const char *from, const char *to,
-                            kexport_history_event_fn fn, void *arg, char *errmsg);
+                            kexport_history_event_fn fn, void *arg);
 int kexport_history_gpl_flips(struct kexport_history *h, bool commits,
-                              kexport_history_event_fn fn, void *arg, char *errmsg);
+                              kexport_history_event_fn fn, void *arg);
 
 #ifdef __cplusplus
 }

@@ -259,6 +259,22 @@ static int cmd_history(int argc, char **argv)
 	return cli_exec_helper("kexport-history", argc, argv);
 }
 #else
+/* What is wrong with an A..B that kexport_history_parse_range() refused
+ * (it says only -EINVAL or -ENOMEM). */
+static const char *range_error(const char *s, int r)
+{
+	if (r == -ENOMEM)
+		return "out of memory";
+	const char *dots = strstr(s, "..");
+	if (!dots)
+		return "not a range A..B";
+	if (dots[2] == '.')
+		return "A...B is not supported, use A..B";
+	if (dots == s && !dots[2])
+		return "empty range: give A..B, A.. or ..B";
+	return "a side of the range is not a valid revision name";
+}
+
 static int cmd_history(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -277,8 +293,7 @@ static int cmd_history(int argc, char **argv)
 	const char *db = NULL, *changes = NULL;
 	bool commits = false, flips = false;
 	char *range_from = NULL, *range_to = NULL, *ch_from = NULL, *ch_to = NULL;
-	char errmsg[KEXPORT_ERRMSG_MAX];
-	int c, ret = CLI_EXIT_OK;
+	int c, pr, ret = CLI_EXIT_OK;
 	int exit_status;
 	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts, cmd, NULL, &exit_status)) != -1) {
 		switch (c) {
@@ -296,9 +311,9 @@ static int cmd_history(int argc, char **argv)
 		case OPT_RANGE:
 			free(range_from);
 			free(range_to);
-			if (kexport_history_parse_range(optarg, strlen(optarg), &range_from, &range_to,
-			                                errmsg) < 0)
-				return cli_usage_error(cmd, "--range %s: %s", optarg, errmsg);
+			if ((pr = kexport_history_parse_range(optarg, strlen(optarg), &range_from,
+			                                      &range_to)) < 0)
+				return cli_usage_error(cmd, "--range %s: %s", optarg, range_error(optarg, pr));
 			break;
 		case OPT_COMMITS:
 			commits = true;
@@ -321,8 +336,8 @@ static int cmd_history(int argc, char **argv)
 	if ((changes != NULL) + flips + (n_syms > 0) > 1)
 		return cli_usage_error(cmd, "give symbols, --changes or --gpl-flips, one of them");
 	if (changes) {
-		if (kexport_history_parse_range(changes, strlen(changes), &ch_from, &ch_to, errmsg) < 0)
-			return cli_usage_error(cmd, "--changes %s: %s", changes, errmsg);
+		if ((pr = kexport_history_parse_range(changes, strlen(changes), &ch_from, &ch_to)) < 0)
+			return cli_usage_error(cmd, "--changes %s: %s", changes, range_error(changes, pr));
 		if (!ch_from || !ch_to) {
 			free(ch_from);
 			free(ch_to);
@@ -337,14 +352,13 @@ static int cmd_history(int argc, char **argv)
 	struct progress prog = { .on = cli_opt.verbose || isatty(2), .lines = cli_opt.verbose };
 	clock_gettime(CLOCK_MONOTONIC, &prog.t0);
 	struct kexport_history_stats st = { 0 };
-	int r = kexport_history_open(ctx, repo, db, &h, errmsg);
+	int r = kexport_history_open(ctx, repo, db, &h);
 	if (r == 0)
-		r = kexport_history_index(h, &sel, progress_cb, &prog, &st, errmsg);
+		r = kexport_history_index(h, &sel, progress_cb, &prog, &st);
 	double secs = since(&prog.t0);
 	if (prog.on && !prog.lines && st.tags_done)
 		fputc('\n', stderr);
-	if (r < 0) {
-		cli_bad_input(repo, errmsg);
+	if (r < 0) { /* reported through ctx, for repo */
 		ret = CLI_EXIT_BAD_INPUT;
 		if (cli_opt.json) {
 			cli_output_begin();
@@ -380,6 +394,8 @@ static int cmd_history(int argc, char **argv)
 		else
 			printf("# %s: no tags selected\n", repo);
 	}
+	/* The queries report their own failures; not our callbacks' (out of memory). */
+	unsigned reported = kexport_ctx_bad_inputs(ctx);
 	if (n_syms) {
 		if (cli_json) {
 			json_key(cli_json, "symbols");
@@ -387,7 +403,7 @@ static int cmd_history(int argc, char **argv)
 		}
 		for (size_t i = 0; i < n_syms && r >= 0; i++) {
 			struct timeline t = { 0 };
-			r = kexport_history_timeline(h, syms[i], commits, print_timeline_event, &t, errmsg);
+			r = kexport_history_timeline(h, syms[i], commits, print_timeline_event, &t);
 			if (t.cur && cli_json) {
 				json_arr_end(cli_json);
 				json_obj_end(cli_json);
@@ -411,7 +427,7 @@ static int cmd_history(int argc, char **argv)
 			json_arr_end(cli_json);
 	} else if (changes) {
 		unsigned counts[KEXPORT_CHANGE_CLASSES + 1] = { 0 };
-		r = kexport_history_changes(h, ch_from, ch_to, count_change, counts, errmsg);
+		r = kexport_history_changes(h, ch_from, ch_to, count_change, counts);
 		if (r >= 0 && !cli_json)
 			printf("# %s..%s: %u symbols changed\n", ch_from, ch_to,
 			       counts[KEXPORT_CHANGE_CLASSES]);
@@ -430,7 +446,7 @@ static int cmd_history(int argc, char **argv)
 				json_arr_start(cli_json);
 			} else
 				printf("%s (%u):\n", kexport_change_name(1u << b), counts[b]);
-			r = kexport_history_changes(h, ch_from, ch_to, print_change, &p, errmsg);
+			r = kexport_history_changes(h, ch_from, ch_to, print_change, &p);
 			if (cli_json)
 				json_arr_end(cli_json);
 		}
@@ -442,14 +458,15 @@ static int cmd_history(int argc, char **argv)
 			json_key(cli_json, "gpl_flips");
 			json_arr_start(cli_json);
 		}
-		r = kexport_history_gpl_flips(h, commits, print_flip, &n, errmsg);
+		r = kexport_history_gpl_flips(h, commits, print_flip, &n);
 		if (cli_json)
 			json_arr_end(cli_json);
 		else if (r >= 0)
 			printf("# %zu symbols became GPL-only\n", n);
 	}
 	if (r < 0) {
-		cli_bad_input(repo, errmsg);
+		if (kexport_ctx_bad_inputs(ctx) == reported)
+			cli_bad_input(repo, r == -ENOMEM ? "out of memory" : strerror(-r));
 		ret = CLI_EXIT_BAD_INPUT;
 	}
 	if (cli_json) {

@@ -175,6 +175,14 @@ void smap_free(struct smap *m, void (*free_val)(void *));
 bool smap_put(struct smap *m, const char *key, void *val);
 void *smap_del(struct smap *m, const char *key);
 const char *hist_intern(struct kexport_history *h, const char *s);
+/* A public function's failure, reported through h's context for its repository. */
+int hist_report(struct kexport_history *h, int err, const char *msg);
+/* The public functions' bodies, with errmsg (store.c, walk.c, query.c). */
+int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
+                    struct kexport_history **hp, char *errmsg);
+int kx_history_index(struct kexport_history *h, const struct kexport_history_select *sel,
+                     kexport_history_progress_fn progress, void *arg,
+                     struct kexport_history_stats *st, char *errmsg);
 int hist_git_fail(char *errmsg, int err, const char *what);
 int hist_db_fail(struct kexport_history *h, char *errmsg, const char *what);
 int hist_exec(struct kexport_history *h, const char *sql, char *errmsg);

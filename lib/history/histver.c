@@ -120,27 +120,26 @@ static bool ref_ok(const char *s, size_t len)
 	return true;
 }
 
-KX_EXPORT int kexport_history_parse_range(const char *s, size_t len, char **from, char **to,
-                                          char *errmsg)
+KX_EXPORT int kexport_history_parse_range(const char *s, size_t len, char **from, char **to)
 {
 	*from = *to = NULL;
 	const char *dots = len >= 2 ? memmem(s, len, "..", 2) : NULL;
 	if (!dots)
-		return kx_err(errmsg, -EINVAL, "not a range A..B");
+		return -EINVAL; /* not a range A..B */
 	size_t la = (size_t)(dots - s), lb = len - la - 2;
 	const char *b = dots + 2;
 	if (lb && b[0] == '.')
-		return kx_err(errmsg, -EINVAL, "A...B is not supported, use A..B");
+		return -EINVAL; /* A...B is not supported */
 	if (!la && !lb)
-		return kx_err(errmsg, -EINVAL, "empty range: give A..B, A.. or ..B");
+		return -EINVAL; /* empty range */
 	if ((la && !ref_ok(s, la)) || (lb && !ref_ok(b, lb)))
-		return kx_err(errmsg, -EINVAL, "a side of the range is not a valid revision name");
+		return -EINVAL; /* a side is not a valid revision name */
 	if (la && !(*from = strndup(s, la)))
-		return kx_err(errmsg, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	if (lb && !(*to = strndup(b, lb))) {
 		free(*from);
 		*from = NULL;
-		return kx_err(errmsg, -ENOMEM, "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }

@@ -338,8 +338,8 @@ static int emit_events(struct emit *e, sqlite3_stmt *q, char *errmsg)
 	return r;
 }
 
-KX_EXPORT int kexport_history_timeline(struct kexport_history *h, const char *name, bool commits,
-                                       kexport_history_event_fn fn, void *arg, char *errmsg)
+static int timeline(struct kexport_history *h, const char *name, bool commits,
+                    kexport_history_event_fn fn, void *arg, char *errmsg)
 {
 	struct emit e;
 	int r = emit_open(h, &e, commits, fn, arg, errmsg);
@@ -360,8 +360,8 @@ KX_EXPORT int kexport_history_timeline(struct kexport_history *h, const char *na
 	return r;
 }
 
-KX_EXPORT int kexport_history_gpl_flips(struct kexport_history *h, bool commits,
-                                        kexport_history_event_fn fn, void *arg, char *errmsg)
+static int gpl_flips(struct kexport_history *h, bool commits, kexport_history_event_fn fn,
+                     void *arg, char *errmsg)
 {
 	struct emit e;
 	int r = emit_open(h, &e, commits, fn, arg, errmsg);
@@ -376,8 +376,8 @@ KX_EXPORT int kexport_history_gpl_flips(struct kexport_history *h, bool commits,
 	return r;
 }
 
-KX_EXPORT int kexport_history_changes(struct kexport_history *h, const char *from, const char *to,
-                                      kexport_history_event_fn fn, void *arg, char *errmsg)
+static int changes(struct kexport_history *h, const char *from, const char *to,
+                   kexport_history_event_fn fn, void *arg, char *errmsg)
 {
 	int a = tag_ord(h, from, errmsg);
 	if (a < 0)
@@ -427,4 +427,51 @@ KX_EXPORT int kexport_history_changes(struct kexport_history *h, const char *fro
 	sqlite3_finalize(q);
 	emit_close(&e);
 	return r;
+}
+
+/*
+ * The public queries report their own failures through h's context; a
+ * non-zero return of the caller's fn, which stops them and is returned,
+ * is the caller's and is not reported.
+ */
+struct caller_fn {
+	kexport_history_event_fn fn;
+	void *arg;
+	int ret;
+};
+
+static int call_fn(const struct kexport_history_event *ev, void *arg)
+{
+	struct caller_fn *c = arg;
+	return c->ret = c->fn(ev, c->arg);
+}
+
+static int report_query(struct kexport_history *h, const struct caller_fn *c, int r,
+                        const char *msg)
+{
+	return c->ret && r == c->ret ? r : hist_report(h, r, msg);
+}
+
+KX_EXPORT int kexport_history_timeline(struct kexport_history *h, const char *name, bool commits,
+                                       kexport_history_event_fn fn, void *arg)
+{
+	struct caller_fn c = { fn, arg, 0 };
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return report_query(h, &c, timeline(h, name, commits, call_fn, &c, msg), msg);
+}
+
+KX_EXPORT int kexport_history_gpl_flips(struct kexport_history *h, bool commits,
+                                        kexport_history_event_fn fn, void *arg)
+{
+	struct caller_fn c = { fn, arg, 0 };
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return report_query(h, &c, gpl_flips(h, commits, call_fn, &c, msg), msg);
+}
+
+KX_EXPORT int kexport_history_changes(struct kexport_history *h, const char *from, const char *to,
+                                      kexport_history_event_fn fn, void *arg)
+{
+	struct caller_fn c = { fn, arg, 0 };
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return report_query(h, &c, changes(h, from, to, call_fn, &c, msg), msg);
 }

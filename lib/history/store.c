@@ -250,8 +250,8 @@ int hist_load_tags(struct kexport_history *h, char *errmsg)
 	return rc == SQLITE_DONE ? 0 : hist_db_fail(h, errmsg, "reading tags");
 }
 
-KX_EXPORT int kexport_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
-                                   struct kexport_history **hp, char *errmsg)
+int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
+                    struct kexport_history **hp, char *errmsg)
 {
 	*hp = NULL;
 	git_libgit2_init();
@@ -314,6 +314,22 @@ KX_EXPORT int kexport_history_open(struct kexport_ctx *ctx, const char *repo, co
 fail:
 	kexport_history_free(h);
 	return r;
+}
+
+KX_EXPORT int kexport_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
+                                   struct kexport_history **hp)
+{
+	if (!ctx) {
+		*hp = NULL;
+		return -EINVAL;
+	}
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return kx_report(ctx, repo, kx_history_open(ctx, repo, db, hp, msg), msg);
+}
+
+int hist_report(struct kexport_history *h, int err, const char *msg)
+{
+	return kx_report(h->ctx, h->repo_path, err, msg);
 }
 
 void hist_file_free(void *p)

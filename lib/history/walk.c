@@ -430,10 +430,9 @@ out:
 	return r;
 }
 
-KX_EXPORT int kexport_history_index(struct kexport_history *h,
-                                    const struct kexport_history_select *sel,
-                                    kexport_history_progress_fn progress, void *arg,
-                                    struct kexport_history_stats *st, char *errmsg)
+int kx_history_index(struct kexport_history *h, const struct kexport_history_select *sel,
+                     kexport_history_progress_fn progress, void *arg,
+                     struct kexport_history_stats *st, char *errmsg)
 {
 	struct kexport_history_stats local;
 	if (!st)
@@ -492,4 +491,13 @@ out:
 	int r2 = hist_load_tags(h, r < 0 ? NULL : errmsg);
 	st->tags_total = (unsigned)h->n_tags;
 	return r < 0 ? r : r2;
+}
+
+KX_EXPORT int kexport_history_index(struct kexport_history *h,
+                                    const struct kexport_history_select *sel,
+                                    kexport_history_progress_fn progress, void *arg,
+                                    struct kexport_history_stats *st)
+{
+	char msg[KEXPORT_ERRMSG_MAX] = "";
+	return hist_report(h, kx_history_index(h, sel, progress, arg, st, msg), msg);
 }

@@ -204,6 +204,17 @@ expect_bad "unknown range tag" "$repo" --db "$tmp/y.sqlite" --range v6.1..v9.9
 rc=0
 "$KEXPORT" history "$repo" --db "$db" --changes 'v6.1...v6.2' >/dev/null 2>"$tmp/bad.err" || rc=$?
 [ $rc -eq 2 ] && head -n 1 "$tmp/bad.err" | grep -q 'A...B is not supported' || fail "--changes A...B: exit $rc"
+# Each malformed range with its reason (the parser says only -EINVAL: the
+# words are the command's).
+for spec in 'v6.1:not a range A..B' '..:empty range: give A..B, A.. or ..B' \
+	'v6.1...v6.2:A...B is not supported, use A..B' \
+	'v6 1..v6.2:a side of the range is not a valid revision name' \
+	'v6.1..v6..2:a side of the range is not a valid revision name'; do
+	range=${spec%%:*} want=${spec#*:} rc=0
+	"$KEXPORT" history "$repo" --db "$db" --range "$range" >/dev/null 2>"$tmp/bad.err" || rc=$?
+	[ $rc -eq 2 ] && [ "$(head -n 1 "$tmp/bad.err")" = "kexport: --range $range: $want" ] ||
+		fail "--range '$range': exit $rc, $(head -n 1 "$tmp/bad.err")"
+done
 small=$tmp/small
 git init -q "$small" && printf 'EXPORT_SYMBOL(x);\n' >"$small/x.c" &&
 	git -C "$small" add x.c && git -C "$small" commit -qm x && git -C "$small" tag v1.0

@@ -51,6 +51,14 @@ cat > "$tmp/user.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include <kexport-history.h>
+static unsigned n_diag;
+static char diag_path[64];
+static void diag(void *data, const char *path, int err, const char *msg)
+{
+	(void)data, (void)err, (void)msg;
+	n_diag++;
+	snprintf(diag_path, sizeof(diag_path), "%s", path);
+}
 int main(void)
 {
 	struct kexport_ctx *ctx = NULL;
@@ -58,12 +66,20 @@ int main(void)
 		return 10;
 	if (kexport_tag_version_cmp("v6.9", "v6.10") >= 0)
 		return 11;
+	/* libkexport-history reports through the context libkexport made:
+	 * its message is the thread's last error, read with libkexport */
 	struct kexport_history *h = NULL;
-	char err[KEXPORT_ERRMSG_MAX] = "";
-	int r = kexport_history_open(ctx, "/", NULL, &h, err);
+	int r = kexport_history_open(ctx, "/", NULL, &h);
+	const char *err = kexport_ctx_last_error(ctx);
 	if (r != -ENOENT || h || !err[0])
 		return 12;
 	printf("history: %s\n", err);
+	/* and once to the callback, for the repository */
+	kexport_ctx_set_diag(ctx, diag, NULL);
+	r = kexport_history_open(ctx, "/", NULL, &h);
+	if (r != -ENOENT || n_diag != 1 || strcmp(diag_path, "/") != 0 ||
+	    kexport_ctx_bad_inputs(ctx) != 2)
+		return 13;
 	kexport_ctx_free(ctx);
 	return 0;
 }

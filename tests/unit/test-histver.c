@@ -36,10 +36,10 @@ static void test_order(void **state)
 
 static void range(const char *s, int want, const char *from, const char *to)
 {
-	char *a, *b, err[KEXPORT_ERRMSG_MAX] = "";
-	assert_int_equal(kexport_history_parse_range(s, strlen(s), &a, &b, err), want);
+	char unset[] = "unset"; /* the outputs are set either way */
+	char *a = unset, *b = unset;
+	assert_int_equal(kexport_history_parse_range(s, strlen(s), &a, &b), want);
 	if (want < 0) {
-		assert_true(err[0] != '\0');
 		assert_null(a);
 		assert_null(b);
 		return;
