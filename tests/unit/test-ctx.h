@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,11 +23,14 @@ static struct {
 
 static inline void test_diag_cb(void *data, const char *path, int err, const char *msg)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* worker threads report too */
 	(void)data;
+	pthread_mutex_lock(&lock);
 	test_diag.n++;
 	test_diag.err = err;
 	snprintf(test_diag.path, sizeof(test_diag.path), "%s", path);
 	snprintf(test_diag.msg, sizeof(test_diag.msg), "%s", msg);
+	pthread_mutex_unlock(&lock);
 }
 
 static inline void test_diag_reset(void)
