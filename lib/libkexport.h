@@ -12,18 +12,33 @@
  *
  * Every command reads those objects and nothing else.
  *
- * Conventions (kmod's): functions that can fail return 0 (or a count) on
- * success and a negative errno on failure; objects come back through
- * out-parameters.  One meaning per errno:
+ * Conventions (kmod's):
+ *
+ * Every object is made with a context (struct kexport_ctx, below), the first
+ * parameter of its constructor (kexport_table_new(ctx, &t), ...), and keeps
+ * it: the context must outlive the objects made with it.  Every object the
+ * library returns has its _free(); other memory it hands back (paths,
+ * change lists, images) is freed with kexport_free().
+ *
+ * Functions that can fail return 0 (or a count) on success and a negative
+ * errno on failure; objects come back through out-parameters.  One meaning
+ * per errno:
  *   -ENOEXEC   not the format that was expected (not ELF, no kernel inside)
  *   -EINVAL    malformed: an offset or size out of bounds, a bad field
  *   -ENOENT    a file or a needed section is missing
  *   -ENOTSUP   a format or compression this build cannot read
  *   -ENOMEM    out of memory
  *   -EIO, ... from the operating system when reading a file
- * The library never prints.  Problems with one input are passed, as one line
- * naming the input, to the context's diagnostic callback, so a caller can
- * report them and carry on with the other inputs.
+ *
+ * The library never prints and takes no message buffers.  A function that
+ * reads or parses input reports each failure once through a context (its
+ * object's, or its ctx parameter): one line without the path, with the file
+ * or name the function was given ("(memory)" for data in memory that has
+ * none), to the context's diagnostic callback, so that a caller can report
+ * it and carry on with the other inputs; kexport_ctx_last_error() gives the
+ * message to callers without a callback.  Constructors, adders and pure
+ * string parsers (kexport_kind_parse(), kexport_history_parse_range())
+ * report nothing: their errno says it all.
  *
  * Strings handed out by the library are owned by the object they came from
  * and live as long as it does.
@@ -38,6 +53,8 @@
 extern "C" {
 #endif
 
+/* The longest message the library reports (kexport_ctx_last_error() keeps
+ * it), with its NUL. */
 #define KEXPORT_ERRMSG_MAX 512
 
 /* ------------------------------------------------------------------------ */
@@ -96,6 +113,8 @@ struct kexport_conflict {
 struct kexport_table;
 struct kexport_ctx;
 
+/* An empty table, keeping ctx: the parsers below report through it.  0,
+ * -EINVAL without a ctx, or -ENOMEM. */
 int kexport_table_new(struct kexport_ctx *ctx, struct kexport_table **table);
 void kexport_table_free(struct kexport_table *table);
 
@@ -146,6 +165,7 @@ struct kexport_edit_change {
 /* An ordered list of edits; owns its strings. */
 struct kexport_edits;
 
+/* Keeps ctx, which the edits' failures are reported through. */
 int kexport_edits_new(struct kexport_ctx *ctx, struct kexport_edits **edits);
 void kexport_edits_free(struct kexport_edits *edits);
 /*
@@ -283,13 +303,21 @@ bool kexport_license_gpl_compatible(const char *license);
 struct kexport_ctx;
 
 /*
- * Called once for each input that could not be read: `path` names it and
- * `msg` says what is wrong, one line without the path.
+ * Called once for each failure reported through the context (an input that
+ * could not be read, a line that does not parse): `path` names the input
+ * as the function was given it ("(memory)" for data without a name), `err`
+ * is the negative errno, and `msg` says what is wrong, one line without the
+ * path, shorter than KEXPORT_ERRMSG_MAX.  It may be called from several
+ * threads at once (the context's workers, or callers sharing the context).
  */
 typedef void (*kexport_diag_fn)(void *data, const char *path, int err, const char *msg);
 
+/* The one constructor without a context.  Free it after every object made
+ * with it. */
 int kexport_ctx_new(struct kexport_ctx **ctx);
 void kexport_ctx_free(struct kexport_ctx *ctx);
+/* The diagnostic callback (NULL: none; the reports are still counted and
+ * kept as the last error). */
 void kexport_ctx_set_diag(struct kexport_ctx *ctx, kexport_diag_fn fn, void *data);
 /* Worker threads for per-file work; 0 means one per online CPU. */
 void kexport_ctx_set_threads(struct kexport_ctx *ctx, int threads);
@@ -401,9 +429,9 @@ char *kexport_kernel_image(const char *modules_dir);
 char *kexport_tree_kernel(const char *modules_dir);
 
 /*
- * Read one module.  `tree` is the directory its owner name is relative to
- * (NULL: the owner is the file name without .ko).  Returns 0, or a negative
- * errno reported through ctx for `path`, saying why.
+ * Read one module, which keeps ctx.  `tree` is the directory its owner name
+ * is relative to (NULL: the owner is the file name without .ko).  Returns 0,
+ * or a negative errno reported through ctx for `path`, saying why.
  */
 int kexport_module_read(struct kexport_ctx *ctx, const char *path, const char *tree,
                         struct kexport_module **mod);
@@ -539,6 +567,7 @@ void kexport_ctx_set_config(struct kexport_ctx *ctx, const struct kexport_kernel
  */
 struct kexport_kernel;
 
+/* Keeps ctx: the readers below report through it. */
 int kexport_kernel_new(struct kexport_ctx *ctx, struct kexport_kernel **k);
 void kexport_kernel_free(struct kexport_kernel *k);
 /*
@@ -766,8 +795,9 @@ enum kexport_sig_trust {
 /*
  * A simulated kernel: its exports, configuration and rules, its taint, and
  * the modules loaded into it.  `kernel` and `exports` are not copied and must
- * outlive the loader.  Exports owned by modules in `exports` are supplied as
- * modprobe supplies them: their owner is loaded first (see `needs`).
+ * outlive the loader, which keeps ctx.  Exports owned by modules in `exports`
+ * are supplied as modprobe supplies them: their owner is loaded first (see
+ * `needs`).
  */
 struct kexport_loader;
 
@@ -840,6 +870,7 @@ void kexport_judge_free(struct kexport_judge *j);
  */
 struct kexport_symlist;
 
+/* Keeps ctx, which its parsers report through. */
 int kexport_symlist_new(struct kexport_ctx *ctx, struct kexport_symlist **l);
 void kexport_symlist_free(struct kexport_symlist *l);
 /* Add one name (copied); returns 0, or -ENOMEM. */
@@ -862,8 +893,8 @@ size_t kexport_symlist_count(const struct kexport_symlist *l);
  */
 struct kexport_severity;
 
-/* -EINVAL on a malformed line, reported through ctx ("line N: ...", for
- * the path "(memory)"; _read(): for `path`). */
+/* The rules, which keep ctx; -EINVAL on a malformed line, reported through
+ * ctx ("line N: ...", for the path "(memory)"; _read(): for `path`). */
 int kexport_severity_parse(struct kexport_ctx *ctx, const char *data, size_t size,
                            struct kexport_severity **s);
 int kexport_severity_read(struct kexport_ctx *ctx, const char *path, struct kexport_severity **s);
@@ -936,7 +967,8 @@ struct kexport_diff;
  * name.  Fields count only where both sources know them (a System.map has
  * no namespaces or CRCs); owners compare as the table merges them (a base
  * name matches a path).  `only` (NULL: every symbol) limits the diff to the
- * names it holds.  The tables must outlive the diff.  Since: 3
+ * names it holds.  The tables must outlive the diff, which keeps ctx.
+ * Since: 3
  */
 int kexport_diff_new(struct kexport_ctx *ctx, const struct kexport_table *before,
                      const struct kexport_table *after, const struct kexport_symlist *only,
