@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The two shared libraries, as a program that links them sees them:
-#  - libkexport.so.1 needs neither libgit2 nor SQLite (libkexport-history
+#  - libkexport.so.2 needs neither libgit2 nor SQLite (libkexport-history
 #    brings them, to the programs that ask for history);
 #  - each exports exactly what its .sym file lists, and every function its
 #    public header declares;
@@ -17,18 +17,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-core=$build/libkexport.so.1 hist=$build/libkexport-history.so.1
+core=$build/libkexport.so.2 hist=$build/libkexport-history.so.2
 [ -f "$core" ] || fail "$core: not built"
 [ -f "$hist" ] || fail "$hist: not built"
 
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 needed "$core" > "$tmp/core.needed"
 if grep -E 'git2|sqlite' "$tmp/core.needed"; then
-	fail "libkexport.so.1 links libgit2 or SQLite"
+	fail "libkexport.so.2 links libgit2 or SQLite"
 fi
 needed "$hist" > "$tmp/hist.needed"
-grep -q git2 "$tmp/hist.needed" || fail "libkexport-history.so.1 does not link libgit2"
-grep -q sqlite "$tmp/hist.needed" || fail "libkexport-history.so.1 does not link SQLite"
+grep -q git2 "$tmp/hist.needed" || fail "libkexport-history.so.2 does not link libgit2"
+grep -q sqlite "$tmp/hist.needed" || fail "libkexport-history.so.2 does not link SQLite"
 
 # exports == the .sym list; header declarations are a subset of it
 check_exports() { # LIB SYMFILE HEADER
@@ -88,7 +88,7 @@ mkdir "$tmp/include"
 cp "$src/lib/libkexport.h" "$src/lib/kexport-history.h" "$tmp/include/"
 $CC -std=c11 -Wall -Wextra -Werror -I"$tmp/include" "$tmp/user.c" -o "$tmp/user" \
 	-L"$build" -lkexport-history -lkexport -Wl,-rpath,"$build" || fail "a program using both headers does not build"
-needed "$tmp/user" | grep -q '^libkexport.so.1$' || fail "the program does not need libkexport.so.1"
+needed "$tmp/user" | grep -q '^libkexport.so.2$' || fail "the program does not need libkexport.so.2"
 "$tmp/user" > "$tmp/user.out" || fail "the program exited $?"
 grep -q "not a git repository" "$tmp/user.out" || fail "history open of / said: $(cat "$tmp/user.out")"
 echo "a program linked with both libraries runs: $(cat "$tmp/user.out")"
