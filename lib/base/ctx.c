@@ -31,8 +31,11 @@ KX_EXPORT void kexport_ctx_free(struct kexport_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* The calling thread's message; other threads' go when they end. */
-	free(pthread_getspecific(ctx->last_error));
+	/* The calling thread's message.  Workers' went when they ended; a copy
+	 * kept by a thread still running is lost with the key. */
+	void *last = pthread_getspecific(ctx->last_error);
+	pthread_setspecific(ctx->last_error, NULL);
+	free(last);
 	pthread_key_delete(ctx->last_error);
 	free(ctx);
 }
