@@ -413,8 +413,10 @@ static int cmd_whatif(int argc, char **argv)
 	int opt, r, status = CLI_EXIT_OK;
 	/* The edits' own context: they are read before the options say more. */
 	struct kexport_ctx *edits_ctx = cli_ctx_new();
-	if (kexport_edits_new(edits_ctx, &edits) < 0)
+	if (kexport_edits_new(edits_ctx, &edits) < 0) {
+		kexport_ctx_free(edits_ctx);
 		return CLI_EXIT_BAD_INPUT;
+	}
 	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_whatif, &t,
 	                        &status)) != -1) {
 		if (opt == CLI_GETOPT_EXIT)
