@@ -86,7 +86,7 @@ int main(void)
 C
 mkdir "$tmp/include"
 cp "$src/lib/libkexport.h" "$src/lib/kexport-history.h" "$tmp/include/"
-$CC -std=c11 -Wall -Wextra -Werror -I"$tmp/include" "$tmp/user.c" -o "$tmp/user" \
+$CC ${SANITIZE:-} -std=c11 -Wall -Wextra -Werror -I"$tmp/include" "$tmp/user.c" -o "$tmp/user" \
 	-L"$build" -lkexport-history -lkexport -Wl,-rpath,"$build" || fail "a program using both headers does not build"
 needed "$tmp/user" | grep -q '^libkexport.so.2$' || fail "the program does not need libkexport.so.2"
 "$tmp/user" > "$tmp/user.out" || fail "the program exited $?"
