@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_sink += fuzz_str(kexport_kernel_signing_key_name(k, i));
 
 	uint8_t *mod = (uint8_t *)fuzz_dup(data + n, size - n);
-	struct kexport_sig_result res;
+	KEXPORT_SIZED(kexport_sig_result, res);
 	int v = kexport_kernel_verify_module(k, mod, size - n, &res);
 	FUZZ_CHECK(v == res.err, "returned %d, res.err %d", v, res.err);
 	FUZZ_CHECK(v == 0 || v == -ENODATA || v == -ENOKEY || v == -EKEYREJECTED ||

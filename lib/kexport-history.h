@@ -64,12 +64,14 @@ typedef int (*kexport_history_event_fn)(const struct kexport_history_event *ev, 
 
 /* Which tags to index. */
 struct kexport_history_select {
+	size_t sz;                /* KEXPORT_SIZED() */
 	const char *glob;         /* fnmatch() on the tag name; NULL: "v*" */
 	bool all_tags;            /* keep -rc tags too */
 	const char *from, *to;    /* version bounds, inclusive (revisions); NULL: open */
 };
 
 struct kexport_history_stats {
+	size_t sz;                /* KEXPORT_SIZED() (filled in as far as it reaches) */
 	unsigned tags_total;      /* tags in the index after the run */
 	unsigned tags_done;       /* tags walked in this run */
 	unsigned tags_new;        /* of which were not indexed before */

@@ -614,6 +614,44 @@ int kx_src_scan(const char *path, const char *buf, size_t len, const char *defau
  * the number of objects named, or a negative errno. */
 int kx_src_makefile_fuzz(const char *data, size_t size, const struct kexport_kernel *config);
 
+/* Sized structs (KEXPORT_SIZED in libkexport.h): .sz is their first member. */
+static inline size_t kx_sized_sz(const void *p)
+{
+	size_t sz;
+	memcpy(&sz, p, sizeof(sz));
+	return sz;
+}
+
+/* Set at all (at least .sz itself)?  NULL counts as fine: an optional struct. */
+static inline bool kx_sized_ok(const void *p)
+{
+	return !p || kx_sized_sz(p) >= sizeof(size_t);
+}
+
+/* The library's full struct src (`full` bytes) out to the caller's dst, as
+ * far as dst's .sz reaches; dst's .sz stays. */
+static inline void kx_sized_out(void *dst, const void *src, size_t full)
+{
+	if (!dst)
+		return;
+	size_t sz = kx_sized_sz(dst), n = sz < full ? sz : full;
+	if (n > sizeof(size_t))
+		memcpy((char *)dst + sizeof(size_t), (const char *)src + sizeof(size_t),
+		       n - sizeof(size_t));
+}
+
+/* The caller's src in, as far as its .sz reaches, into the library's full
+ * struct dst (the rest zero, .sz the full size). */
+static inline void kx_sized_in(void *dst, size_t full, const void *src)
+{
+	memset(dst, 0, full);
+	if (src) {
+		size_t sz = kx_sized_sz(src), n = sz < full ? sz : full;
+		memcpy(dst, src, n);
+	}
+	memcpy(dst, &full, sizeof(full));
+}
+
 /* kbuild.c: the Makefile reader ------------------------------------------- */
 
 /* What a Makefile sees of its tree. */

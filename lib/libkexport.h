@@ -381,8 +381,18 @@ enum kexport_source_type {
 };
 const char *kexport_source_type_name(enum kexport_source_type t);
 
+/*
+ * Structs the caller allocates and a later library may grow (results and
+ * options) start with `sz`, the size the caller was built with, as
+ * libbpf's opts do: declare them with KEXPORT_SIZED() (or set .sz to their
+ * sizeof), and the library reads or fills only what fits in that size.  A
+ * struct whose .sz is not set gets -EINVAL.
+ */
+#define KEXPORT_SIZED(type, name) struct type name = { .sz = sizeof(struct type) }
+
 /* What one call to kexport_read_exports() read. */
 struct kexport_source_info {
+	size_t sz;          /* KEXPORT_SIZED(): the size the caller was built with */
 	enum kexport_source_type type;
 	char detail[256];   /* e.g. "vmlinux from xz payload", "4023 modules" */
 	size_t n_exports;   /* exports this source contributed */
@@ -634,6 +644,7 @@ uint64_t kexport_kernel_struct_module_size(const struct kexport_kernel *k);
 
 /* What the kernel's verify_pkcs7_signature() makes of a module's signature. */
 struct kexport_sig_result {
+	size_t sz;             /* KEXPORT_SIZED(): the size the caller was built with */
 	int err;               /* 0 verified, -ENODATA unsigned, -ENOKEY no trusted key,
 	                        * -EKEYREJECTED bad signature, -ENOPKG unsupported
 	                        * algorithm, -EBADMSG malformed */

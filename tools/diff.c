@@ -385,6 +385,8 @@ static int open_side(struct cli_target *t, struct kexport_ctx *ctx, bool verdict
 	if (verdicts)
 		return cli_target_open(t, ctx, fallback);
 	t->infos = calloc(1, sizeof(*t->infos));
+	if (t->infos)
+		t->infos[0].sz = sizeof(t->infos[0]);
 	if (!t->infos || kexport_table_new(ctx, &t->table) < 0)
 		return -1;
 	int r = kexport_read_exports(ctx, t->table, t->sources[0], &t->infos[0]);

@@ -257,6 +257,8 @@ static int cmd_exports(int argc, char **argv)
 	}
 	size_t n_src = (size_t)(argc - optind);
 	struct kexport_source_info *infos = calloc(n_src, sizeof(*infos));
+	for (size_t i = 0; infos && i < n_src; i++)
+		infos[i].sz = sizeof(infos[i]);
 	if (!infos) {
 		fprintf(stderr, "kexport: out of memory\n");
 		return CLI_EXIT_BAD_INPUT;

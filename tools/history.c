@@ -289,7 +289,7 @@ static int cmd_history(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct kexport_cmd *cmd = &kexport_cmd_history;
-	struct kexport_history_select sel = { 0 };
+	KEXPORT_SIZED(kexport_history_select, sel);
 	const char *db = NULL, *changes = NULL;
 	bool commits = false, flips = false;
 	char *range_from = NULL, *range_to = NULL, *ch_from = NULL, *ch_to = NULL;
@@ -351,7 +351,7 @@ static int cmd_history(int argc, char **argv)
 	struct kexport_history *h = NULL;
 	struct progress prog = { .on = cli_opt.verbose || isatty(2), .lines = cli_opt.verbose };
 	clock_gettime(CLOCK_MONOTONIC, &prog.t0);
-	struct kexport_history_stats st = { 0 };
+	KEXPORT_SIZED(kexport_history_stats, st);
 	int r = kexport_history_open(ctx, repo, db, &h);
 	if (r == 0)
 		r = kexport_history_index(h, &sel, progress_cb, &prog, &st);

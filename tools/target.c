@@ -116,6 +116,8 @@ int cli_target_read(struct cli_target *t, struct kexport_ctx *ctx)
 	kexport_ctx_keep_signing_keys(ctx, t->signed_modules && t->n_keys == 0 &&
 	                                           (!t->trust_set || t->trust == KEXPORT_SIG_TRUST_VERIFY));
 	t->infos = calloc(t->n_sources, sizeof(*t->infos));
+	for (size_t i = 0; t->infos && i < t->n_sources; i++)
+		t->infos[i].sz = sizeof(t->infos[i]);
 	if (!t->infos)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_sources; i++) {

@@ -438,6 +438,7 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	st->sz = sizeof(*st);
 	struct tag *tags;
 	size_t n;
 	int r = hist_select_tags(h, sel, &tags, &n, errmsg);
@@ -499,5 +500,15 @@ KX_EXPORT int kexport_history_index(struct kexport_history *h,
                                     struct kexport_history_stats *st)
 {
 	char msg[KEXPORT_ERRMSG_MAX] = "";
-	return hist_report(h, kx_history_index(h, sel, progress, arg, st, msg), msg);
+	if (!kx_sized_ok(sel) || !kx_sized_ok(st)) {
+		snprintf(msg, sizeof(msg), "struct kexport_history_%s without its size "
+		         "(declare it with KEXPORT_SIZED)", kx_sized_ok(sel) ? "stats" : "select");
+		return hist_report(h, -EINVAL, msg);
+	}
+	struct kexport_history_select in;
+	kx_sized_in(&in, sizeof(in), sel);
+	struct kexport_history_stats out;
+	int r = kx_history_index(h, &in, progress, arg, &out, msg);
+	kx_sized_out(st, &out, sizeof(out));
+	return hist_report(h, r, msg);
 }

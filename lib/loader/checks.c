@@ -72,7 +72,7 @@ static int verify_signature(struct run *r)
 	/* Only now, with a signature to check, is the kernel image read for its
 	 * keys.  Without any, the message is still checked (the kernel refuses
 	 * some before it looks for a key); then the policy decides. */
-	struct kexport_sig_result res;
+	KEXPORT_SIZED(kexport_sig_result, res);
 	int v = kexport_kernel_verify_module(k, d, n, &res);
 	free(d);
 	if (v == -ENOKEY && !kexport_kernel_signing_key_count(k)) {

@@ -524,7 +524,13 @@ KX_EXPORT const char *kexport_kernel_signing_key_name(const struct kexport_kerne
 KX_EXPORT int kexport_kernel_verify_module(const struct kexport_kernel *k, const void *data,
                                            size_t size, struct kexport_sig_result *res)
 {
-	return kx_sig_verify(keys(k), data, size, res);
+	if (!res || !kx_sized_ok(res))
+		return -EINVAL;
+	struct kexport_sig_result full;
+	memset(&full, 0, sizeof(full));
+	int r = kx_sig_verify(keys(k), data, size, &full);
+	kx_sized_out(res, &full, sizeof(full));
+	return r;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -684,12 +684,16 @@ static int read_dir_source(struct kexport_ctx *ctx, struct kexport_table *table,
 	return 0;
 }
 
-KX_EXPORT int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table *table,
-                                   const char *path, struct kexport_source_info *info)
+/* A caller's struct kexport_source_info that is not sized: said, -EINVAL. */
+static int info_unsized(struct kexport_ctx *ctx, const char *path)
 {
-	struct kexport_source_info dummy;
-	if (!info)
-		info = &dummy;
+	return kx_report(ctx, path, -EINVAL,
+	                 "struct kexport_source_info without its size (declare it with KEXPORT_SIZED)");
+}
+
+static int read_exports(struct kexport_ctx *ctx, struct kexport_table *table, const char *path,
+                        struct kexport_source_info *info)
+{
 	memset(info, 0, sizeof(*info));
 	char errmsg[KEXPORT_ERRMSG_MAX] = "";
 	int r;
@@ -699,6 +703,17 @@ KX_EXPORT int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table
 		r = read_file_source(ctx, table, path, info, errmsg);
 	if (r < 0)
 		kx_diag(ctx, path, r, errmsg[0] ? errmsg : strerror(-r));
+	return r;
+}
+
+KX_EXPORT int kexport_read_exports(struct kexport_ctx *ctx, struct kexport_table *table,
+                                   const char *path, struct kexport_source_info *info)
+{
+	if (!kx_sized_ok(info))
+		return info_unsized(ctx, path);
+	struct kexport_source_info full;
+	int r = read_exports(ctx, table, path, &full);
+	kx_sized_out(info, &full, sizeof(full));
 	return r;
 }
 
@@ -927,13 +942,10 @@ static int read_wanted(const char *rel, size_t len, void *arg)
 	return r;
 }
 
-KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
-                                       const char *path, const char *const *names,
-                                       size_t n_names, struct kexport_source_info *info)
+static int read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
+                            const char *path, const char *const *names, size_t n_names,
+                            struct kexport_source_info *info)
 {
-	struct kexport_source_info dummy;
-	if (!info)
-		info = &dummy;
 	char *sym_path = NULL, *dep_path = NULL, *syms = NULL, *deps = NULL;
 	size_t syms_len = 0, deps_len = 0, n_dep = 0;
 	char errmsg[KEXPORT_ERRMSG_MAX];
@@ -980,11 +992,24 @@ full:
 	free(deps);
 	free(sym_path);
 	free(dep_path);
-	return kexport_read_exports(ctx, table, path, info);
+	return read_exports(ctx, table, path, info);
 out:
 	free(syms);
 	free(deps);
 	free(sym_path);
 	free(dep_path);
 	return r < 0 ? r : 0;
+}
+
+KX_EXPORT int kexport_read_exports_for(struct kexport_ctx *ctx, struct kexport_table *table,
+                                       const char *path, const char *const *names,
+                                       size_t n_names, struct kexport_source_info *info)
+{
+	if (!kx_sized_ok(info))
+		return info_unsized(ctx, path);
+	struct kexport_source_info full;
+	memset(&full, 0, sizeof(full));
+	int r = read_exports_for(ctx, table, path, names, n_names, &full);
+	kx_sized_out(info, &full, sizeof(full));
+	return r;
 }

@@ -141,13 +141,34 @@ static void test_reading_reports_once(void **state)
 	kexport_ctx_set_threads(ctx, 4);
 	struct kexport_table *t;
 	assert_int_equal(kexport_table_new(ctx, &t), 0);
-	struct kexport_source_info info;
+	KEXPORT_SIZED(kexport_source_info, info);
 	test_diag_reset();
-	memset(&info, 0, sizeof(info));
 	assert_int_equal(kexport_read_exports(ctx, t, path, &info), 0);
 	assert_int_equal(info.type, KEXPORT_SOURCE_SYSTEM_MAP);
+	assert_int_equal(info.sz, sizeof(info));
 	assert_non_null(kexport_table_find(t, "foo"));
 	test_no_report();
+	/* A sized struct without its size is refused, and said once. */
+	struct kexport_table *t2;
+	assert_int_equal(kexport_table_new(ctx, &t2), 0);
+	struct kexport_source_info unsized;
+	memset(&unsized, 0, sizeof(unsized));
+	assert_int_equal(kexport_read_exports(ctx, t2, path, &unsized), -EINVAL);
+	assert_int_equal(test_diag.n, 1);
+	assert_non_null(strstr(kexport_ctx_last_error(ctx), "KEXPORT_SIZED"));
+	test_diag_reset();
+	/* A caller built with an older, smaller struct gets what it has, and
+	 * nothing is written past it. */
+	struct kexport_source_info old;
+	memset(&old, 0xab, sizeof(old));
+	old.sz = offsetof(struct kexport_source_info, detail);
+	assert_int_equal(kexport_read_exports(ctx, t2, path, &old), 0);
+	assert_int_equal(old.type, KEXPORT_SOURCE_SYSTEM_MAP);
+	assert_int_equal((unsigned char)old.detail[0], 0xab);
+	assert_int_equal(old.n_exports, (size_t)0xababababababababull);
+	assert_int_equal(old.sz, offsetof(struct kexport_source_info, detail));
+	test_no_report();
+	kexport_table_free(t2);
 	unlink(path);
 	/* modules that are not ELF: one report each, from whichever thread */
 	enum { BAD = 24 };
