@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "libkexport.h"
+#include "base/index.h"
 
 #define KX_EXPORT __attribute__((visibility("default")))
 #define KX_PRINTF(a, b) __attribute__((format(printf, a, b)))

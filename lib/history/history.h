@@ -53,17 +53,23 @@
 #include "kexport-history.h"
 #include "libkexport-internal.h"
 
-/* String maps: a key (outliving the map) to a pointer. */
+/* String maps: a key (outliving the map) to a pointer, on the library's
+ * hash index (base/index.h), whose values are these nodes. */
 struct snode {
-	struct snode *next;
 	const char *key;
 	void *val;
 };
 
 struct smap {
-	struct snode **b;
-	size_t nb, n;
+	struct kx_index x;
 };
+
+/* Each value of m, in no order: for (SMAP_EACH(m, i)) ... smap_at(m, i) */
+#define SMAP_EACH(m, i) size_t i = 0; i < (m)->x.n_slots; i++
+static inline void *smap_at(const struct smap *m, size_t i)
+{
+	return m->x.slots[i].item ? ((struct snode *)m->x.slots[i].val)->val : NULL;
+}
 
 /* ------------------------------------------------------------------------ */
 /* The index                                                                */

@@ -13,79 +13,58 @@
 
 #define HISTORY_SCHEMA "2" /* 2: KEXPORT_CHANGE_MOVED is bit 12, shared with kexport diff */
 
-static struct snode **smap_slot(struct smap *m, const char *key)
+static const char *snode_key(const void *n)
 {
-	if (!m->nb)
-		return NULL;
-	struct snode **p = &m->b[kx_hash(key) & (m->nb - 1)];
-	while (*p && strcmp((*p)->key, key) != 0)
-		p = &(*p)->next;
-	return p;
+	return ((const struct snode *)n)->key;
 }
 
 void *smap_get(struct smap *m, const char *key)
 {
-	struct snode **p = smap_slot(m, key);
-	return p && *p ? (*p)->val : NULL;
+	const struct kx_index_slot *s = kx_index_find(&m->x, key, kx_hash(key), snode_key);
+	return s ? ((struct snode *)s->val)->val : NULL;
 }
 
 /* Insert or replace; key must outlive the map.  false on ENOMEM. */
 bool smap_put(struct smap *m, const char *key, void *val)
 {
-	if (m->n >= m->nb) {
-		size_t nb = m->nb ? m->nb * 2 : 1024;
-		struct snode **b = calloc(nb, sizeof(*b));
-		if (!b)
-			return false;
-		for (size_t i = 0; i < m->nb; i++)
-			for (struct snode *s = m->b[i], *next; s; s = next) {
-				next = s->next;
-				size_t h = kx_hash(s->key) & (nb - 1);
-				s->next = b[h];
-				b[h] = s;
-			}
-		free(m->b);
-		m->b = b;
-		m->nb = nb;
-	}
-	struct snode **p = smap_slot(m, key);
-	if (*p) {
-		(*p)->val = val;
+	if ((m->x.n + 1) * 4 > m->x.n_slots * 3 && kx_index_reserve(&m->x, m->x.n + 1) < 0)
+		return false;
+	uint32_t h = kx_hash(key);
+	struct kx_index_slot *s = kx_index_slot(&m->x, key, h, snode_key);
+	if (s->item) {
+		((struct snode *)s->val)->val = val;
 		return true;
 	}
-	struct snode *s = malloc(sizeof(*s));
-	if (!s)
+	struct snode *n = malloc(sizeof(*n));
+	if (!n)
 		return false;
-	*s = (struct snode){ NULL, key, val };
-	*p = s;
-	m->n++;
+	*n = (struct snode){ key, val };
+	*s = (struct kx_index_slot){ n, h, 1 };
+	m->x.n++;
 	return true;
 }
 
 void *smap_del(struct smap *m, const char *key)
 {
-	struct snode **p = smap_slot(m, key);
-	if (!p || !*p)
+	struct snode *n = (struct snode *)kx_index_del(&m->x, key, kx_hash(key), snode_key);
+	if (!n)
 		return NULL;
-	struct snode *s = *p;
-	void *val = s->val;
-	*p = s->next;
-	free(s);
-	m->n--;
+	void *val = n->val;
+	free(n);
 	return val;
 }
 
 void smap_free(struct smap *m, void (*free_val)(void *))
 {
-	for (size_t i = 0; i < m->nb; i++)
-		for (struct snode *s = m->b[i], *next; s; s = next) {
-			next = s->next;
-			if (free_val)
-				free_val(s->val);
-			free(s);
-		}
-	free(m->b);
-	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < m->x.n_slots; i++) {
+		if (!m->x.slots[i].item)
+			continue;
+		struct snode *n = (struct snode *)m->x.slots[i].val;
+		if (free_val)
+			free_val(n->val);
+		free(n);
+	}
+	kx_index_free(&m->x);
 }
 
 const char *hist_intern(struct kexport_history *h, const char *s)

@@ -358,30 +358,31 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 		st->files_changed++;
 	}
 	/* Exporting files of a directory whose Makefile namespace changed. */
-	if (w.dirs.n) {
+	if (w.dirs.x.n) {
 		size_t n_changed = w.n;
-		for (size_t b = 0; b < h->files.nb; b++)
-			for (struct snode *sn = h->files.b[b]; sn; sn = sn->next) {
-				struct hfile *f = sn->val;
-				char dir[4096];
-				hist_dir_of(f->path, dir, sizeof(dir));
-				if (!smap_get(&w.dirs, dir))
-					continue;
-				const char *dns = hist_file_dns(h, new_tree, &w.dns, f->path);
-				if (dns == f->dns)
-					continue;
-				bool changed = false;
-				for (size_t k = 0; k < n_changed && !changed; k++)
-					changed = w.jobs[k].path == f->path;
-				if (changed)
-					continue;
-				struct job *j = walk_job(&w);
-				if (!j)
-					goto nomem;
-				j->path = f->path;
-				j->dns = dns;
-				git_oid_cpy(&j->oid, &f->oid);
-			}
+		for (SMAP_EACH(&h->files, b)) {
+			struct hfile *f = smap_at(&h->files, b);
+			if (!f)
+				continue;
+			char dir[4096];
+			hist_dir_of(f->path, dir, sizeof(dir));
+			if (!smap_get(&w.dirs, dir))
+				continue;
+			const char *dns = hist_file_dns(h, new_tree, &w.dns, f->path);
+			if (dns == f->dns)
+				continue;
+			bool changed = false;
+			for (size_t k = 0; k < n_changed && !changed; k++)
+				changed = w.jobs[k].path == f->path;
+			if (changed)
+				continue;
+			struct job *j = walk_job(&w);
+			if (!j)
+				goto nomem;
+			j->path = f->path;
+			j->dns = dns;
+			git_oid_cpy(&j->oid, &f->oid);
+		}
 	}
 	if (w.n) /* qsort(NULL, 0, ...) is undefined */
 		qsort(w.jobs, w.n, sizeof(*w.jobs), hist_job_cmp);

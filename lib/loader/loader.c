@@ -125,7 +125,7 @@ KX_EXPORT void kexport_loader_free(struct kexport_loader *l)
 	if (!l)
 		return;
 	kx_vec_free(&l->loaded);
-	free(l->slots);
+	kx_index_free(&l->loaded_exports);
 	free(l);
 }
 
@@ -162,49 +162,26 @@ KX_EXPORT void kexport_loader_set_owner_fn(struct kexport_loader *l, kexport_own
 	l->owner_data = data;
 }
 
-static int slots_grow(struct kexport_loader *l)
+static const char *export_key(const void *e)
 {
-	size_t cap = l->cap_slots ? l->cap_slots * 2 : 256;
-	struct slot *old = l->slots;
-	size_t old_cap = l->cap_slots;
-	l->slots = calloc(cap, sizeof(*l->slots));
-	if (!l->slots) {
-		l->slots = old;
+	return ((const struct kexport_export *)e)->name;
+}
+
+int slots_put(struct kexport_loader *l, uint32_t loaded, const struct kexport_export *e)
+{
+	if ((l->loaded_exports.n + 1) * 4 > l->loaded_exports.n_slots * 3 &&
+	    kx_index_reserve(&l->loaded_exports, l->loaded_exports.n + 1) < 0)
 		return -ENOMEM;
-	}
-	l->cap_slots = cap;
-	l->n_slots = 0;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].name)
-			slots_put(l, old[i].name, old[i].loaded, old[i].e);
-	free(old);
+	uint32_t h = kx_hash(e->name);
+	struct kx_index_slot *s = kx_index_slot(&l->loaded_exports, e->name, h, export_key);
+	if (s->item)
+		return 0; /* the loader refuses duplicates before this */
+	*s = (struct kx_index_slot){ e, h, loaded + 1 };
+	l->loaded_exports.n++;
 	return 0;
 }
 
-int slots_put(struct kexport_loader *l, const char *name, uint32_t idx,
-                     const struct kexport_export *e)
+const struct kx_index_slot *slots_find(const struct kexport_loader *l, const char *name)
 {
-	if ((l->n_slots + 1) * 2 > l->cap_slots && slots_grow(l) < 0)
-		return -ENOMEM;
-	size_t mask = l->cap_slots - 1;
-	for (size_t i = kx_hash(name) & mask;; i = (i + 1) & mask) {
-		if (!l->slots[i].name) {
-			l->slots[i] = (struct slot){ name, idx, e };
-			l->n_slots++;
-			return 0;
-		}
-		if (strcmp(l->slots[i].name, name) == 0)
-			return 0; /* the loader refuses duplicates before this */
-	}
-}
-
-const struct slot *slots_find(const struct kexport_loader *l, const char *name)
-{
-	if (!l->cap_slots)
-		return NULL;
-	size_t mask = l->cap_slots - 1;
-	for (size_t i = kx_hash(name) & mask; l->slots[i].name; i = (i + 1) & mask)
-		if (strcmp(l->slots[i].name, name) == 0)
-			return &l->slots[i];
-	return NULL;
+	return kx_index_find(&l->loaded_exports, name, kx_hash(name), export_key);
 }

@@ -35,12 +35,6 @@ struct loaded {
 	unsigned long taint;
 };
 
-/* Exports of loaded modules: name -> (module, export), open addressing. */
-struct slot {
-	const char *name;
-	uint32_t loaded;
-	const struct kexport_export *e;
-};
 
 struct kexport_loader {
 	struct kexport_ctx *ctx;
@@ -56,8 +50,9 @@ struct kexport_loader {
 	void *owner_data;
 	struct kstate st;
 	struct kx_vec loaded; /* struct loaded, in load order */
-	struct slot *slots;
-	size_t n_slots, cap_slots;
+	/* Exports of loaded modules by name (base/index.h): the value is the
+	 * export, the item its module's index in `loaded` + 1. */
+	struct kx_index loaded_exports;
 };
 
 struct run {
@@ -114,9 +109,10 @@ static inline bool owned_by_vmlinux(struct run *r, const char *owner)
 }
 
 /* loader.c */
-int slots_put(struct kexport_loader *l, const char *name, uint32_t idx,
-              const struct kexport_export *e);
-const struct slot *slots_find(const struct kexport_loader *l, const char *name);
+int slots_put(struct kexport_loader *l, uint32_t loaded, const struct kexport_export *e);
+/* The loaded export named name: its slot (val the export, item - 1 its module's
+ * index in l->loaded), or NULL. */
+const struct kx_index_slot *slots_find(const struct kexport_loader *l, const char *name);
 
 /* checks.c */
 KX_PRINTF(2, 3) void sig_note(struct run *r, const char *fmt, ...);

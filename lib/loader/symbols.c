@@ -42,10 +42,10 @@ static bool find_symbol(struct run *r, const char *name, const struct kexport_ex
 		f->e = e;
 		return true;
 	}
-	const struct slot *s = slots_find(r->l, name);
+	const struct kx_index_slot *s = slots_find(r->l, name);
 	if (s) {
-		const struct loaded *ld = (const struct loaded *)r->l->loaded.items + s->loaded;
-		f->e = s->e;
+		const struct loaded *ld = (const struct loaded *)r->l->loaded.items + (s->item - 1);
+		f->e = s->val;
 		f->owner = ld->m->name;
 		f->owner_taint = ld->taint;
 		return true;
@@ -386,11 +386,11 @@ int check_duplicates(struct run *r)
 				continue;
 			const char *owner = NULL;
 			const struct kexport_export *k = in_table[i];
-			const struct slot *s;
+			const struct kx_index_slot *s;
 			if (k && owned_by_vmlinux(r, k->owner))
 				owner = "kernel";
 			else if ((s = slots_find(r->l, e->name)))
-				owner = ((const struct loaded *)r->l->loaded.items)[s->loaded].m->name;
+				owner = ((const struct loaded *)r->l->loaded.items)[s->item - 1].m->name;
 			else if (k)
 				owner = needed_owner(r, k->owner); /* loaded only if this module needs it */
 			if (!owner)

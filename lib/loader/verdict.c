@@ -173,7 +173,7 @@ static int run_module(struct kexport_loader *l, const struct kexport_module *m, 
 	ld->m = m;
 	ld->taint = mtaint;
 	for (size_t i = 0; i < m->n_exports; i++)
-		if (slots_put(l, m->exports[i].name, (uint32_t)(l->loaded.n - 1), &m->exports[i]) < 0)
+		if (slots_put(l, (uint32_t)(l->loaded.n - 1), &m->exports[i]) < 0)
 			return -ENOMEM;
 	return 0;
 }

@@ -6,24 +6,22 @@
  */
 #include "libkexport-internal.h"
 
-/* idx is the item's index + 1 (0 = empty).  The hash saves comparing names
- * on probes that are not the name sought; the export is reached straight
- * from the slot, and copy_export() puts its name right after it, so a hit
- * costs the slot's cache line and the export's, not the item array's and
- * the name's too (a verdict run looks up 200,000 names). */
-struct table_slot {
-	const struct kexport_export *e;
-	uint32_t hash;
-	uint32_t idx;
-};
+/* The name index (base/index.h): a slot's value is the export, its item the
+ * export's index + 1.  The export is reached straight from the slot, and
+ * copy_export() puts its name right after it, so a hit costs the slot's
+ * cache line and the export's, not the item array's and the name's too (a
+ * verdict run looks up 200,000 names). */
+static const char *export_key(const void *e)
+{
+	return ((const struct kexport_export *)e)->name;
+}
 
 struct kexport_table {
 	struct kexport_ctx *ctx;       /* its readers report through it */
 	struct kx_arena arena;
 	struct kexport_export **items; /* stable pointers, insertion or name order */
 	size_t n, cap;
-	struct table_slot *slots;      /* open addressing on the name's hash */
-	size_t n_slots;
+	struct kx_index index;         /* names to exports */
 	struct kexport_conflict *conflicts;
 	size_t n_conflicts, cap_conflicts;
 	/* The last source, owner and namespace copied: readers add thousands
@@ -94,50 +92,15 @@ KX_EXPORT void kexport_table_free(struct kexport_table *t)
 		return;
 	kx_arena_free(&t->arena);
 	free(t->items);
-	free(t->slots);
+	kx_index_free(&t->index);
 	free(t->conflicts);
 	free(t);
-}
-
-static struct table_slot *find_slot(const struct kexport_table *t, const char *name,
-                                    uint32_t hash)
-{
-	size_t mask = t->n_slots - 1;
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		struct table_slot *s = &t->slots[i];
-		if (s->idx == 0 || (s->hash == hash && strcmp(s->e->name, name) == 0))
-			return s;
-	}
-}
-
-static int rehash(struct kexport_table *t, size_t n_slots)
-{
-	struct table_slot *slots = calloc(n_slots, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	kx_prefault(slots, n_slots * sizeof(*slots)); /* every page is touched: fault them at once */
-	size_t mask = n_slots - 1;
-	for (size_t i = 0; i < t->n_slots; i++) {
-		if (!t->slots[i].idx)
-			continue;
-		size_t j = t->slots[i].hash & mask;
-		while (slots[j].idx)
-			j = (j + 1) & mask;
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
-	return 0;
 }
 
 /* Room for n exports without growing the hash (readers that know their line count). */
 int kx_table_reserve(struct kexport_table *t, size_t n)
 {
-	size_t want = t->n_slots ? t->n_slots : 1024;
-	while (n * 4 > want * 3)
-		want *= 2;
-	if (want != t->n_slots && rehash(t, want) < 0)
+	if (kx_index_reserve(&t->index, n > 768 ? n : 768) < 0)
 		return -ENOMEM;
 	if (n > t->cap) {
 		void *p = realloc(t->items, n * sizeof(*t->items));
@@ -218,14 +181,13 @@ bool kx_same_owner(const char *a, const char *b)
 
 KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_export *e)
 {
-	if (t->n_slots == 0 || (t->n + 1) * 4 > t->n_slots * 3) {
-		if (rehash(t, t->n_slots ? t->n_slots * 2 : 1024) < 0)
-			return -ENOMEM;
-	}
+	if ((t->index.n + 1) * 4 > t->index.n_slots * 3 &&
+	    kx_index_reserve(&t->index, t->index.n_slots ? t->index.n + 1 : 768) < 0)
+		return -ENOMEM;
 	uint32_t hash = kx_hash(e->name);
-	struct table_slot *slot = find_slot(t, e->name, hash);
-	if (slot->idx) {
-		struct kexport_export *old = t->items[slot->idx - 1];
+	struct kx_index_slot *slot = kx_index_slot(&t->index, e->name, hash, export_key);
+	if (slot->item) {
+		struct kexport_export *old = t->items[slot->item - 1];
 		const char *owner = e->owner ? e->owner : "";
 		if (!kx_same_owner(old->owner, owner))
 			return add_conflict(t, old, e, "owner");
@@ -262,7 +224,8 @@ KX_EXPORT int kexport_table_add(struct kexport_table *t, const struct kexport_ex
 	if (!c)
 		return -ENOMEM;
 	t->items[t->n++] = c;
-	*slot = (struct table_slot){ c, hash, (uint32_t)t->n };
+	*slot = (struct kx_index_slot){ c, hash, (uint32_t)t->n };
+	t->index.n++;
 	return 0;
 }
 
@@ -350,10 +313,8 @@ KX_EXPORT const struct kexport_export *kexport_table_get(const struct kexport_ta
 KX_EXPORT const struct kexport_export *kexport_table_find(const struct kexport_table *t,
                                                           const char *name)
 {
-	if (!t->n_slots)
-		return NULL;
-	const struct table_slot *s = find_slot(t, name, kx_hash(name));
-	return s->idx ? s->e : NULL;
+	const struct kx_index_slot *s = kx_index_find(&t->index, name, kx_hash(name), export_key);
+	return s ? s->val : NULL;
 }
 
 /*
@@ -369,27 +330,28 @@ KX_EXPORT const struct kexport_export *kexport_table_find(const struct kexport_t
 void kx_table_find_many(const struct kexport_table *t, const void *base, size_t stride,
                         const uint32_t *hashes, size_t n, const struct kexport_export **out)
 {
-	if (!t->n_slots) {
+	const struct kx_index *x = &t->index;
+	if (!x->n_slots) {
 		for (size_t i = 0; i < n; i++)
 			out[i] = NULL;
 		return;
 	}
-	size_t mask = t->n_slots - 1;
+	size_t mask = x->n_slots - 1;
 	for (size_t i = 0; i < n + FIND_AHEAD; i++) {
 		if (i < n)
-			__builtin_prefetch(&t->slots[hashes[i] & mask]);
+			__builtin_prefetch(&x->slots[hashes[i] & mask]);
 		if (i >= FIND_AHEAD / 2 && i - FIND_AHEAD / 2 < n) {
-			const struct table_slot *s = &t->slots[hashes[i - FIND_AHEAD / 2] & mask];
-			if (s->idx) {
-				__builtin_prefetch(s->e);
-				__builtin_prefetch((const char *)s->e + 64);
+			const struct kx_index_slot *s = &x->slots[hashes[i - FIND_AHEAD / 2] & mask];
+			if (s->item) {
+				__builtin_prefetch(s->val);
+				__builtin_prefetch((const char *)s->val + 64);
 			}
 		}
 		if (i >= FIND_AHEAD) {
 			size_t k = i - FIND_AHEAD;
 			const char *name = *(const char *const *)((const char *)base + k * stride);
-			const struct table_slot *s = find_slot(t, name, hashes[k]);
-			out[k] = s->idx ? s->e : NULL;
+			const struct kx_index_slot *s = kx_index_slot(x, name, hashes[k], export_key);
+			out[k] = s->item ? s->val : NULL;
 		}
 	}
 }
@@ -404,17 +366,11 @@ KX_EXPORT void kexport_table_sort(struct kexport_table *t)
 {
 	if (t->n > 1)
 		qsort(t->items, t->n, sizeof(*t->items), cmp_export_name);
-	/* The slots hold indexes: build them again for the new order. */
-	if (!t->n_slots)
-		return;
-	memset(t->slots, 0, t->n_slots * sizeof(*t->slots));
-	size_t mask = t->n_slots - 1;
+	/* The slots hold indexes: give each its export's new one. */
 	for (size_t i = 0; i < t->n; i++) {
-		uint32_t hash = kx_hash(t->items[i]->name);
-		size_t j = hash & mask;
-		while (t->slots[j].idx)
-			j = (j + 1) & mask;
-		t->slots[j] = (struct table_slot){ t->items[i], hash, (uint32_t)(i + 1) };
+		const char *name = t->items[i]->name;
+		struct kx_index_slot *s = kx_index_slot(&t->index, name, kx_hash(name), export_key);
+		s->item = (uint32_t)(i + 1);
 	}
 }
 

@@ -28,8 +28,7 @@ struct kexport_kernel {
 	char *vermagic_built;     /* from release and configuration */
 	struct kx_vec config;     /* struct config_entry */
 	struct kx_arena config_strings; /* its keys and values (a .config has 10,000) */
-	uint32_t *config_slots;   /* key hash -> index + 1 of the key's last entry */
-	size_t config_n_slots;
+	struct kx_index config_index; /* key -> index + 1 of the key's last entry */
 	bool config_known;
 	bool banner_debian;
 	char origin_release[PATH_MAX + 32];
@@ -76,7 +75,7 @@ KX_EXPORT void kexport_kernel_free(struct kexport_kernel *k)
 		return;
 	kx_vec_free(&k->config);
 	kx_arena_free(&k->config_strings);
-	free(k->config_slots);
+	kx_index_free(&k->config_index);
 	free(k->release);
 	free(k->distro);
 	free(k->vermagic_set);
@@ -133,16 +132,10 @@ KX_EXPORT int kexport_kernel_set_distro(struct kexport_kernel *k, const char *di
 	return 0;
 }
 
-/* The slot of key: the one holding its last entry, or the empty one it would take. */
-static uint32_t *config_slot(const struct kexport_kernel *k, const char *key)
+/* The index's values are the keys themselves (in config_strings). */
+static const char *config_key(const void *key)
 {
-	const struct config_entry *c = k->config.items;
-	size_t mask = k->config_n_slots - 1;
-	for (size_t i = kx_hash(key) & mask;; i = (i + 1) & mask) {
-		uint32_t *s = &k->config_slots[i];
-		if (*s == 0 || strcmp(c[*s - 1].key, key) == 0)
-			return s;
-	}
+	return key;
 }
 
 /* The last entry for a key wins: overrides are appended after the file. */
@@ -150,10 +143,8 @@ static struct config_entry *config_find(const struct kexport_kernel *k, const ch
 {
 	if (strncmp(key, "CONFIG_", 7) == 0)
 		key += 7;
-	if (!k->config_n_slots)
-		return NULL;
-	uint32_t *s = config_slot(k, key);
-	return *s ? (struct config_entry *)k->config.items + (*s - 1) : NULL;
+	const struct kx_index_slot *s = kx_index_find(&k->config_index, key, kx_hash(key), config_key);
+	return s ? (struct config_entry *)k->config.items + (s->item - 1) : NULL;
 }
 
 /* Index the entry just appended (a .config has ~10000 lines, the loader
@@ -161,19 +152,8 @@ static struct config_entry *config_find(const struct kexport_kernel *k, const ch
 static int config_index_last(struct kexport_kernel *k)
 {
 	size_t n = k->config.n;
-	if (n * 2 > k->config_n_slots) {
-		size_t want = k->config_n_slots ? k->config_n_slots * 2 : 1024;
-		uint32_t *slots = calloc(want, sizeof(*slots));
-		if (!slots)
-			return -ENOMEM;
-		free(k->config_slots);
-		k->config_slots = slots;
-		k->config_n_slots = want;
-		for (size_t i = 0; i + 1 < n; i++) /* every earlier entry, in order: the last wins */
-			*config_slot(k, ((struct config_entry *)k->config.items)[i].key) = (uint32_t)(i + 1);
-	}
-	*config_slot(k, ((struct config_entry *)k->config.items)[n - 1].key) = (uint32_t)n;
-	return 0;
+	const char *key = ((struct config_entry *)k->config.items)[n - 1].key;
+	return kx_index_put(&k->config_index, key, kx_hash(key), key, (uint32_t)n, config_key, NULL);
 }
 
 /* value NULL: "is not set". */

@@ -20,7 +20,7 @@ struct kexport_judge {
 	struct kexport_loader *loader;
 	struct kexport_module *const *mods;
 	size_t n;
-	size_t *owner_idx;              /* owner_index() of mods */
+	struct kx_index owners;         /* owner_index() of mods */
 	unsigned flags;
 	/*
 	 * A second pass: `before` is the first pass (run with record_owners),
@@ -49,59 +49,36 @@ struct kexport_judge {
 	size_t n_all, cap_all;
 };
 
-/*
- * The owner index: module indexes by owner name, open addressing in a
- * power-of-two table at most half full (slots hold index + 1).  It was a
- * sorted array searched with strcmp(): sorting 4,000 paths cost audit 1 ms
- * on one CPU, between the reading and the verdicts.
- */
-static size_t owner_slots(size_t n)
+/* The owner index (base/index.h): a module by its owner name; the first of
+ * two modules with one owner name wins.  It was a sorted array searched
+ * with strcmp(): sorting 4,000 paths cost audit 1 ms on one CPU, between
+ * the reading and the verdicts. */
+static const char *module_owner(const void *m)
 {
-	size_t s = 16;
-	while (s < 2 * n)
-		s *= 2;
-	return s;
+	return ((const struct kexport_module *)m)->owner;
 }
 
-static size_t owner_hash(const char *s)
+static int owner_index(struct kx_index *x, struct kexport_module *const *mods, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return (size_t)(h ^ h >> 29);
-}
-
-static size_t *owner_index(struct kexport_module *const *mods, size_t n)
-{
-	size_t n_slots = owner_slots(n), mask = n_slots - 1;
-	size_t *slots = calloc(n_slots, sizeof(*slots));
-	if (!slots)
-		return NULL;
+	if (kx_index_reserve(x, n) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		size_t h = owner_hash(mods[i]->owner) & mask;
-		while (slots[h] && strcmp(mods[slots[h] - 1]->owner, mods[i]->owner) != 0)
-			h = (h + 1) & mask;
-		if (!slots[h]) /* the first of two modules with one owner name wins */
-			slots[h] = i + 1;
+		uint32_t h = kx_hash(mods[i]->owner);
+		struct kx_index_slot *s = kx_index_slot(x, mods[i]->owner, h, module_owner);
+		if (!s->item) {
+			*s = (struct kx_index_slot){ mods[i], h, (uint32_t)(i + 1) };
+			x->n++;
+		}
 	}
-	return slots;
-}
-
-static long find_owner(struct kexport_module *const *mods, const size_t *idx, size_t n,
-                       const char *owner)
-{
-	size_t mask = owner_slots(n) - 1;
-	for (size_t h = owner_hash(owner) & mask; idx[h]; h = (h + 1) & mask)
-		if (strcmp(mods[idx[h] - 1]->owner, owner) == 0)
-			return (long)(idx[h] - 1);
-	return -1;
+	return 0;
 }
 
 static void verdict_of(struct kexport_judge *j, size_t i);
 
 static long owner_of(const struct kexport_judge *j, const char *owner)
 {
-	return find_owner(j->mods, j->owner_idx, j->n, owner);
+	const struct kx_index_slot *s = kx_index_find(&j->owners, owner, kx_hash(owner), module_owner);
+	return s ? (long)s->item - 1 : -1;
 }
 
 /*
@@ -413,10 +390,9 @@ KX_EXPORT int kexport_judge_new(struct kexport_ctx *ctx, struct kexport_loader *
 	atomic_init(&j->oom, false);
 	atomic_init(&j->next, 0);
 	pthread_mutex_init(&j->lock, NULL);
-	j->owner_idx = owner_index(mods, n);
 	j->verdicts = calloc(n ? n : 1, sizeof(*j->verdicts));
 	j->state = calloc(n ? n : 1, 1);
-	if (!j->owner_idx || !j->verdicts || !j->state) {
+	if (owner_index(&j->owners, mods, n) < 0 || !j->verdicts || !j->state) {
 		kexport_judge_free(j);
 		return -ENOMEM;
 	}
@@ -457,7 +433,7 @@ KX_EXPORT void kexport_judge_free(struct kexport_judge *j)
 	free(j->all);
 	free(j->verdicts);
 	free(j->state);
-	free(j->owner_idx);
+	kx_index_free(&j->owners);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
