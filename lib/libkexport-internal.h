@@ -653,6 +653,22 @@ static inline void kx_sized_in(void *dst, size_t full, const void *src)
 	memcpy(dst, &full, sizeof(full));
 }
 
+/* read.c, for kmodindex.c: the full read of a source (info the library's
+ * full struct), a modules directory's image (its path to free, or NULL),
+ * exports added and counted, and what a directory without its image says. */
+int kx_read_exports_full(struct kexport_ctx *ctx, struct kexport_table *table, const char *path,
+                         struct kexport_source_info *info);
+char *kx_read_dir_image(struct kexport_ctx *ctx, struct kexport_table *table, const char *path,
+                        struct kexport_source_info *info);
+int kx_read_add_all(struct kexport_table *t, const struct kexport_export *e, size_t n,
+                    size_t *added);
+/* Every module below dir, its exports added (info counts them). */
+int kx_read_modules_into(struct kexport_ctx *ctx, struct kexport_table *table, const char *dir,
+                         struct kexport_source_info *info);
+/* A caller's struct kexport_source_info without its size: said, -EINVAL. */
+int kx_info_unsized(struct kexport_ctx *ctx, const char *path);
+extern const char kx_no_image_detail[], kx_no_image_msg[];
+
 /* kbuild.c: the Makefile reader ------------------------------------------- */
 
 /* What a Makefile sees of its tree. */

@@ -5,7 +5,7 @@
  * continuation lines joined), the #if condition stack kept as text, and a
  * macro call's arguments split and substituted.
  */
-#include "srcscan.h"
+#include "srclex.h"
 
 void sb_add(struct sbuf *b, const char *s, size_t n)
 {

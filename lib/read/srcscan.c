@@ -20,7 +20,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "srcscan.h"
+#include "srclex.h"
 
 /* Bigger files are not kernel sources (the largest 6.1 header is ~14 MiB). */
 #define SRC_MAX_SIZE ((size_t)64 << 20)

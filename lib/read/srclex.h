@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Private to the source scanner: srclex.c reads the text (comments,
- * literals, directives, macro arguments, the #if condition stack as text),
- * srcscan.c finds the export macros in it.
+ * The source scanner's reader of text, private to lib/read/: srclex.c
+ * reads the text (comments, literals, directives, macro arguments, the #if
+ * condition stack as text), srcscan.c finds the export macros in it.
  */
 #pragma once
 
