@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "libkexport-internal.h"
 
@@ -347,12 +348,80 @@ static int outbuf_reserve(struct outbuf *o, size_t more, char *errmsg)
 #define ZSTD_FUNCS(X)                                                                      \
 	X(ZSTD_createDStream) X(ZSTD_DCtx_setParameter) X(ZSTD_decompressStream)           \
 	X(ZSTD_freeDStream) X(ZSTD_isError) X(ZSTD_getErrorName) X(ZSTD_decompressDCtx)    \
-	X(ZSTD_findFrameCompressedSize) X(ZSTD_getFrameContentSize)
+	X(ZSTD_findFrameCompressedSize) X(ZSTD_getFrameContentSize) X(ZSTD_getErrorCode)
 #define LZ4_FUNCS(X) X(LZ4_compressBound) X(LZ4_decompress_safe)
 KX_DLIB(zlib, "libz.so.1", ZLIB_FUNCS)
 KX_DLIB(xz, "liblzma.so." KX_STRINGIFY(LZMA_VERSION_MAJOR), LZMA_FUNCS)
 KX_DLIB(zstd, "libzstd.so." KX_STRINGIFY(ZSTD_VERSION_MAJOR), ZSTD_FUNCS)
 KX_DLIB(lz4, "liblz4.so." KX_STRINGIFY(LZ4_VERSION_MAJOR), LZ4_FUNCS)
+
+/*
+ * What each decompressor's error says happened, in words and as an errno:
+ * memory ran out (-ENOMEM: the file is fine), the data is corrupt or cut
+ * short (-EINVAL), or it asks for something the library does not do
+ * (-ENOTSUP).  Never "corrupt" for a lack of memory.
+ */
+static int zlib_error(char *errmsg, int zr, const char *zmsg)
+{
+	switch (zr) {
+	case Z_MEM_ERROR:
+		return kx_err(errmsg, -ENOMEM, "out of memory decompressing gzip data");
+	case Z_BUF_ERROR:
+		return kx_err(errmsg, -EINVAL, "truncated gzip data");
+	case Z_NEED_DICT:
+		return kx_err(errmsg, -ENOTSUP, "gzip data that needs a preset dictionary");
+	case Z_VERSION_ERROR:
+		return kx_err(errmsg, -ENOTSUP, "zlib is not the version kexport was built with");
+	case Z_STREAM_ERROR:
+		return kx_err(errmsg, -EINVAL, "zlib refused its stream state (zlib error %d)", zr);
+	default:
+		return kx_err(errmsg, -EINVAL, "corrupt gzip data (%s)", zmsg ? zmsg : "inflate failed");
+	}
+}
+
+static int xz_error(char *errmsg, lzma_ret lr)
+{
+	switch (lr) {
+	case LZMA_MEM_ERROR:
+		return kx_err(errmsg, -ENOMEM, "out of memory decompressing xz data");
+	case LZMA_MEMLIMIT_ERROR:
+		return kx_err(errmsg, -EINVAL, "xz dictionary too large (over 256 MiB)");
+	case LZMA_FORMAT_ERROR:
+		return kx_err(errmsg, -EINVAL, "not xz data");
+	case LZMA_OPTIONS_ERROR:
+		return kx_err(errmsg, -ENOTSUP, "xz data with options liblzma does not support");
+	case LZMA_UNSUPPORTED_CHECK:
+		return kx_err(errmsg, -ENOTSUP, "xz data with an integrity check liblzma does not support");
+	case LZMA_BUF_ERROR:
+		return kx_err(errmsg, -EINVAL, "truncated xz data");
+	case LZMA_DATA_ERROR:
+		return kx_err(errmsg, -EINVAL, "corrupt xz data");
+	default:
+		return kx_err(errmsg, -EINVAL, "xz data liblzma could not decode (liblzma error %d)",
+		              (int)lr);
+	}
+}
+
+static int zstd_error(char *errmsg, size_t zr)
+{
+	switch (zstd.ZSTD_getErrorCode(zr)) {
+	case ZSTD_error_memory_allocation:
+		return kx_err(errmsg, -ENOMEM, "out of memory decompressing zstd data");
+	case ZSTD_error_frameParameter_windowTooLarge:
+		return kx_err(errmsg, -EINVAL, "zstd window too large (over 128 MiB)");
+	case ZSTD_error_prefix_unknown:
+		return kx_err(errmsg, -EINVAL, "not zstd data");
+	case ZSTD_error_frameParameter_unsupported:
+	case ZSTD_error_version_unsupported:
+	case ZSTD_error_dictionary_wrong:
+		return kx_err(errmsg, -ENOTSUP, "zstd data with parameters libzstd does not support (%s)",
+		              zstd.ZSTD_getErrorName(zr));
+	case ZSTD_error_srcSize_wrong:
+		return kx_err(errmsg, -EINVAL, "truncated zstd data");
+	default:
+		return kx_err(errmsg, -EINVAL, "corrupt zstd data (%s)", zstd.ZSTD_getErrorName(zr));
+	}
+}
 
 static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char *errmsg)
 {
@@ -361,8 +430,9 @@ static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char
 	if (!zlib_ready(errmsg))
 		return -ENOPKG;
 	/* inflateInit2() */
-	if (zlib.inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, (int)sizeof(z_stream)) != Z_OK)
-		return kx_err(errmsg, -ENOMEM, "zlib init failed");
+	int zi = zlib.inflateInit2_(&z, 16 + MAX_WBITS, ZLIB_VERSION, (int)sizeof(z_stream));
+	if (zi != Z_OK)
+		return zlib_error(errmsg, zi, z.msg);
 	int ret = 0;
 	size_t left = in_len;
 	z.next_in = (Bytef *)in;
@@ -381,12 +451,11 @@ static int inflate_gzip(const uint8_t *in, size_t in_len, struct outbuf *o, char
 			break;
 		}
 		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			ret = kx_err(errmsg, -EINVAL, "corrupt gzip data (%s)",
-			             z.msg ? z.msg : "inflate failed");
+			ret = zlib_error(errmsg, zr, z.msg);
 			break;
 		}
 		if (zr == Z_BUF_ERROR && z.avail_in == 0 && left == 0) {
-			ret = kx_err(errmsg, -EINVAL, "truncated gzip data");
+			ret = zlib_error(errmsg, Z_BUF_ERROR, NULL);
 			break;
 		}
 	}
@@ -447,8 +516,9 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 	if (!xz_ready(errmsg))
 		return -ENOPKG;
 	/* Kernel images use at most a 32 MiB dictionary; a hostile header can ask for 4 GiB. */
-	if (xz.lzma_stream_decoder(&s, (uint64_t)256 << 20, 0) != LZMA_OK)
-		return kx_err(errmsg, -ENOMEM, "liblzma init failed");
+	lzma_ret li = xz.lzma_stream_decoder(&s, (uint64_t)256 << 20, 0);
+	if (li != LZMA_OK)
+		return xz_error(errmsg, li);
 	int ret = 0;
 	s.next_in = in;
 	s.avail_in = in_len;
@@ -462,10 +532,7 @@ static int decode_xz(const uint8_t *in, size_t in_len, struct outbuf *o, char *e
 		if (lr == LZMA_STREAM_END)
 			break;
 		if (lr != LZMA_OK) {
-			ret = kx_err(errmsg, -EINVAL, "%s xz data (liblzma error %d)",
-			             lr == LZMA_BUF_ERROR ? "truncated"
-			             : lr == LZMA_MEMLIMIT_ERROR ? "xz dictionary too large in" : "corrupt",
-			             (int)lr);
+			ret = xz_error(errmsg, lr);
 			break;
 		}
 	}
@@ -516,7 +583,7 @@ static int decode_zstd(const uint8_t *in, size_t in_len, struct outbuf *o, char 
 		size_t zr = zstd.ZSTD_decompressStream(ds, &ob, &ib);
 		o->len = ob.pos;
 		if (zstd.ZSTD_isError(zr)) {
-			ret = kx_err(errmsg, -EINVAL, "corrupt zstd data (%s)", zstd.ZSTD_getErrorName(zr));
+			ret = zstd_error(errmsg, zr);
 			break;
 		}
 		if (zr == 0)
