@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libkexport-internal.h"
@@ -25,6 +26,13 @@ struct walk {
 	size_t file_cap;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
+	/* Each depth's directory, so that a descendant short of descriptors can
+	 * close an ancestor's and the ancestor open it again by its path. */
+	struct walk_level {
+		int fd;               /* -1: closed to spare a descriptor */
+		struct kx_dir *self;  /* with found_in: the shared directory (its fd) */
+		const char *path;
+	} lv[66];
 	/* Each depth's getdents64() buffer and entry list, kept: no re-faulting. */
 	char *bufs[66];
 	size_t bufcap[66];
@@ -78,10 +86,74 @@ void kx_dir_get(struct kx_dir *d)
 void kx_dir_put(struct kx_dir *d)
 {
 	if (d && atomic_fetch_sub_explicit(&d->refs, 1, memory_order_acq_rel) == 1) {
-		close(d->fd);
-		atomic_fetch_sub_explicit(d->n_open, 1, memory_order_relaxed);
+		if (d->fd >= 0) { /* not spared (release_ancestors()) */
+			close(d->fd);
+			atomic_fetch_sub_explicit(d->n_open, 1, memory_order_relaxed);
+		}
 		free(d);
 	}
+}
+
+/* Out of descriptors, for this process or the system. */
+static bool no_fds(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/*
+ * Spare descriptors: close the directories of depths above `below` that
+ * only the walk holds (a shared one with readers waiting on it stays).
+ * They are opened again by path when the walk comes back to them.
+ */
+static void release_ancestors(struct walk *w, int below)
+{
+	for (int d = 1; d < below; d++) {
+		struct walk_level *l = &w->lv[d];
+		if (l->self) {
+			if (l->self->fd >= 0 &&
+			    atomic_load_explicit(&l->self->refs, memory_order_acquire) == 1) {
+				close(l->self->fd);
+				l->self->fd = -1;
+				atomic_fetch_sub_explicit(l->self->n_open, 1, memory_order_relaxed);
+			}
+		} else if (l->fd >= 0) {
+			close(l->fd);
+			l->fd = -1;
+		}
+	}
+}
+
+/*
+ * openat() that does not give up when descriptors run out: the walk's own
+ * ancestors are closed first, then it waits for the readers, who close
+ * theirs as they finish modules (up to ~2 s), and opens by the full path.
+ */
+static int open_dir(struct walk *w, int depth, int at, const char *name, const char *path)
+{
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int tries = 0; fd < 0 && no_fds(errno) && tries < 200; tries++) {
+		release_ancestors(w, depth);
+		if (tries) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return fd;
+}
+
+/* Depth d's directory descriptor, opened again if it was spared; -1 if it
+ * cannot be (the caller then goes by full paths). */
+static int level_fd(struct walk *w, int d)
+{
+	struct walk_level *l = &w->lv[d];
+	int *fdp = l->self ? &l->self->fd : &l->fd;
+	if (*fdp < 0) {
+		*fdp = open_dir(w, d, AT_FDCWD, l->path, l->path);
+		if (*fdp >= 0 && l->self)
+			atomic_fetch_add_explicit(l->self->n_open, 1, memory_order_relaxed);
+	}
+	return *fdp;
 }
 
 struct dev_ino {
@@ -128,7 +200,7 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 {
 	/* Opened first and then fstat()ed: the name is looked up once, not
 	 * for a stat and again for the open (a tree has 900 directories). */
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_dir(w, w->depth + 1, at, name, dir);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		diag_errno(w, dir, errno);
@@ -173,6 +245,7 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		w->depth--;
 		return 0;
 	}
+	w->lv[d] = (struct walk_level){ self ? -1 : fd, self, dir };
 	/* getdents64() directly: readdir() would add an fstat() and an fcntl().
 	 * The whole directory is read first, to take its entries in order. */
 	size_t used = 0;
@@ -243,7 +316,8 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 				r = -ENOMEM;
 				break;
 			}
-			r = walk_dir(w, fd, n, p, false);
+			int at_fd = level_fd(w, d);
+			r = at_fd >= 0 ? walk_dir(w, at_fd, n, p, false) : walk_dir(w, AT_FDCWD, p, p, false);
 			free(p);
 			continue;
 		}
@@ -262,13 +336,15 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		memcpy(w->file_path, dir, dl);
 		w->file_path[dl] = '/';
 		memcpy(w->file_path + dl + 1, n, nl + 1);
+		if (self)
+			level_fd(w, d); /* a spared directory opened again for its files */
 		r = self ? w->found_in(w->file_path, self, w->file_path + dl + 1, w->arg)
 		         : w->found(w->file_path, w->arg);
 	}
 	if (self)
 		kx_dir_put(self);
-	else
-		close(fd);
+	else if (w->lv[d].fd >= 0)
+		close(w->lv[d].fd);
 	w->depth--;
 	return r;
 }

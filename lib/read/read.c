@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libkexport-internal.h"
@@ -436,7 +437,8 @@ static int stream_add(const char *path, struct kx_dir *dir, const char *name, vo
 		it->rel_off = st->tree_len + 1;
 	/* The walk runs ahead of the readers, so items wait with their
 	 * directory open; past the limit they are opened from the tree. */
-	if (atomic_load_explicit(&st->dirs_open, memory_order_relaxed) < st->dirs_max) {
+	if (kx_dir_fd(dir) >= 0 &&
+	    atomic_load_explicit(&st->dirs_open, memory_order_relaxed) < st->dirs_max) {
 		kx_dir_get(dir);
 		it->dir = dir;
 		it->name_off = (size_t)(name - path);
@@ -461,6 +463,14 @@ static void stream_worker(void *arg)
 			at = st->tree_fd;
 		}
 		it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
+		/* Out of descriptors (a low ulimit -n, the walk and the other
+		 * readers holding theirs): wait for them, up to ~2 s. */
+		for (int tries = 0; (it->err == -EMFILE || it->err == -ENFILE) && tries < 200; tries++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			msg[0] = '\0';
+			it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
+		}
 		kx_dir_put(it->dir);
 		it->dir = NULL;
 		if (it->err < 0) {
