@@ -83,6 +83,8 @@ struct kexport_history_stats {
 	unsigned long exports;       /* exports found in the blobs parsed */
 	unsigned long events;        /* changes recorded */
 	bool rebuilt;             /* the tag list changed: events and sites were rebuilt */
+	bool waiting;             /* progress with tag NULL: waiting for another process
+	                             indexing the same database */
 };
 typedef void (*kexport_history_progress_fn)(void *arg, const char *tag,
                                             const struct kexport_history_stats *st);

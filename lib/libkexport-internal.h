@@ -498,6 +498,8 @@ struct kexport_ctx {
 };
 /* One input could not be read: counted, kept as the thread's last error,
  * and passed to the diagnostic callback. */
+/* A warning through the diagnostic callback (err 0): nothing failed, not counted. */
+void kx_warn(struct kexport_ctx *ctx, const char *path, const char *msg);
 void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg);
 /* What the diagnostics name data in memory by when no path was given. */
 #define KX_MEMORY "(memory)"

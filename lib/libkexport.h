@@ -307,8 +307,10 @@ struct kexport_ctx;
  * could not be read, a line that does not parse): `path` names the input
  * as the function was given it ("(memory)" for data without a name), `err`
  * is the negative errno, and `msg` says what is wrong, one line without the
- * path, shorter than KEXPORT_ERRMSG_MAX.  It may be called from several
- * threads at once (the context's workers, or callers sharing the context).
+ * path, shorter than KEXPORT_ERRMSG_MAX.  `err` 0 is a warning: nothing
+ * failed (e.g. a corrupt cache of kexport's own was made again); it is not
+ * counted as a bad input.  It may be called from several threads at once
+ * (the context's workers, or callers sharing the context).
  */
 typedef void (*kexport_diag_fn)(void *data, const char *path, int err, const char *msg);
 

@@ -208,6 +208,11 @@ static void progress_cb(void *arg, const char *tag, const struct kexport_history
 	struct progress *p = arg;
 	if (!p->on)
 		return;
+	if (!tag) { /* st->waiting */
+		fprintf(stderr, "kexport: history: waiting for another kexport indexing the same "
+		                "database...%s", p->lines ? "\n" : "");
+		return;
+	}
 	fprintf(stderr, "%skexport: history: %s indexed (%u tags this run; %lu files changed, "
 	                "%lu blobs parsed, %lu cached; %.1f s)%s",
 	        p->lines ? "" : "\r", tag, st->tags_done, st->files_changed, st->blobs_parsed,

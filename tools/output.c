@@ -115,7 +115,10 @@ void cli_json_errors(void)
 void cli_diag_cb(void *data, const char *path, int err, const char *msg)
 {
 	(void)data;
-	(void)err;
+	if (err == 0) { /* a warning: said, not a bad input */
+		fprintf(stderr, "kexport: %s: warning: %s\n", path, msg);
+		return;
+	}
 	cli_bad_input(path, msg);
 }
 

@@ -99,6 +99,12 @@ void kx_diag(struct kexport_ctx *ctx, const char *path, int err, const char *msg
 		ctx->diag(ctx->diag_data, path, err, msg);
 }
 
+void kx_warn(struct kexport_ctx *ctx, const char *path, const char *msg)
+{
+	if (ctx && ctx->diag)
+		ctx->diag(ctx->diag_data, path, 0, msg);
+}
+
 int kx_report(struct kexport_ctx *ctx, const char *path, int err, const char *msg)
 {
 	if (err >= 0 || !ctx)

@@ -42,6 +42,14 @@
  *     instead, as git itself trusts it: only when the file's size, mtime
  *     and inode still match the entry and the entry is not racy (mtime
  *     older than the index file).  Anything else comes from the odb.
+ * (6) Several processes share a database (CI jobs, a shell and a DKMS
+ *     hook on the default cache).  One indexes at a time (an flock() on
+ *     DB.lock); the others wait, then resume from what it indexed.  Every
+ *     write transaction is BEGIN IMMEDIATE, so a writer waits for another
+ *     (the busy timeout) instead of failing when its read turns into a
+ *     write.  Queries read a committed snapshot (WAL) at any time.  A
+ *     default cache that is not a database is made again, with a warning;
+ *     a file given as the database is the user's and is never touched.
  */
 #ifndef KEXPORT_HISTORY_PRIVATE_H
 #define KEXPORT_HISTORY_PRIVATE_H

@@ -295,7 +295,7 @@ static int emit_open(struct kexport_history *h, struct emit *e, bool commits,
 	    !(e->commit_put = hist_prep(h, "UPDATE events SET commit_oid=?1, bisected=1 WHERE name=?2 AND ord=?3")))
 		return hist_db_fail(h, errmsg, "preparing a query");
 	/* Bisection results are stored as they are found. */
-	return commits ? hist_exec(h, "BEGIN", errmsg) : 0;
+	return commits ? hist_exec(h, "BEGIN IMMEDIATE", errmsg) : 0;
 }
 
 static void emit_close(struct emit *e)

@@ -6,12 +6,16 @@
  * See history.h for the design.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "history.h"
 
 #define HISTORY_SCHEMA "2" /* 2: KEXPORT_CHANGE_MOVED is bit 12, shared with kexport diff */
+/* How long a writer waits for another process's transaction: a tag of a
+ * big repository takes minutes to index, and waiting is the answer. */
+#define HISTORY_BUSY_MS (30 * 60 * 1000)
 
 static const char *snode_key(const void *n)
 {
@@ -229,6 +233,45 @@ int hist_load_tags(struct kexport_history *h, char *errmsg)
 	return rc == SQLITE_DONE ? 0 : hist_db_fail(h, errmsg, "reading tags");
 }
 
+/* What SQLite says of a file that is not one of its databases. */
+static bool not_a_database(sqlite3 *db)
+{
+	int e = sqlite3_extended_errcode(db) & 0xff;
+	return e == SQLITE_NOTADB || e == SQLITE_CORRUPT;
+}
+
+/*
+ * Open the database and give it this schema.  Several kexport processes
+ * may do it at once (CI jobs, a shell and a DKMS hook sharing the cache):
+ * the check and the creation are one write transaction, and a writer
+ * waits for the others (the busy timeout) instead of failing.
+ */
+static int db_open(struct kexport_history *h, char *errmsg)
+{
+	if (sqlite3_open_v2(h->db_path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return hist_db_fail(h, errmsg, "cannot open");
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
+	int r = hist_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", errmsg);
+	if (r < 0 || (r = hist_exec(h, "BEGIN IMMEDIATE", errmsg)) < 0)
+		return r;
+	/* A database of another schema (or scanner) version starts over. */
+	bool stale = true;
+	sqlite3_stmt *st = hist_prep(h, "SELECT value FROM meta WHERE key='schema'");
+	if (st && sqlite3_step(st) == SQLITE_ROW && hist_col_text(st, 0) &&
+	    strcmp(hist_col_text(st, 0), HISTORY_SCHEMA) == 0)
+		stale = false;
+	sqlite3_finalize(st);
+	if ((stale && (r = hist_exec(h, drop_all, errmsg)) < 0) ||
+	    (r = hist_exec(h, schema, errmsg)) < 0 ||
+	    (stale && (r = hist_exec(h, "INSERT OR REPLACE INTO meta VALUES('schema', '" HISTORY_SCHEMA
+	                                "')", errmsg)) < 0)) {
+		hist_exec(h, "ROLLBACK", NULL);
+		return r;
+	}
+	return hist_exec(h, "COMMIT", errmsg);
+}
+
 int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
                     struct kexport_history **hp, char *errmsg)
 {
@@ -264,27 +307,29 @@ int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
 		r = h->db_path ? kx_err(errmsg, -ENOMEM, "out of memory") : -ENOENT;
 		goto fail;
 	}
-	if (sqlite3_open_v2(h->db_path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		r = hist_db_fail(h, errmsg, "cannot open");
-		goto fail;
+	r = db_open(h, errmsg);
+	if (r < 0 && h->db && not_a_database(h->db)) {
+		if (db) { /* the user's file: never touched */
+			r = kx_err(errmsg, -EINVAL, "%s: not a kexport history database (%s)", h->db_path,
+			           sqlite3_errmsg(h->db));
+			goto fail;
+		}
+		/* The cache is kexport's own: made again, said once. */
+		char why[256];
+		snprintf(why, sizeof(why), "the history cache was not a database (%s): made again",
+		         sqlite3_errmsg(h->db));
+		sqlite3_close_v2(h->db);
+		h->db = NULL;
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+		for (size_t i = 0; i < KX_ARRAY_SIZE(sfx); i++) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s%s", h->db_path, sfx[i]);
+			unlink(p);
+		}
+		kx_warn(ctx, h->db_path, why);
+		r = db_open(h, errmsg);
 	}
-	sqlite3_busy_timeout(h->db, 10000);
-	if ((r = hist_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", errmsg)) < 0)
-		goto fail;
-	/* A database of another schema (or scanner) version starts over. */
-	bool stale = true;
-	sqlite3_stmt *st = hist_prep(h, "SELECT value FROM meta WHERE key='schema'");
-	if (st && sqlite3_step(st) == SQLITE_ROW && hist_col_text(st, 0) &&
-	    strcmp(hist_col_text(st, 0), HISTORY_SCHEMA) == 0)
-		stale = false;
-	sqlite3_finalize(st);
-	if (stale && (r = hist_exec(h, drop_all, errmsg)) < 0)
-		goto fail;
-	if ((r = hist_exec(h, schema, errmsg)) < 0)
-		goto fail;
-	if (stale && (r = hist_exec(h, "INSERT OR REPLACE INTO meta VALUES('schema', '" HISTORY_SCHEMA "')",
-	                       errmsg)) < 0)
+	if (r < 0)
 		goto fail;
 	if ((r = hist_load_tags(h, errmsg)) < 0)
 		goto fail;

@@ -4,6 +4,11 @@
  * last walked tag, the files a tag changed, and the site intervals and
  * events each tag adds to the index (one transaction per tag).
  */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "history.h"
 
 /* ------------------------------------------------------------------------ */
@@ -431,6 +436,35 @@ out:
 	return r;
 }
 
+/*
+ * One indexer at a time per database (note 6): two processes walking the
+ * same tags would write the same rows.  An flock() on DB.lock beside it;
+ * the second waits (said through progress, tag NULL), then finds the tags
+ * the first indexed and has nothing or little left to do.  The lock goes
+ * with the process, so a kill -9 leaves none behind.
+ */
+static int index_lock(struct kexport_history *h, kexport_history_progress_fn progress, void *arg,
+                      struct kexport_history_stats *st, int *fd, char *errmsg)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s.lock", h->db_path);
+	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return kx_err(errmsg, -errno, "%s: %s", p, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return kx_err(errmsg, -errno, "%s: %s", p, strerror(errno));
+	st->waiting = true;
+	if (progress)
+		progress(arg, NULL, st);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return kx_err(errmsg, -errno, "%s: %s", p, strerror(errno));
+	st->waiting = false;
+	return 0;
+}
+
 int kx_history_index(struct kexport_history *h, const struct kexport_history_select *sel,
                      kexport_history_progress_fn progress, void *arg,
                      struct kexport_history_stats *st, char *errmsg)
@@ -445,6 +479,13 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 	int r = hist_select_tags(h, sel, &tags, &n, errmsg);
 	if (r < 0)
 		return r;
+	int lock = -1;
+	struct stmts s = { 0 };
+	/* What the database holds once it is ours (another process may have
+	 * indexed while this one waited). */
+	if ((r = index_lock(h, progress, arg, st, &lock, errmsg)) < 0 ||
+	    (r = hist_load_tags(h, errmsg)) < 0)
+		goto out;
 	/* Resume when the index is a prefix of the selection (note 2). */
 	size_t keep = 0;
 	while (keep < h->n_tags && keep < n && strcmp(h->tags[keep].name, tags[keep].name) == 0 &&
@@ -452,7 +493,6 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 		keep++;
 	if (!h->wt_loaded)
 		hist_worktree_load(h);
-	struct stmts s;
 	if (hist_stmts_prep(h, &s) < 0) {
 		r = hist_db_fail(h, errmsg, "preparing statements");
 		goto out;
@@ -461,7 +501,7 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 	if (keep < h->n_tags) {
 		keep = 0;
 		st->rebuilt = true;
-		if ((r = hist_exec(h, "BEGIN; DELETE FROM tags; DELETE FROM files; DELETE FROM sites;"
+		if ((r = hist_exec(h, "BEGIN IMMEDIATE; DELETE FROM tags; DELETE FROM files; DELETE FROM sites;"
 		                 " DELETE FROM events; COMMIT;", errmsg)) < 0)
 			goto out;
 	} else if (keep && keep < n && state_load(h, &s) < 0) {
@@ -469,7 +509,7 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 		goto out;
 	}
 	for (size_t i = keep; i < n; i++) {
-		if ((r = hist_exec(h, "BEGIN", errmsg)) < 0)
+		if ((r = hist_exec(h, "BEGIN IMMEDIATE", errmsg)) < 0)
 			goto out;
 		r = index_tag(h, &s, i ? &tags[i - 1] : NULL, &tags[i], (int64_t)i, st, errmsg);
 		if (r < 0) {
@@ -485,6 +525,8 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 	}
 	r = 0;
 out:
+	if (lock >= 0)
+		close(lock);
 	hist_stmts_free(&s);
 	hist_state_clear(h);
 	for (size_t i = 0; i < n; i++)
