@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "libkexport.h"
 #include "base/index.h"
@@ -773,3 +774,60 @@ int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
 /* A whole (decompressed) module file against the keys; returns res->err. */
 int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
                   struct kexport_sig_result *res);
+
+/* fault.c: fault injection, as SQLite's tests do it ------------------------ */
+
+enum kx_fault_kind { KX_FAULT_ALLOC, KX_FAULT_IO, KX_FAULT_KINDS };
+/* As the errno of an I/O fault: a short read or write instead of a failure. */
+#define KX_FAULT_SHORT (-1)
+
+#ifdef KEXPORT_FAULT_INJECTION
+/*
+ * Built with -DKEXPORT_FAULT_INJECTION (the fault tests' copy of the
+ * library), every allocation and I/O call of the library's own code goes
+ * through fault.c, which can make the Nth one fail.  This header must come
+ * after the system headers in each file (it does: see lib-cycles.py).
+ */
+void kx_fault_set(enum kx_fault_kind kind, long n, int err, bool persistent);
+unsigned long kx_fault_calls(enum kx_fault_kind kind);
+unsigned long kx_fault_fired(enum kx_fault_kind kind);
+void *kx_fault_malloc(size_t n);
+void *kx_fault_calloc(size_t n, size_t size);
+void *kx_fault_realloc(void *p, size_t n);
+char *kx_fault_strdup(const char *s);
+char *kx_fault_strndup(const char *s, size_t n);
+int kx_fault_asprintf(char **out, const char *fmt, ...) KX_PRINTF(2, 3);
+int kx_fault_vasprintf(char **out, const char *fmt, va_list ap);
+void *kx_fault_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int kx_fault_open(const char *path, int flags, ...);
+int kx_fault_openat(int dirfd, const char *path, int flags, ...);
+ssize_t kx_fault_read(int fd, void *buf, size_t n);
+ssize_t kx_fault_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t kx_fault_write(int fd, const void *buf, size_t n);
+int kx_fault_fsync(int fd);
+int kx_fault_rename(const char *from, const char *to);
+ssize_t kx_fault_getdents64(int fd, void *buf, size_t n);
+#ifndef KX_FAULT_IMPL
+#undef malloc
+#undef calloc
+#undef realloc
+#undef strdup
+#undef strndup
+#define malloc(n) kx_fault_malloc(n)
+#define calloc(n, s) kx_fault_calloc(n, s)
+#define realloc(p, n) kx_fault_realloc(p, n)
+#define strdup(s) kx_fault_strdup(s)
+#define strndup(s, n) kx_fault_strndup(s, n)
+#define asprintf(...) kx_fault_asprintf(__VA_ARGS__)
+#define vasprintf(o, f, a) kx_fault_vasprintf(o, f, a)
+#define mmap(a, l, p, f, d, o) kx_fault_mmap(a, l, p, f, d, o)
+#define open(...) kx_fault_open(__VA_ARGS__)
+#define openat(...) kx_fault_openat(__VA_ARGS__)
+#define read(f, b, n) kx_fault_read(f, b, n)
+#define pread(f, b, n, o) kx_fault_pread(f, b, n, o)
+#define write(f, b, n) kx_fault_write(f, b, n)
+#define fsync(f) kx_fault_fsync(f)
+#define rename(a, b) kx_fault_rename(a, b)
+#define getdents64(f, b, n) kx_fault_getdents64(f, b, n)
+#endif
+#endif

@@ -26,6 +26,8 @@ struct walk {
 	size_t file_cap;
 	struct kx_vec seen;    /* struct dev_ino */
 	int depth;
+	size_t n_found;        /* files reported */
+	int first_err;         /* the first directory that could not be read: -errno */
 	/* Each depth's directory, so that a descendant short of descriptors can
 	 * close an ancestor's and the ancestor open it again by its path. */
 	struct walk_level {
@@ -174,6 +176,8 @@ static bool is_module_name(const char *n, size_t len)
 
 static void diag_errno(struct walk *w, const char *dir, int e)
 {
+	if (!w->first_err)
+		w->first_err = -e;
 	char msg[KEXPORT_ERRMSG_MAX];
 	snprintf(msg, sizeof(msg), "cannot read directory: %s", strerror(e));
 	kx_diag(w->ctx, dir, -e, msg);
@@ -241,9 +245,8 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 	}
 	if (!w->bufs[d] || (w->found_in && !self)) {
 		close(fd);
-		diag_errno(w, dir, ENOMEM);
 		w->depth--;
-		return 0;
+		return -ENOMEM; /* the whole walk stops: no answer is better than a wrong one */
 	}
 	w->lv[d] = (struct walk_level){ self ? -1 : fd, self, dir };
 	/* getdents64() directly: readdir() would add an fstat() and an fcntl().
@@ -263,7 +266,12 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		ssize_t got = getdents64(fd, w->bufs[d] + used, w->bufcap[d] - used);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got < 0) { /* not the end: the directory could not be read */
+			diag_errno(w, dir, errno);
+			used = 0;
+			break;
+		}
+		if (got == 0)
 			break;
 		used += (size_t)got;
 	}
@@ -338,6 +346,7 @@ static int walk_dir(struct walk *w, int at, const char *name, const char *dir, b
 		memcpy(w->file_path + dl + 1, n, nl + 1);
 		if (self)
 			level_fd(w, d); /* a spared directory opened again for its files */
+		w->n_found++;
 		r = self ? w->found_in(w->file_path, self, w->file_path + dl + 1, w->arg)
 		         : w->found(w->file_path, w->arg);
 	}
@@ -353,6 +362,10 @@ static int walk(struct walk *w, const char *dir)
 {
 	kx_vec_init(&w->seen, sizeof(struct dev_ino));
 	int r = walk_dir(w, AT_FDCWD, dir, dir, true);
+	/* Nothing found because a directory could not be read: that error
+	 * (said already), not an empty tree. */
+	if (r == 0 && !w->n_found && w->first_err)
+		r = w->first_err;
 	kx_vec_free(&w->seen);
 	for (size_t i = 0; i < KX_ARRAY_SIZE(w->bufs); i++) {
 		free(w->bufs[i]);

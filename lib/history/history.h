@@ -159,6 +159,7 @@ struct job {
 	bool from_worktree;    /* read from the worktree file, not the odb */
 	size_t first;          /* for dup: the earlier job */
 	char err[256];
+	int code;              /* the scan's -errno (-ENOMEM stops the index: never cached) */
 	struct kx_arena arena; /* the parsed strings (before interning) */
 	struct kx_vec v;
 };

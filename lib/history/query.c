@@ -276,10 +276,12 @@ static int load_sym(struct emit *e, const char *name, struct qsym *q)
 	sqlite3_bind_text(e->sites_q, 1, name, -1, SQLITE_TRANSIENT);
 	int rc;
 	while ((rc = sqlite3_step(e->sites_q)) == SQLITE_ROW)
-		if (qsym_add(q, e->sites_q, 0) < 0)
-			break;
+		if (qsym_add(q, e->sites_q, 0) < 0) {
+			sqlite3_reset(e->sites_q);
+			return -ENOMEM;
+		}
 	sqlite3_reset(e->sites_q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
 static int emit_open(struct kexport_history *h, struct emit *e, bool commits,
@@ -320,8 +322,10 @@ static int emit_events(struct emit *e, sqlite3_stmt *q, char *errmsg)
 		if (!cur || strcmp(cur, name) != 0) {
 			free(cur);
 			cur = strdup(name);
-			if (!cur || load_sym(e, name, &sym) < 0) {
-				r = hist_db_fail(e->h, errmsg, "reading sites");
+			int lr = cur ? load_sym(e, name, &sym) : -ENOMEM;
+			if (lr < 0) {
+				r = lr == -ENOMEM ? kx_err(errmsg, -ENOMEM, "out of memory")
+				                  : hist_db_fail(e->h, errmsg, "reading sites");
 				break;
 			}
 		}
@@ -401,9 +405,11 @@ static int changes(struct kexport_history *h, const char *from, const char *to,
 		int rc;
 		while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 			char *name = strdup(hist_col_text(q, 0) ? hist_col_text(q, 0) : "");
-			if (!name || load_sym(&e, name, &sym) < 0) {
+			int lr = name ? load_sym(&e, name, &sym) : -ENOMEM;
+			if (lr < 0) {
 				free(name);
-				r = hist_db_fail(h, errmsg, "reading sites");
+				r = lr == -ENOMEM ? kx_err(errmsg, -ENOMEM, "out of memory")
+				                  : hist_db_fail(h, errmsg, "reading sites");
 				break;
 			}
 			size_t cap = sym.n ? sym.n : 1;

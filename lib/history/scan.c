@@ -234,6 +234,20 @@ static void pool_put(struct kexport_history *h, git_repository *r)
 
 static int collect(const struct kexport_src_export *e, void *arg);
 
+/* After kx_src_scan(): the job's code and message, its exports dropped on failure. */
+static void scan_done(struct job *j, int n)
+{
+	if (n < 0 && !j->code)
+		j->code = n;
+	if (j->code == -ENOMEM)
+		snprintf(j->err, sizeof(j->err), "out of memory");
+	else if (n < 0 && !j->err[0])
+		snprintf(j->err, sizeof(j->err), "scan failed");
+	if (j->code)
+		j->v.n = 0;
+}
+
+
 static size_t wt_slot(const struct kexport_history *h, const git_oid *oid)
 {
 	uint64_t x;
@@ -315,10 +329,7 @@ static bool scan_worktree(struct kexport_history *h, struct job *j)
 	kx_vec_init(&j->v, sizeof(struct fexp));
 	int n = kx_src_scan(j->path, buf, e->size, *j->dns ? j->dns : NULL, collect, j, j->err);
 	free(buf);
-	if (n < 0 && !j->err[0])
-		snprintf(j->err, sizeof(j->err), "scan failed");
-	if (n < 0)
-		j->v.n = 0;
+	scan_done(j, n);
 	j->from_worktree = true;
 	return true;
 }
@@ -327,15 +338,21 @@ static int collect(const struct kexport_src_export *e, void *arg)
 {
 	struct job *j = arg;
 	struct fexp *x = kx_vec_push(&j->v);
-	if (!x)
+	if (!x) {
+		j->code = -ENOMEM; /* the scan stops here: its result is not whole */
 		return -1;
+	}
 	x->name = kx_arena_strdup(&j->arena, e->name);
 	x->macro = kx_arena_strdup(&j->arena, e->macro ? e->macro : "");
 	x->ns = kx_arena_strdup(&j->arena, e->ns ? e->ns : "");
 	x->cond = e->cond ? kx_arena_strdup(&j->arena, e->cond) : NULL;
 	x->kind = e->kind;
 	x->line = e->line;
-	return x->name && x->macro && x->ns ? 0 : -1;
+	if (!x->name || !x->macro || !x->ns) {
+		j->code = -ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 void hist_scan_blob(git_repository *repo, struct job *j)
@@ -344,6 +361,7 @@ void hist_scan_blob(git_repository *repo, struct job *j)
 	git_blob *b;
 	if (git_blob_lookup(&b, repo, &j->oid) < 0) {
 		const git_error *e = git_error_last();
+		j->code = e && e->klass == GIT_ERROR_NOMEMORY ? -ENOMEM : -EIO;
 		snprintf(j->err, sizeof(j->err), "cannot read blob: %s",
 		         e && e->message ? e->message : "libgit2");
 		return;
@@ -351,10 +369,7 @@ void hist_scan_blob(git_repository *repo, struct job *j)
 	int n = kx_src_scan(j->path, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
 	                    *j->dns ? j->dns : NULL, collect, j, j->err);
 	git_blob_free(b);
-	if (n < 0 && !j->err[0])
-		snprintf(j->err, sizeof(j->err), "scan failed");
-	if (n < 0)
-		j->v.n = 0;
+	scan_done(j, n);
 }
 
 struct scan_run {
@@ -371,6 +386,7 @@ static void scan_one(size_t i, void *arg)
 		return;
 	git_repository *repo = pool_get(run->h);
 	if (!repo) {
+		j->code = -EIO;
 		snprintf(j->err, sizeof(j->err), "cannot open the repository again");
 		return;
 	}
@@ -395,7 +411,7 @@ int hist_run_jobs(struct kexport_history *h, struct stmts *s, struct job *jobs, 
 {
 	size_t *todo = malloc((n ? n : 1) * sizeof(*todo)), n_todo = 0;
 	if (!todo)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
 		if (i && hist_job_cmp(&jobs[i - 1], j) == 0) {
@@ -404,9 +420,10 @@ int hist_run_jobs(struct kexport_history *h, struct stmts *s, struct job *jobs, 
 			continue;
 		}
 		bool found;
-		if (hist_scan_lookup(h, s, j, &found) < 0) {
+		int lr = hist_scan_lookup(h, s, j, &found);
+		if (lr < 0) {
 			free(todo);
-			return -1;
+			return lr;
 		}
 		if (found)
 			st->blobs_cached++;
@@ -416,13 +433,17 @@ int hist_run_jobs(struct kexport_history *h, struct stmts *s, struct job *jobs, 
 	struct scan_run run = { h, jobs, todo };
 	kx_parallel_for(h->ctx, n_todo, scan_one, &run);
 	int r = 0;
+	/* A scan that ran out of memory is not a result: nothing is stored. */
+	for (size_t k = 0; k < n_todo && r == 0; k++)
+		if (jobs[todo[k]].code == -ENOMEM)
+			r = -ENOMEM;
 	for (size_t k = 0; k < n_todo && r == 0; k++) {
 		struct job *j = &jobs[todo[k]];
 		st->blobs_parsed++;
 		st->blobs_from_worktree += j->from_worktree;
 		st->exports += j->v.n;
 		if (j->err[0] && j->v.n == 0)
-			kx_diag(h->ctx, j->path, -EINVAL, j->err);
+			kx_diag(h->ctx, j->path, j->code ? j->code : -EINVAL, j->err);
 		r = hist_scan_store(h, s, j);
 	}
 	free(todo);

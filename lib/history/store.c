@@ -221,6 +221,10 @@ int hist_load_tags(struct kexport_history *h, char *errmsg)
 		struct tag *t = &h->tags[h->n_tags];
 		memset(t, 0, sizeof(*t));
 		t->name = strdup(hist_col_text(st, 0) ? hist_col_text(st, 0) : "");
+		if (!t->name) {
+			sqlite3_finalize(st);
+			return kx_err(errmsg, -ENOMEM, "out of memory");
+		}
 		if (sqlite3_column_bytes(st, 1) == GIT_OID_RAWSZ) {
 			git_oid_fromraw(&t->commit, sqlite3_column_blob(st, 1));
 			t->has_commit = true;
@@ -304,7 +308,8 @@ int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
 	                : default_db(git_repository_path(h->repo), git_repository_workdir(h->repo),
 	                             errmsg);
 	if (!h->repo_path || !h->db_path) {
-		r = h->db_path ? kx_err(errmsg, -ENOMEM, "out of memory") : -ENOENT;
+		/* default_db() said why it found no place; else memory ran out */
+		r = h->db_path || db ? kx_err(errmsg, -ENOMEM, "out of memory") : -ENOENT;
 		goto fail;
 	}
 	r = db_open(h, errmsg);
@@ -469,12 +474,12 @@ int hist_scan_lookup(struct kexport_history *h, struct stmts *s, struct job *j, 
 	}
 	sqlite3_reset(s->scan_get);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 	if (!*found || n <= 0)
 		return 0;
 	j->exps = calloc((size_t)n, sizeof(*j->exps));
 	if (!j->exps)
-		return -1;
+		return -ENOMEM;
 	sqlite3_bind_int64(s->exp_get, 1, j->scan);
 	while ((rc = sqlite3_step(s->exp_get)) == SQLITE_ROW && j->n < (size_t)n) {
 		struct fexp *x = &j->exps[j->n++];
@@ -488,7 +493,7 @@ int hist_scan_lookup(struct kexport_history *h, struct stmts *s, struct job *j, 
 			rc = SQLITE_NOMEM;
 	}
 	sqlite3_reset(s->exp_get);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 }
 
 /* Store a parsed job's result and intern its strings. */
@@ -501,12 +506,12 @@ int hist_scan_store(struct kexport_history *h, struct stmts *s, struct job *j)
 	if (j->err[0])
 		sqlite3_bind_text(s->scan_put, 4, j->err, -1, SQLITE_STATIC);
 	if (hist_step_done(s->scan_put) < 0)
-		return -1;
+		return -EIO;
 	j->scan = sqlite3_last_insert_rowid(h->db);
 	if (n) {
 		j->exps = calloc(n, sizeof(*j->exps));
 		if (!j->exps)
-			return -1;
+			return -ENOMEM;
 	}
 	const struct fexp *src = j->v.items;
 	for (size_t i = 0; i < n; i++) {
@@ -518,7 +523,7 @@ int hist_scan_store(struct kexport_history *h, struct stmts *s, struct job *j)
 		x->kind = src[i].kind;
 		x->line = src[i].line;
 		if (!x->name || !x->macro || !x->ns)
-			return -1;
+			return -ENOMEM;
 		sqlite3_stmt *st = s->exp_put;
 		sqlite3_bind_int64(st, 1, j->scan);
 		sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
@@ -529,7 +534,7 @@ int hist_scan_store(struct kexport_history *h, struct stmts *s, struct job *j)
 		if (x->cond)
 			sqlite3_bind_text(st, 7, x->cond, -1, SQLITE_STATIC);
 		if (hist_step_done(st) < 0)
-			return -1;
+			return -EIO;
 	}
 	j->n = n;
 	kx_vec_free(&j->v);

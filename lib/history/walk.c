@@ -137,7 +137,7 @@ static int settle_tag(struct kexport_history *h, struct stmts *s, int64_t ord,
 		if (!o || !n) {
 			free(o);
 			free(n);
-			return -1;
+			return -ENOMEM;
 		}
 		unsigned c = hist_classify(o, y->n_old, n, y->n);
 		free(o);
@@ -204,25 +204,33 @@ static int state_load(struct kexport_history *h, struct stmts *s)
 	sqlite3_stmt *q = hist_prep(h, "SELECT path, oid, dns, scan FROM files");
 	if (!q)
 		return -1;
-	int rc;
+	int rc, oom = 0;
 	h->tag_serial++;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job j = { 0 };
 		j.path = hist_intern(h, hist_col_text(q, 0));
 		j.dns = hist_intern(h, hist_col_text(q, 2));
-		if (!j.path || !j.dns || sqlite3_column_bytes(q, 1) != GIT_OID_RAWSZ)
+		if (!j.path || !j.dns) {
+			oom = -ENOMEM;
+			break;
+		}
+		if (sqlite3_column_bytes(q, 1) != GIT_OID_RAWSZ)
 			break;
 		git_oid_fromraw(&j.oid, sqlite3_column_blob(q, 1));
 		bool found;
 		int r = hist_scan_lookup(h, s, &j, &found);
 		if (r == 0)
-			r = file_add(h, j.path, j.dns, &j.oid, j.exps, j.n);
+			r = file_add(h, j.path, j.dns, &j.oid, j.exps, j.n) < 0 ? -ENOMEM : 0;
 		free(j.exps);
-		if (r < 0)
+		if (r < 0) {
+			oom = r == -ENOMEM ? r : 0;
 			break;
+		}
 	}
 	sqlite3_finalize(q);
 	h->n_touched = 0; /* loading is not a change */
+	if (oom)
+		return oom;
 	if (rc != SQLITE_DONE)
 		return -1;
 	q = hist_prep(h, "SELECT id, name, path, kind, ns FROM sites WHERE to_ord IS NULL");
@@ -391,7 +399,9 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 	}
 	if (w.n) /* qsort(NULL, 0, ...) is undefined */
 		qsort(w.jobs, w.n, sizeof(*w.jobs), hist_job_cmp);
-	if (hist_run_jobs(h, s, w.jobs, w.n, st) < 0) {
+	if ((r = hist_run_jobs(h, s, w.jobs, w.n, st)) < 0) {
+		if (r == -ENOMEM)
+			goto nomem;
 		r = hist_db_fail(h, errmsg, "storing scans");
 		goto out;
 	}
@@ -409,7 +419,9 @@ static int index_tag(struct kexport_history *h, struct stmts *s, const struct ta
 		    file_add(h, j->path, j->dns, &j->oid, res->exps, res->n) < 0 || file_row(s, j) < 0)
 			goto nomem;
 	}
-	if (settle_tag(h, s, ord, st) < 0) {
+	if ((r = settle_tag(h, s, ord, st)) < 0) {
+		if (r == -ENOMEM)
+			goto nomem;
 		r = hist_db_fail(h, errmsg, "storing changes");
 		goto out;
 	}
@@ -504,8 +516,9 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
 		if ((r = hist_exec(h, "BEGIN IMMEDIATE; DELETE FROM tags; DELETE FROM files; DELETE FROM sites;"
 		                 " DELETE FROM events; COMMIT;", errmsg)) < 0)
 			goto out;
-	} else if (keep && keep < n && state_load(h, &s) < 0) {
-		r = hist_db_fail(h, errmsg, "loading the last tag");
+	} else if (keep && keep < n && (r = state_load(h, &s)) < 0) {
+		r = r == -ENOMEM ? kx_err(errmsg, -ENOMEM, "out of memory")
+		                 : hist_db_fail(h, errmsg, "loading the last tag");
 		goto out;
 	}
 	for (size_t i = keep; i < n; i++) {

@@ -308,7 +308,7 @@ static int read_map_file(struct file_read *f)
 static const struct file_format {
 	const char *name;
 	bool (*probe)(const uint8_t *head, size_t len);
-	int (*read)(struct file_read *f);
+	int (*reader)(struct file_read *f);
 } file_formats[] = {
 	{ "an ELF file", probe_elf, read_elf },
 	{ "a kernel image or compressed file", probe_packed, read_packed },
@@ -334,7 +334,7 @@ static int read_file_source(struct kexport_ctx *ctx, struct kexport_table *table
 		while (i < KX_ARRAY_SIZE(file_formats) && !file_formats[i].probe(head, hl))
 			i++;
 		if (i < KX_ARRAY_SIZE(file_formats))
-			r = file_formats[i].read(&f);
+			r = file_formats[i].reader(&f);
 		else {
 			char kinds[256] = "";
 			for (i = 0; i < KX_ARRAY_SIZE(file_formats); i++)

@@ -426,7 +426,7 @@ KX_EXPORT void kexport_judge_free(struct kexport_judge *j)
 {
 	if (!j)
 		return;
-	for (size_t i = 0; j->verdicts && i < j->n; i++)
+	for (size_t i = 0; j->verdicts && j->state && i < j->n; i++)
 		if (j->state[i] != 3)
 			kexport_verdict_free(j->verdicts[i]);
 	free(j->edges);
