@@ -797,7 +797,7 @@ void *kx_fault_realloc(void *p, size_t n);
 char *kx_fault_strdup(const char *s);
 char *kx_fault_strndup(const char *s, size_t n);
 int kx_fault_asprintf(char **out, const char *fmt, ...) KX_PRINTF(2, 3);
-int kx_fault_vasprintf(char **out, const char *fmt, va_list ap);
+int kx_fault_vasprintf(char **out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void *kx_fault_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int kx_fault_open(const char *path, int flags, ...);
 int kx_fault_openat(int dirfd, const char *path, int flags, ...);

@@ -139,6 +139,7 @@ char *kx_fault_strndup(const char *s, size_t n)
 	return strndup(s, n);
 }
 
+__attribute__((format(printf, 2, 0)))
 int kx_fault_vasprintf(char **out, const char *fmt, va_list ap)
 {
 	if (fault_now(KX_FAULT_ALLOC)) {
