@@ -443,7 +443,11 @@ static int stream_add(const char *path, struct kx_dir *dir, const char *name, vo
 		it->dir = dir;
 		it->name_off = (size_t)(name - path);
 	}
-	return kx_stream_push(&st->q, it) < 0 ? -ENOMEM : 0;
+	if (kx_stream_push(&st->q, it) < 0) {
+		kx_dir_put(it->dir); /* not queued: nobody else will */
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void stream_worker(void *arg)

@@ -440,6 +440,7 @@ int main(int argc, char **argv)
 			kexport_ctx_free(ctx);
 #ifdef WITH_LSAN
 			if (__lsan_do_recoverable_leak_check()) {
+				(free)(expected);
 				fprintf(stderr, "FAIL: %s %s: a leak when call %lu failed with %d\n", argv[2],
 				        argv[1], n, err);
 				return 1;
@@ -465,6 +466,7 @@ int main(int argc, char **argv)
 			else
 				what = "a different answer, said nowhere";
 			if (what) {
+				(free)(expected);
 				fprintf(stderr, "FAIL: %s %s: call %lu failing with %s: %s (returned %d%s%s)\n",
 				        argv[2], argv[1], n, err == KX_FAULT_SHORT ? "a short read" : strerror(err),
 				        what, r, first_other_msg[0] ? "; told: " : "", first_other_msg);
