@@ -72,8 +72,10 @@ static int file_remove(struct kexport_history *h, const char *path)
 		struct sym *s = smap_get(&h->syms, f->exps[i].name);
 		if (!s)
 			continue;
-		if (sym_touch(h, s) < 0)
+		if (sym_touch(h, s) < 0) {
+			hist_file_free(f); /* out of the map already: the walk stops */
 			return -1;
+		}
 		size_t k = 0;
 		for (size_t m = 0; m < s->n; m++)
 			if (s->sites[m].path != path)
