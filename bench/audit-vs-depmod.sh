@@ -13,7 +13,7 @@
 #
 # Environment: BUILD (default ./build), RUNS (default 11), KEXPORT_CACHE.
 # Warm page cache; runs alternate.  Prints the medians, the ratios
-# depmod/audit (target >= 8x) and audit/floor (target <= 1.5x), and peak RSS
+# depmod/audit (target >= 8x) and audit/floor (target <= 1.2x, issue 14), and peak RSS
 # (target <= 64 MiB).  Targets are reported, not enforced.
 set -euo pipefail
 
@@ -59,7 +59,7 @@ echo "depmod -e -E Module.symvers -n: $d s (median of $runs), peak RSS $(max_mib
 echo "pread floor: $f s (median of $runs)"
 echo "kexport audit --kernel Module.symvers: $k s (median of $runs), peak RSS $(max_mib "$tmp/kexport.times") MiB (target <= 64)"
 echo "ratio depmod/audit: $(ratio "$d" "$k")x (target >= 8x)"
-echo "ratio audit/floor: $(ratio "$k" "$f")x (target <= 1.5x)"
+echo "ratio audit/floor: $(ratio "$k" "$f")x (target <= 1.2x)"
 # audit runs on every CPU, depmod on one: a burst of other work on the
 # machine slows audit's run more.  The fastest runs show that spread.
 df=$(fastest "$tmp/depmod.times") ff=$(fastest "$tmp/floor.times") kf=$(fastest "$tmp/kexport.times")
