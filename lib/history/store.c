@@ -90,9 +90,32 @@ int hist_git_fail(char *errmsg, int err, const char *what)
 	return kx_err(errmsg, err, "%s: %s", what, e && e->message ? e->message : "git error");
 }
 
+/* What SQLite's error says, as an errno: a full disk is -ENOSPC, memory
+ * -ENOMEM, a file that is not a database -EINVAL, the rest -EIO. */
+static int sqlite_errno(sqlite3 *db)
+{
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EINVAL;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+}
+
 int hist_db_fail(struct kexport_history *h, char *errmsg, const char *what)
 {
-	return kx_err(errmsg, -EIO, "%s: %s: %s", h->db_path, what, sqlite3_errmsg(h->db));
+	return kx_err(errmsg, sqlite_errno(h->db), "%s: %s: %s", h->db_path, what,
+	              sqlite3_errmsg(h->db));
 }
 
 int hist_exec(struct kexport_history *h, const char *sql, char *errmsg)
