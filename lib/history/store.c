@@ -122,7 +122,7 @@ int hist_exec(struct kexport_history *h, const char *sql, char *errmsg)
 {
 	char *e = NULL;
 	if (sqlite3_exec(h->db, sql, NULL, NULL, &e) != SQLITE_OK) {
-		int r = kx_err(errmsg, -EIO, "%s: %s", h->db_path, e ? e : "SQL error");
+		int r = kx_err(errmsg, sqlite_errno(h->db), "%s: %s", h->db_path, e ? e : "SQL error");
 		sqlite3_free(e);
 		return r;
 	}
