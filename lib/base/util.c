@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <dlfcn.h>
@@ -488,10 +489,21 @@ bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 		pthread_mutex_lock(&d->lock);
 		if ((st = atomic_load_explicit(&d->state, memory_order_relaxed)) == 0) {
 			void *h = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
+			const char *why = h ? NULL : dlerror();
+			/* Out of descriptors for a moment (a low ulimit -n, readers
+			 * holding theirs): a failure here would stay for the whole
+			 * run, so wait for them, up to ~2 s. */
+			for (int tries = 0; !h && why && strstr(why, strerror(EMFILE)) && tries < 200;
+			     tries++) {
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+				nanosleep(&ts, NULL);
+				h = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
+				why = h ? NULL : dlerror();
+			}
 			st = 1;
 			if (!h) {
 				snprintf(d->error, sizeof(d->error), "cannot load %s: %s", d->soname,
-				         dlerror());
+				         why ? why : "dlopen failed");
 				st = 2;
 			}
 			for (size_t i = 0; st == 1 && d->names[i]; i++) {

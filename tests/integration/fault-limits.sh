@@ -14,15 +14,16 @@ use_kernel amd64 "$KEXPORT_ABI"
 "$KEXPORT" audit "$tree" >"$tmp/free.out" 2>"$tmp/free.err" || fail "the audit without limits failed"
 
 # (a)
+fds=12
 rc=0
-( ulimit -n 12; exec "$KEXPORT" audit "$tree" ) >"$tmp/fd.out" 2>"$tmp/fd.err" || rc=$?
-[ "$rc" -eq 0 ] || fail "(a) with 12 descriptors: exit $rc: $(head -3 "$tmp/fd.err")"
-[ ! -s "$tmp/fd.err" ] || fail "(a) with 12 descriptors the audit said: $(head -3 "$tmp/fd.err")"
-cmp -s "$tmp/free.out" "$tmp/fd.out" || fail "(a) with 12 descriptors the audit answered differently"
-echo "ok: (a) with 12 file descriptors the audit finishes, silently, with the same answer"
+( ulimit -n $fds; exec "$KEXPORT" audit "$tree" ) >"$tmp/fd.out" 2>"$tmp/fd.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "(a) with $fds descriptors: exit $rc: $(head -3 "$tmp/fd.err")"
+[ ! -s "$tmp/fd.err" ] || fail "(a) with $fds descriptors the audit said: $(head -3 "$tmp/fd.err")"
+cmp -s "$tmp/free.out" "$tmp/fd.out" || fail "(a) with $fds descriptors the audit answered differently"
+echo "ok: (a) with $fds file descriptors the audit finishes, silently, with the same answer"
 rc=0
-( ulimit -n 12; exec "$KEXPORT" audit -j "$tree" ) >"$tmp/fdj.out" 2>"$tmp/fdj.err" || rc=$?
-[ "$rc" -eq 0 ] || fail "(a) -j with 12 descriptors: exit $rc"
+( ulimit -n $fds; exec "$KEXPORT" audit -j "$tree" ) >"$tmp/fdj.out" 2>"$tmp/fdj.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "(a) -j with $fds descriptors: exit $rc"
 
 # (b)
 if [ "${SANITIZE:-none}" != none ]; then
