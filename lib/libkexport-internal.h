@@ -780,6 +780,15 @@ int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t siz
 enum kx_fault_kind { KX_FAULT_ALLOC, KX_FAULT_IO, KX_FAULT_KINDS };
 /* As the errno of an I/O fault: a short read or write instead of a failure. */
 #define KX_FAULT_SHORT (-1)
+/* Which errnos an I/O call can fail with (kx_fault_at). */
+#define KX_FAULT_CAN_EIO 1u
+#define KX_FAULT_CAN_RETRY 2u /* EINTR, a short transfer */
+#define KX_FAULT_CAN_EMFILE 4u
+#define KX_FAULT_CAN_ENOSPC 8u
+#define KX_FAULT_OPEN (KX_FAULT_CAN_EIO | KX_FAULT_CAN_EMFILE)
+#define KX_FAULT_READ (KX_FAULT_CAN_EIO | KX_FAULT_CAN_RETRY)
+#define KX_FAULT_WRITE (KX_FAULT_READ | KX_FAULT_CAN_ENOSPC)
+#define KX_FAULT_SYNC (KX_FAULT_CAN_EIO | KX_FAULT_CAN_ENOSPC)
 
 #ifdef KEXPORT_FAULT_INJECTION
 /*
@@ -791,6 +800,7 @@ enum kx_fault_kind { KX_FAULT_ALLOC, KX_FAULT_IO, KX_FAULT_KINDS };
 void kx_fault_set(enum kx_fault_kind kind, long n, int err, bool persistent);
 unsigned long kx_fault_calls(enum kx_fault_kind kind);
 unsigned long kx_fault_fired(enum kx_fault_kind kind);
+int kx_fault_at(enum kx_fault_kind kind, unsigned can);
 void *kx_fault_malloc(size_t n);
 void *kx_fault_calloc(size_t n, size_t size);
 void *kx_fault_realloc(void *p, size_t n);

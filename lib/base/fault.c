@@ -60,14 +60,35 @@ unsigned long kx_fault_fired(enum kx_fault_kind kind)
 	return atomic_load(&faults[kind].fired);
 }
 
-/* 0: go ahead; else the errno to fail this call with.  An interruption and
- * a short transfer are what reads and writes see: other calls (open,
- * fsync, rename) are not counted for them. */
-static int fault_at(enum kx_fault_kind kind, bool transfer)
+/* Whether an I/O call of class `can` (KX_FAULT_CAN_*) fails with `err` in
+ * life: only calls that make a descriptor run out of them, only writes
+ * find the disk full, only reads and writes are interrupted or cut short. */
+static bool can_fail_with(unsigned can, int err)
+{
+	switch (err) {
+	case 0:
+	case EIO:
+		return can & KX_FAULT_CAN_EIO;
+	case EINTR:
+	case KX_FAULT_SHORT:
+		return can & KX_FAULT_CAN_RETRY;
+	case EMFILE:
+		return can & KX_FAULT_CAN_EMFILE;
+	case ENOSPC:
+		return can & KX_FAULT_CAN_ENOSPC;
+	default:
+		return true;
+	}
+}
+
+/* 0: go ahead; else the errno to fail this call with.  An I/O call that
+ * cannot fail with the chosen errno is not counted.  Also the hook of the
+ * libraries' own allocators and I/O (lib/history/inject.c). */
+int kx_fault_at(enum kx_fault_kind kind, unsigned can)
 {
 	struct countdown *c = &faults[kind];
 	int want = atomic_load(&c->err);
-	if (!transfer && (want == EINTR || want == KX_FAULT_SHORT))
+	if (kind == KX_FAULT_IO && !can_fail_with(can, want))
 		return 0;
 	atomic_fetch_add(&c->calls, 1);
 	long left = atomic_load(&c->left);
@@ -86,12 +107,12 @@ static int fault_at(enum kx_fault_kind kind, bool transfer)
 
 static int fault_now(enum kx_fault_kind kind)
 {
-	return fault_at(kind, kind == KX_FAULT_ALLOC);
+	return kx_fault_at(kind, 0);
 }
 
-static int fault_transfer(void)
+static int fault_io(unsigned can)
 {
-	return fault_at(KX_FAULT_IO, true);
+	return kx_fault_at(KX_FAULT_IO, can);
 }
 
 void *kx_fault_malloc(size_t n)
@@ -169,9 +190,9 @@ void *kx_fault_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t o
 }
 
 /* An I/O call: fail with its errno, or let it through. */
-#define IO_FAULT(ret)                                    \
+#define IO_FAULT(can, ret)                               \
 	do {                                             \
-		int e_ = fault_now(KX_FAULT_IO);         \
+		int e_ = fault_io(can);                  \
 		if (e_ && e_ != KX_FAULT_SHORT) {        \
 			errno = e_;                      \
 			return ret;                      \
@@ -187,7 +208,7 @@ int kx_fault_open(const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
-	IO_FAULT(-1);
+	IO_FAULT(KX_FAULT_OPEN | (flags & O_CREAT ? KX_FAULT_CAN_ENOSPC : 0), -1);
 	return open(path, flags, mode);
 }
 
@@ -200,7 +221,7 @@ int kx_fault_openat(int dirfd, const char *path, int flags, ...)
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
 	}
-	IO_FAULT(-1);
+	IO_FAULT(KX_FAULT_OPEN | (flags & O_CREAT ? KX_FAULT_CAN_ENOSPC : 0), -1);
 	return openat(dirfd, path, flags, mode);
 }
 
@@ -212,7 +233,7 @@ static size_t short_len(size_t n, bool shorten)
 
 ssize_t kx_fault_read(int fd, void *buf, size_t n)
 {
-	int e = fault_transfer();
+	int e = fault_io(KX_FAULT_READ);
 	if (e && e != KX_FAULT_SHORT) {
 		errno = e;
 		return -1;
@@ -222,7 +243,7 @@ ssize_t kx_fault_read(int fd, void *buf, size_t n)
 
 ssize_t kx_fault_pread(int fd, void *buf, size_t n, off_t off)
 {
-	int e = fault_transfer();
+	int e = fault_io(KX_FAULT_READ);
 	if (e && e != KX_FAULT_SHORT) {
 		errno = e;
 		return -1;
@@ -232,7 +253,7 @@ ssize_t kx_fault_pread(int fd, void *buf, size_t n, off_t off)
 
 ssize_t kx_fault_write(int fd, const void *buf, size_t n)
 {
-	int e = fault_transfer();
+	int e = fault_io(KX_FAULT_WRITE);
 	if (e && e != KX_FAULT_SHORT) {
 		errno = e;
 		return -1;
@@ -242,19 +263,19 @@ ssize_t kx_fault_write(int fd, const void *buf, size_t n)
 
 int kx_fault_fsync(int fd)
 {
-	IO_FAULT(-1);
+	IO_FAULT(KX_FAULT_SYNC, -1);
 	return fsync(fd);
 }
 
 int kx_fault_rename(const char *from, const char *to)
 {
-	IO_FAULT(-1);
+	IO_FAULT(KX_FAULT_SYNC, -1);
 	return rename(from, to);
 }
 
 ssize_t kx_fault_getdents64(int fd, void *buf, size_t n)
 {
-	int e = fault_transfer();
+	int e = fault_io(KX_FAULT_READ);
 	if (e && e != KX_FAULT_SHORT) {
 		errno = e;
 		return -1;

@@ -199,6 +199,8 @@ int kx_history_index(struct kexport_history *h, const struct kexport_history_sel
                      kexport_history_progress_fn progress, void *arg,
                      struct kexport_history_stats *st, char *errmsg);
 int hist_git_fail(char *errmsg, int err, const char *what);
+/* inject.c: the fault tests' hooks in SQLite (else nothing). */
+void hist_inject_setup(void);
 int hist_db_fail(struct kexport_history *h, char *errmsg, const char *what);
 int hist_exec(struct kexport_history *h, const char *sql, char *errmsg);
 sqlite3_stmt *hist_prep(struct kexport_history *h, const char *sql);

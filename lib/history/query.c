@@ -273,7 +273,11 @@ out:
 static int load_sym(struct emit *e, const char *name, struct qsym *q)
 {
 	qsym_clear(q);
-	sqlite3_bind_text(e->sites_q, 1, name, -1, SQLITE_TRANSIENT);
+	/* Not a copy (SQLITE_TRANSIENT): a copy that ran out of memory leaves
+	 * the parameter NULL, and the query would find no sites, said nowhere.
+	 * name outlives the statement's use. */
+	if (sqlite3_bind_text(e->sites_q, 1, name, -1, SQLITE_STATIC) != SQLITE_OK)
+		return -ENOMEM;
 	int rc;
 	while ((rc = sqlite3_step(e->sites_q)) == SQLITE_ROW)
 		if (qsym_add(q, e->sites_q, 0) < 0) {
@@ -337,6 +341,9 @@ static int emit_events(struct emit *e, sqlite3_stmt *q, char *errmsg)
 		r = emit_event(e, cur, ord, ord - 1, (unsigned)sqlite3_column_int(q, 2), &sym,
 		               has ? &commit : NULL, sqlite3_column_int(q, 4) != 0);
 	}
+	/* The rows may have stopped for a failure, not at the end. */
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = hist_db_fail(e->h, errmsg, "reading events");
 	free(cur);
 	qsym_clear(&sym);
 	return r;
@@ -428,6 +435,8 @@ static int changes(struct kexport_history *h, const char *from, const char *to,
 			free(nc);
 			free(name);
 		}
+		if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			r = hist_db_fail(h, errmsg, "reading events");
 	}
 	qsym_clear(&sym);
 	sqlite3_finalize(q);

@@ -87,14 +87,25 @@ const char *hist_intern(struct kexport_history *h, const char *s)
 int hist_git_fail(char *errmsg, int err, const char *what)
 {
 	const git_error *e = git_error_last();
+	if (e && e->klass == GIT_ERROR_NOMEMORY)
+		err = -ENOMEM;
 	return kx_err(errmsg, err, "%s: %s", what, e && e->message ? e->message : "git error");
 }
 
 /* What SQLite's error says, as an errno: a full disk is -ENOSPC, memory
- * -ENOMEM, a file that is not a database -EINVAL, the rest -EIO. */
+ * -ENOMEM, a file that is not a database -EINVAL; a file that could not be
+ * opened or read, the system's errno when SQLite kept one; the rest -EIO. */
 static int sqlite_errno(sqlite3 *db)
 {
-	switch (sqlite3_errcode(db) & 0xff) {
+	int code = sqlite3_extended_errcode(db);
+	if (code == SQLITE_IOERR_NOMEM)
+		return -ENOMEM;
+	if ((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_CANTOPEN) {
+		int sys = sqlite3_system_errno(db);
+		if (sys > 0)
+			return -sys;
+	}
+	switch (code & 0xff) {
 	case SQLITE_NOMEM:
 		return -ENOMEM;
 	case SQLITE_FULL:
@@ -282,12 +293,27 @@ static int db_open(struct kexport_history *h, char *errmsg)
 	int r = hist_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", errmsg);
 	if (r < 0 || (r = hist_exec(h, "BEGIN IMMEDIATE", errmsg)) < 0)
 		return r;
-	/* A database of another schema (or scanner) version starts over. */
+	/* A database of another schema (or scanner) version starts over; one
+	 * that could not be read (no memory, an I/O error) is not dropped. */
 	bool stale = true;
+	if ((r = hist_exec(h, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+	                   errmsg)) < 0) {
+		hist_exec(h, "ROLLBACK", NULL);
+		return r;
+	}
 	sqlite3_stmt *st = hist_prep(h, "SELECT value FROM meta WHERE key='schema'");
-	if (st && sqlite3_step(st) == SQLITE_ROW && hist_col_text(st, 0) &&
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	if (rc == SQLITE_ROW && hist_col_text(st, 0) &&
 	    strcmp(hist_col_text(st, 0), HISTORY_SCHEMA) == 0)
 		stale = false;
+	if (rc == SQLITE_ROW && !hist_col_text(st, 0) && sqlite3_errcode(h->db) == SQLITE_NOMEM)
+		rc = SQLITE_NOMEM;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = hist_db_fail(h, errmsg, "reading the schema version");
+		sqlite3_finalize(st);
+		hist_exec(h, "ROLLBACK", NULL);
+		return r;
+	}
 	sqlite3_finalize(st);
 	if ((stale && (r = hist_exec(h, drop_all, errmsg)) < 0) ||
 	    (r = hist_exec(h, schema, errmsg)) < 0 ||
@@ -303,7 +329,13 @@ int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
                     struct kexport_history **hp, char *errmsg)
 {
 	*hp = NULL;
-	git_libgit2_init();
+	if (git_libgit2_init() < 0) {
+		/* Its start allocates and makes thread keys, nothing else can
+		 * fail; a failed start still counts, and must be undone. */
+		git_libgit2_shutdown();
+		return kx_err(errmsg, -ENOMEM, "out of memory starting libgit2");
+	}
+	hist_inject_setup();
 	/* Objects are read by id and only scanned: re-hashing every blob with
 	 * SHA-1 (collision-detecting) would cost more than inflating it. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
@@ -322,8 +354,11 @@ int kx_history_open(struct kexport_ctx *ctx, const char *repo, const char *db,
 	}
 	if (git_repository_open_ext(&h->repo, repo, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
 		const git_error *e = git_error_last();
-		r = kx_err(errmsg, -ENOENT, "not a git repository (%s)",
-		           e && e->message ? e->message : "libgit2");
+		if (e && e->klass == GIT_ERROR_NOMEMORY)
+			r = kx_err(errmsg, -ENOMEM, "out of memory");
+		else
+			r = kx_err(errmsg, -ENOENT, "not a git repository (%s)",
+			           e && e->message ? e->message : "libgit2");
 		goto fail;
 	}
 	h->repo_path = strdup(repo);
@@ -453,23 +488,30 @@ void hist_stmts_free(struct stmts *s)
 		sqlite3_finalize(p[i]);
 }
 
+/* Stops at the first statement that fails: the database's error is then
+ * that one's (a later success would clear it). */
 int hist_stmts_prep(struct kexport_history *h, struct stmts *s)
 {
+	static const char *const sql[] = {
+		"SELECT id, n FROM scans WHERE oid=?1 AND dns=?2",
+		"INSERT INTO scans(oid, dns, n, error) VALUES(?1, ?2, ?3, ?4)",
+		"SELECT name, macro, kind, ns, line, cond FROM exports WHERE scan=?1",
+		"INSERT INTO exports VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"DELETE FROM files WHERE path=?1",
+		"INSERT OR REPLACE INTO files VALUES(?1, ?2, ?3, ?4)",
+		("INSERT INTO sites(name, path, macro, kind, ns, line, cond, from_ord)"
+		 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+		"UPDATE sites SET to_ord=?2 WHERE id=?1",
+		"INSERT OR REPLACE INTO events(name, ord, changes) VALUES(?1, ?2, ?3)",
+		"INSERT INTO tags VALUES(?1, ?2, ?3, ?4)",
+	};
+	/* In the order of struct stmts' members, all statements. */
+	_Static_assert(sizeof(struct stmts) == sizeof(sql) / sizeof(sql[0]) * sizeof(sqlite3_stmt *),
+	               "one SQL text per statement of struct stmts");
 	memset(s, 0, sizeof(*s));
-	s->scan_get = hist_prep(h, "SELECT id, n FROM scans WHERE oid=?1 AND dns=?2");
-	s->scan_put = hist_prep(h, "INSERT INTO scans(oid, dns, n, error) VALUES(?1, ?2, ?3, ?4)");
-	s->exp_get = hist_prep(h, "SELECT name, macro, kind, ns, line, cond FROM exports WHERE scan=?1");
-	s->exp_put = hist_prep(h, "INSERT INTO exports VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-	s->file_del = hist_prep(h, "DELETE FROM files WHERE path=?1");
-	s->file_put = hist_prep(h, "INSERT OR REPLACE INTO files VALUES(?1, ?2, ?3, ?4)");
-	s->site_put = hist_prep(h, "INSERT INTO sites(name, path, macro, kind, ns, line, cond, from_ord)"
-	                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-	s->site_close = hist_prep(h, "UPDATE sites SET to_ord=?2 WHERE id=?1");
-	s->event_put = hist_prep(h, "INSERT OR REPLACE INTO events(name, ord, changes) VALUES(?1, ?2, ?3)");
-	s->tag_put = hist_prep(h, "INSERT INTO tags VALUES(?1, ?2, ?3, ?4)");
 	sqlite3_stmt **p = (sqlite3_stmt **)s;
-	for (size_t i = 0; i < sizeof(*s) / sizeof(*p); i++)
-		if (!p[i])
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (!(p[i] = hist_prep(h, sql[i])))
 			return -1;
 	return 0;
 }

@@ -244,6 +244,10 @@ static int state_load(struct kexport_history *h, struct stmts *s)
 			continue;
 		struct site key = { hist_intern(h, hist_col_text(q, 2)), NULL, hist_intern(h, hist_col_text(q, 4)), NULL,
 		                    (enum kexport_kind)sqlite3_column_int(q, 3), 0, 0 };
+		if (!key.path || !key.ns) {
+			sqlite3_finalize(q);
+			return -ENOMEM;
+		}
 		for (size_t i = 0; i < y->n; i++)
 			if (same_site(&y->sites[i], &key))
 				y->sites[i].row = sqlite3_column_int64(q, 0);

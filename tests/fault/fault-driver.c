@@ -16,8 +16,11 @@
  *    with the injected errno (a tree's module that could not be read).
  * Anything else (another error, a message blaming the input, a different
  * answer said nowhere) fails, as do a crash, a sanitizer report and (under
- * LeakSanitizer, checked after every run) a leak.  Prints the number of
- * injection points covered.
+ * LeakSanitizer, checked after every run) a leak.  An entry that writes a
+ * file (history's index) is run once more after each faulted run, without
+ * faults and on what the faulted run left: it must give the uninjected
+ * answer (nothing corrupted, as SQLite checks its database after each
+ * fault).  Prints the number of injection points covered.
  *
  * Entries: symvers FILE, module FILE, tree DIR, check SYMVERS MODULE,
  * audit SYMVERS DIR, diff SYMVERS_A SYMVERS_B, whatif SYMVERS, image FILE,
@@ -333,15 +336,21 @@ static int history_event(const struct kexport_history_event *ev, void *arg)
 	return 0;
 }
 
+/* Set for the run after a faulted one: it reads what that run left. */
+static bool keep_files;
+
 static int e_history(struct kexport_ctx *ctx)
 {
 	struct kexport_history *h = NULL;
-	unlink(args[1]); /* a new index each run: every allocation of indexing counts */
-	char p[4096];
-	snprintf(p, sizeof(p), "%s-wal", args[1]);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", args[1]);
-	unlink(p);
+	if (!keep_files) {
+		/* a new index each run: every allocation of indexing counts */
+		unlink(args[1]);
+		char p[4096];
+		snprintf(p, sizeof(p), "%s-wal", args[1]);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", args[1]);
+		unlink(p);
+	}
 	int r = kexport_history_open(ctx, args[0], args[1], &h);
 	if (r == 0)
 		r = kexport_history_index(h, NULL, NULL, NULL, NULL);
@@ -356,6 +365,7 @@ static const struct {
 	int n_args;
 	entry_fn fn;
 	bool symvers, symvers_b;
+	bool writes; /* leaves a file the next run reads */
 } entries[] = {
 	{ "symvers", 1, e_symvers, true, false },
 	{ "module", 1, e_module, false, false },
@@ -365,7 +375,7 @@ static const struct {
 	{ "diff", 2, e_diff, true, true },
 	{ "whatif", 1, e_whatif, true, false },
 	{ "image", 1, e_image, false, false },
-	{ "history", 2, e_history, false, false },
+	{ "history", 2, e_history, false, false, true },
 };
 
 int main(int argc, char **argv)
@@ -422,7 +432,9 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < n_errs; k++) {
 		int err = errs[k];
 		bool must_recover = err == EINTR || err == KX_FAULT_SHORT;
-		for (unsigned long n = 1;; n++) {
+		/* FAULT_DRIVER_FROM=N starts at N (to look at one failure). */
+		const char *from = getenv("FAULT_DRIVER_FROM");
+		for (unsigned long n = from ? strtoul(from, NULL, 10) : 1;; n++) {
 			if (kexport_ctx_new(&ctx) < 0)
 				return 2;
 			kexport_ctx_set_diag(ctx, diag, NULL);
@@ -465,12 +477,37 @@ int main(int argc, char **argv)
 				reported++;
 			else
 				what = "a different answer, said nowhere";
+			if (what && getenv("FAULT_DRIVER_SHOW"))
+				fprintf(stderr, "--- expected\n%s--- got\n%s---\n", expected, ans ? ans : "");
 			if (what) {
 				(free)(expected);
 				fprintf(stderr, "FAIL: %s %s: call %lu failing with %s: %s (returned %d%s%s)\n",
 				        argv[2], argv[1], n, err == KX_FAULT_SHORT ? "a short read" : strerror(err),
 				        what, r, first_other_msg[0] ? "; told: " : "", first_other_msg);
 				return 1;
+			}
+			if (entries[e].writes) {
+				if (kexport_ctx_new(&ctx) < 0)
+					return 2;
+				kexport_ctx_set_diag(ctx, diag, NULL);
+				kexport_ctx_set_threads(ctx, 1);
+				ans_len = 0;
+				if (ans)
+					ans[0] = '\0';
+				n_reports = n_reports_other = 0;
+				first_other_msg[0] = '\0';
+				keep_files = true;
+				r = fn(ctx);
+				keep_files = false;
+				kexport_ctx_free(ctx);
+				if (r != 0 || n_reports || strcmp(ans ? ans : "", expected) != 0) {
+					(free)(expected);
+					fprintf(stderr, "FAIL: %s %s: after call %lu failed with %s, the next "
+					        "run on what it left returned %d with %u reports (%s)\n",
+					        argv[2], argv[1], n, err == KX_FAULT_SHORT ? "a short read"
+					        : strerror(err), r, n_reports, first_other_msg);
+					return 1;
+				}
 			}
 		}
 	}
