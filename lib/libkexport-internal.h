@@ -136,6 +136,17 @@ void kx_prefault(void *p, size_t len);
 void kx_sort_unless_sorted(void *base, size_t n, size_t size,
                            int (*cmp)(const void *, const void *));
 
+/*
+ * A moment without descriptors (a low ulimit -n; the walk and the other
+ * readers hold theirs and give them back as modules are read) is waited
+ * out, not reported:
+ *     for (int tries = 0; fd < 0 && kx_no_fds(errno) && kx_fds_wait(&tries);)
+ *             fd = openat(...);
+ * kx_fds_wait() pauses 10 ms and says true, until ~2 s have passed.
+ */
+bool kx_no_fds(int err);
+bool kx_fds_wait(int *tries);
+
 /* stat() says a regular file / a directory (following links). */
 bool kx_is_file(const char *path);
 bool kx_is_dir(const char *path);

@@ -26,7 +26,7 @@ static const struct kexport_cmd *const cmds[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: kexport [-j|-p] [-v] [--threads N] COMMAND [ARGS...]\n"
+	fprintf(f, "Usage: kexport [-j|-p] [-v] [--threads N] [--output FILE] COMMAND [ARGS...]\n"
 	           "       kexport help [COMMAND]\n"
 	           "       kexport --version\n\n"
 	           "Linux kernel symbol exports and module licensing: what a kernel exports,\n"
@@ -82,9 +82,8 @@ static void raise_fd_limit(void)
 	}
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-	raise_fd_limit();
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS,
 		{ "version", no_argument, NULL, 'V' },
@@ -141,4 +140,11 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0; /* reset getopt for the subcommand */
 	return cmd->fn(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	raise_fd_limit();
+	/* --output: the report replaces FILE only once it is whole. */
+	return cli_output_file_finish(run(argc, argv));
 }

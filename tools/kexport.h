@@ -58,16 +58,23 @@ extern struct json *cli_json; /* non-NULL in JSON mode */
 #define CLI_COMMON_LONGOPTS                                                                   \
 	{ "json", no_argument, NULL, 'j' }, { "pretty", no_argument, NULL, 'p' },           \
 	        { "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },   \
-	        { "threads", required_argument, NULL, 0x100 }
+	        { "threads", required_argument, NULL, 0x100 },                               \
+	        { "output", required_argument, NULL, 0x101 }
 #define CLI_COMMON_HELP                                                                       \
 	"  -j, --json          one JSON document on stdout (schema: docs/json-schema.md)\n"   \
 	"  -p, --pretty        indented JSON (implies -j)\n"                                  \
 	"  -v, --verbose       say on stderr what each source was detected as\n"              \
 	"      --threads N     worker threads for per-file work (default: all CPUs)\n"        \
+	"      --output FILE   the report into FILE, whole or not at all (replaced when done)\n" \
 	"  -h, --help          this help\n"
 
 /* Handle a common option; returns 1 if it was one, 0 if not, -1 on error. */
 int cli_common_option(int opt, const char *arg);
+/* --output FILE: stdout goes to a temporary file beside FILE from now on;
+ * cli_output_file_finish() renames it over FILE (or, when writing failed,
+ * says why, removes it and returns 2 instead of status). */
+int cli_output_file_open(const char *path);
+int cli_output_file_finish(int status);
 /* Start JSON output if -j/-p was given. */
 void cli_output_begin(void);
 void cli_output_end(void);

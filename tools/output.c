@@ -5,10 +5,13 @@
  * In JSON mode the same errors are also listed in the document's "errors".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kexport.h"
@@ -24,6 +27,128 @@ static size_t n_bads, cap_bads;
 /* audit reads the kernel and the modules at the same time: both may report. */
 static pthread_mutex_t bads_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * --output FILE.  The report is written to a temporary file beside FILE
+ * (".FILE.XXXXXX", same directory, so rename() is atomic) and renamed over
+ * FILE when the command is done: a reader (a CI step, a web server) sees the
+ * old report or the new one, never half of one, even when kexport is killed
+ * or the disk fills.  A kill leaves the temporary file; nothing else.
+ * stdout becomes a stream over it (glibc lets stdout be assigned) whose
+ * writes keep the first failure's errno, which stdio does not.
+ */
+static char *out_path, *out_tmp;
+static int out_fd = -1, out_errno;
+static FILE *out_stream, *out_saved_stdout;
+
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	size_t done = 0;
+	while (done < n && !out_errno) {
+		ssize_t w = write(out_fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			out_errno = w < 0 ? errno : EIO;
+		else
+			done += (size_t)w;
+	}
+	return out_errno ? 0 : (ssize_t)n; /* 0: stdio's "error" */
+}
+
+static void out_abandon(void)
+{
+	if (out_stream) {
+		out_errno = ECANCELED; /* what is still buffered goes nowhere */
+		if (stdout == out_stream)
+			stdout = out_saved_stdout;
+		fclose(out_stream);
+		out_stream = NULL;
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	out_fd = -1;
+	if (out_tmp)
+		unlink(out_tmp);
+	free(out_tmp);
+	free(out_path);
+	out_tmp = out_path = NULL;
+}
+
+int cli_output_file_open(const char *path)
+{
+	out_abandon(); /* given twice: the last one wins */
+	char *d = strdup(path), *b = strdup(path);
+	char *tmp = NULL;
+	if (!d || !b || asprintf(&tmp, "%s/.%s.XXXXXX", dirname(d), basename(b)) < 0)
+		tmp = NULL;
+	free(d);
+	free(b);
+	if (!tmp || !(out_path = strdup(path))) {
+		free(tmp);
+		fprintf(stderr, "kexport: out of memory\n");
+		return -1;
+	}
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kexport: %s: cannot create: %s\n", path, strerror(errno));
+		free(tmp);
+		out_abandon();
+		return -1;
+	}
+	out_tmp = tmp;
+	/* The mode a new file gets (mkostemp() makes it 0600), or the old
+	 * file's: replacing a report does not change who may read it. */
+	struct stat st;
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask);
+	out_fd = fd;
+	out_errno = 0;
+	out_stream = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = out_write });
+	if (!out_stream) {
+		fprintf(stderr, "kexport: out of memory\n");
+		out_abandon();
+		return -1;
+	}
+	setvbuf(out_stream, NULL, _IOFBF, 1 << 16);
+	fflush(stdout);
+	out_saved_stdout = stdout;
+	stdout = out_stream;
+	static bool registered;
+	if (!registered && atexit(out_abandon) == 0) /* exit() on a usage error */
+		registered = true;
+	return 0;
+}
+
+int cli_output_file_finish(int status)
+{
+	if (!out_tmp)
+		return status;
+	int e = 0;
+	if (fflush(out_stream) != 0 || ferror(out_stream) || out_errno)
+		e = out_errno ? out_errno : EIO;
+	else if (fsync(out_fd) < 0 || rename(out_tmp, out_path) < 0)
+		e = errno;
+	if (e) {
+		fprintf(stderr, "kexport: %s: cannot write: %s\n", out_path, strerror(e));
+		out_abandon();
+		return CLI_EXIT_BAD_INPUT;
+	}
+	/* The new name on disk too (best effort, as git does). */
+	char *d = strdup(out_path);
+	int dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(d);
+	free(out_tmp);
+	out_tmp = NULL; /* renamed: out_abandon() only closes */
+	out_abandon();
+	return status;
+}
+
 int cli_common_option(int opt, const char *arg)
 {
 	switch (opt) {
@@ -36,6 +161,8 @@ int cli_common_option(int opt, const char *arg)
 	case 'v':
 		cli_opt.verbose = true;
 		return 1;
+	case 0x101:
+		return cli_output_file_open(arg) < 0 ? -1 : 1;
 	case 0x100: {
 		char *end;
 		long n = strtol(arg, &end, 10);
@@ -223,12 +350,24 @@ int cli_exec_helper(const char *name, int argc, char **argv)
 		av[k++] = "--threads";
 		av[k++] = threads;
 	}
+	/* The helper writes the report and renames it; ours is given up. */
+	char *output = out_path ? strdup(out_path) : NULL;
+	if (output) {
+		av[k++] = "--output";
+		av[k++] = output;
+	}
 	for (int i = 0; i < argc; i++)
 		av[k++] = argv[i];
 	av[k] = NULL;
 	fflush(stdout);
+	if (output) {
+		unlink(out_tmp);
+		free(out_tmp);
+		out_tmp = NULL;
+	}
 	execv(path, (char *const *)av);
 	fprintf(stderr, "kexport: %s: cannot run: %s\n", path, strerror(errno));
+	free(output);
 	free(av);
 	return CLI_EXIT_BAD_INPUT;
 }

@@ -199,28 +199,28 @@ void *kx_fault_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t o
 		}                                        \
 	} while (0)
 
+/* open()'s third argument is there only when the flags create a file. */
+static mode_t open_mode(int flags, va_list ap)
+{
+	return flags & (O_CREAT | O_TMPFILE) ? (mode_t)va_arg(ap, int) : 0;
+}
+
 int kx_fault_open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
 	IO_FAULT(KX_FAULT_OPEN | (flags & O_CREAT ? KX_FAULT_CAN_ENOSPC : 0), -1);
 	return open(path, flags, mode);
 }
 
 int kx_fault_openat(int dirfd, const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = open_mode(flags, ap);
+	va_end(ap);
 	IO_FAULT(KX_FAULT_OPEN | (flags & O_CREAT ? KX_FAULT_CAN_ENOSPC : 0), -1);
 	return openat(dirfd, path, flags, mode);
 }

@@ -157,14 +157,8 @@ int kx_src_open_at(struct kx_src *src, int at, const char *rel, const char *path
 	memset(src, 0, sizeof(*src));
 	src->path = path;
 	src->fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
-	/* Out of descriptors (a low ulimit -n, other threads holding theirs):
-	 * they are given back as modules are read, so wait, up to ~2 s. */
-	for (int tries = 0; src->fd < 0 && (errno == EMFILE || errno == ENFILE) && tries < 200;
-	     tries++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+	for (int tries = 0; src->fd < 0 && kx_no_fds(errno) && kx_fds_wait(&tries);)
 		src->fd = openat(at, rel, O_RDONLY | O_CLOEXEC);
-	}
 	if (src->fd < 0)
 		return kx_err(errmsg, -errno, "cannot open: %s", strerror(errno));
 	if (flags & KX_SRC_REGULAR) {

@@ -482,6 +482,21 @@ void kx_arena_free(struct kx_arena *a)
 }
 
 /* KX_DLIB (libkexport-internal.h): open the library once, find every name. */
+bool kx_no_fds(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+bool kx_fds_wait(int *tries)
+{
+	if (*tries >= 200)
+		return false;
+	(*tries)++;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	return true;
+}
+
 bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 {
 	int st = atomic_load_explicit(&d->state, memory_order_acquire);
@@ -490,13 +505,11 @@ bool kx_dlib_ready(struct kx_dlib *d, char *errmsg)
 		if ((st = atomic_load_explicit(&d->state, memory_order_relaxed)) == 0) {
 			void *h = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
 			const char *why = h ? NULL : dlerror();
-			/* Out of descriptors for a moment (a low ulimit -n, readers
-			 * holding theirs): a failure here would stay for the whole
-			 * run, so wait for them, up to ~2 s. */
-			for (int tries = 0; !h && why && strstr(why, strerror(EMFILE)) && tries < 200;
-			     tries++) {
-				struct timespec ts = { 0, 10 * 1000 * 1000 };
-				nanosleep(&ts, NULL);
+			/* Out of descriptors for a moment: a failure here would
+			 * stay for the whole run, so it is waited out.  dlerror()
+			 * has no errno, only its text. */
+			for (int tries = 0; !h && why && strstr(why, strerror(EMFILE)) &&
+			                    kx_fds_wait(&tries);) {
 				h = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
 				why = h ? NULL : dlerror();
 			}

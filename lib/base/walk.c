@@ -96,12 +96,6 @@ void kx_dir_put(struct kx_dir *d)
 	}
 }
 
-/* Out of descriptors, for this process or the system. */
-static bool no_fds(int e)
-{
-	return e == EMFILE || e == ENFILE;
-}
-
 /*
  * Spare descriptors: close the directories of depths above `below` that
  * only the walk holds (a shared one with readers waiting on it stays).
@@ -128,17 +122,17 @@ static void release_ancestors(struct walk *w, int below)
 /*
  * openat() that does not give up when descriptors run out: the walk's own
  * ancestors are closed first, then it waits for the readers, who close
- * theirs as they finish modules (up to ~2 s), and opens by the full path.
+ * theirs as they finish modules, and opens by the full path.
  */
 static int open_dir(struct walk *w, int depth, int at, const char *name, const char *path)
 {
 	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (int tries = 0; fd < 0 && no_fds(errno) && tries < 200; tries++) {
+	if (fd < 0 && kx_no_fds(errno)) {
 		release_ancestors(w, depth);
-		if (tries) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	for (int tries = 0; fd < 0 && kx_no_fds(errno) && kx_fds_wait(&tries);) {
+		release_ancestors(w, depth);
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	return fd;

@@ -466,15 +466,9 @@ static void stream_worker(void *arg)
 			rel = it->path + it->rel_off;
 			at = st->tree_fd;
 		}
+		/* (a moment without descriptors is waited out where the
+		 * module is opened, kx_src_open_at()) */
 		it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
-		/* Out of descriptors (a low ulimit -n, the walk and the other
-		 * readers holding theirs): wait for them, up to ~2 s. */
-		for (int tries = 0; (it->err == -EMFILE || it->err == -ENFILE) && tries < 200; tries++) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-			msg[0] = '\0';
-			it->err = kx_module_read_at(at, rel, it->path, st->tree, st->flags, &it->mod, msg);
-		}
 		kx_dir_put(it->dir);
 		it->dir = NULL;
 		if (it->err < 0) {
