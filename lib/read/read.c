@@ -749,7 +749,7 @@ KX_EXPORT int kexport_read_modules(struct kexport_ctx *ctx, const char *path,
 		if (r == 0 && bad)
 			r = -EINVAL;
 	}
-	if (r < 0 && *n_mods == 0) { /* nothing to hand back */
+	if (*n_mods == 0) { /* nothing to hand back (every module failed, or none) */
 		kexport_module_list_free(*mods, 0);
 		*mods = NULL;
 	}

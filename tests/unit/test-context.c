@@ -184,7 +184,7 @@ static void test_reading_reports_once(void **state)
 	size_t n;
 	kexport_read_modules(ctx, dir, &mods, &n);
 	assert_int_equal(n, 0);
-	kexport_module_list_free(mods, n);
+	assert_null(mods); /* as the header says, when nothing was read */
 	assert_int_equal(test_diag.n, BAD);
 	assert_int_equal(kexport_ctx_bad_inputs(ctx) - before, BAD);
 	test_diag_reset();
