@@ -786,6 +786,10 @@ int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
 int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
                   struct kexport_sig_result *res);
 
+/* diff.c: KEXPORT_CHANGE_* from one export to the other (either may be
+ * NULL: added, removed; both NULL: 0). */
+unsigned kx_export_changes(const struct kexport_export *before, const struct kexport_export *after);
+
 /* fault.c: fault injection, as SQLite's tests do it ------------------------ */
 
 enum kx_fault_kind { KX_FAULT_ALLOC, KX_FAULT_IO, KX_FAULT_KINDS };

@@ -1014,6 +1014,54 @@ size_t kexport_diff_judge(struct kexport_diff *d, const struct kexport_symlist *
 int kexport_list_modules(struct kexport_ctx *ctx, const char *dir, char ***owners, size_t *n);
 void kexport_strings_free(char **s, size_t n);
 
+/* --- The dossier of symbols across kernels (kexport symbol) -------------- */
+
+/* The modules of one kernel (or one corpus) that import a symbol. */
+struct kexport_dossier_users {
+	const struct kexport_module *const *modules; /* sorted by name */
+	size_t n_modules;
+	size_t n_gpl;      /* of them, GPL-compatible (the loader's verdict on license=) */
+};
+
+struct kexport_dossier_entry {
+	const char *name;
+	/* One per kernel, in the order the kernels were added (oldest first): */
+	const struct kexport_export *const *exports; /* NULL: not exported there */
+	const unsigned *changes;   /* KEXPORT_CHANGE_* since the kernel before; [0]: 0 */
+	const struct kexport_dossier_users *users;        /* the kernel's own modules */
+	/* One per corpus, in the order added: */
+	const struct kexport_dossier_users *corpus_users;
+};
+
+struct kexport_dossier;
+
+/*
+ * Everything known about symbols across kernels: add the kernels oldest
+ * first (their exports, and their own modules when known: a modules tree),
+ * and any corpora of other modules (out-of-tree builds), then select the
+ * symbols by name or glob.  Tables and modules must outlive the dossier,
+ * which keeps ctx.  Since: 9
+ */
+int kexport_dossier_new(struct kexport_ctx *ctx, struct kexport_dossier **d);
+void kexport_dossier_free(struct kexport_dossier *d);
+int kexport_dossier_add_kernel(struct kexport_dossier *d, const char *label,
+                               const struct kexport_table *exports,
+                               struct kexport_module *const *mods, size_t n_mods);
+int kexport_dossier_add_corpus(struct kexport_dossier *d, const char *label,
+                               struct kexport_module *const *mods, size_t n_mods);
+/* Every name that a kernel exports, or that a kernel's module or a corpus's
+ * imports, matching one of the patterns (names, or fnmatch() globs): one
+ * entry each, sorted by name.  0 or -ENOMEM. */
+int kexport_dossier_select(struct kexport_dossier *d, const char *const *patterns, size_t n);
+size_t kexport_dossier_count(const struct kexport_dossier *d);
+const struct kexport_dossier_entry *kexport_dossier_get(const struct kexport_dossier *d, size_t i);
+size_t kexport_dossier_kernel_count(const struct kexport_dossier *d);
+const char *kexport_dossier_kernel_label(const struct kexport_dossier *d, size_t k);
+/* How many modules kernel k was given with (0: its importers are unknown). */
+size_t kexport_dossier_kernel_modules(const struct kexport_dossier *d, size_t k);
+size_t kexport_dossier_corpus_count(const struct kexport_dossier *d);
+const char *kexport_dossier_corpus_label(const struct kexport_dossier *d, size_t c);
+
 #ifdef __cplusplus
 }
 #endif

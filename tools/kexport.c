@@ -22,6 +22,7 @@ static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_diff,
 	&kexport_cmd_history,
 	&kexport_cmd_whatif,
+	&kexport_cmd_symbol,
 };
 
 static void usage(FILE *f)

@@ -52,6 +52,13 @@ static unsigned compare(const struct kexport_export *a, const struct kexport_exp
 	return c;
 }
 
+unsigned kx_export_changes(const struct kexport_export *before, const struct kexport_export *after)
+{
+	if (!before || !after)
+		return before ? KEXPORT_CHANGE_REMOVED : after ? KEXPORT_CHANGE_ADDED : 0;
+	return compare(before, after);
+}
+
 static int push_entry(struct kexport_diff *d, const struct kexport_export *a,
                       const struct kexport_export *b, unsigned changes)
 {

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kexport symbol: the dossier of an export request.  For each symbol (a name
+ * or a glob), across the kernels given oldest first: its kind, namespace,
+ * CRC and owner in each, what changed from one to the next, and who imports
+ * it (the kernel's own modules, when a kernel is a modules tree, and the
+ * corpora of --modules), by licence.  The model is lib/views/dossier.c.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "target.h"
+
+static const char options[] =
+	"      --kernel SOURCE     a kernel, oldest first (repeatable): any source `kexport\n"
+	"                          exports` reads; a /lib/modules/VERSION tree also gives\n"
+	"                          its own modules, the in-tree importers\n"
+	"      --modules PATH      a corpus of other modules, a tree or a .ko (repeatable):\n"
+	"                          their importers, by licence\n"
+	"      --names N           importers' names shown per kernel (default 8; 0: all)\n"
+	"Exit status: 0 every symbol found in some kernel or corpus, 1 one was not, 2 bad input.\n";
+
+const struct kexport_cmd kexport_cmd_symbol;
+
+enum { OPT_KERNEL = 0x300, OPT_MODULES, OPT_NAMES };
+
+/* One --kernel: its exports, its own modules when it is a tree, its label. */
+struct kernel_in {
+	const char *path;
+	struct cli_target t;
+	struct kexport_module **mods;
+	size_t n_mods;
+	char *image; /* a tree's kernel, to kexport_free() */
+};
+
+struct corpus_in {
+	const char *path;
+	struct kexport_module **mods;
+	size_t n_mods;
+};
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A kernel: a modules tree is read once, its modules kept (importers) and
+ * their exports added to its image's (or build/Module.symvers'). */
+static int read_kernel(struct kexport_ctx *ctx, struct kernel_in *k)
+{
+	struct cli_target *t = &k->t;
+	if (is_dir(k->path) && !kexport_is_source_tree(k->path) &&
+	    (k->image = kexport_tree_kernel(k->path))) {
+		if (!cli_push_str(&t->sources, &t->n_sources, k->image))
+			return -ENOMEM;
+		t->probe = k->path;
+		int r = kexport_read_modules(ctx, k->path, &k->mods, &k->n_mods);
+		if (r < 0 && k->n_mods == 0)
+			return r; /* reported */
+		if (cli_target_read(t, ctx) < 0)
+			return -EINVAL;
+		return kexport_table_add_modules(ctx, t->table, k->mods, k->n_mods);
+	}
+	if (!cli_push_str(&t->sources, &t->n_sources, k->path))
+		return -ENOMEM;
+	return cli_target_read(t, ctx) < 0 ? -EINVAL : 0;
+}
+
+static const char *label_of(struct kernel_in *k)
+{
+	const char *r = kexport_kernel_release(k->t.kernel);
+	return r ? r : k->path;
+}
+
+static void crc_text(const struct kexport_export *e, char *buf, size_t n)
+{
+	if (e->known & KEXPORT_KNOWN_CRC)
+		snprintf(buf, n, "0x%08x", e->crc);
+	else
+		snprintf(buf, n, "-");
+}
+
+/* "first seen", "kind tightened, crc changed", ... */
+static void changes_text(unsigned c, bool first_seen, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (first_seen && (c & KEXPORT_CHANGE_ADDED))
+		c &= ~KEXPORT_CHANGE_ADDED;
+	size_t len = 0;
+	if (first_seen)
+		len += (size_t)snprintf(buf, n, "first seen");
+	for (unsigned bit = 1; bit && len < n; bit <<= 1) {
+		if (!(c & bit) || !kexport_change_name(bit))
+			continue;
+		char name[32];
+		snprintf(name, sizeof(name), "%s", kexport_change_name(bit));
+		for (char *p = name; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", name);
+	}
+}
+
+static void print_users_plain(const char *where, const struct kexport_dossier_users *u,
+                              size_t show)
+{
+	if (!u->n_modules) {
+		printf("  imported by %s: no module\n", where);
+		return;
+	}
+	printf("  imported by %s: %zu module%s, %zu GPL-compatible", where, u->n_modules,
+	       u->n_modules == 1 ? "" : "s", u->n_gpl);
+	size_t n = show && show < u->n_modules ? show : u->n_modules;
+	for (size_t i = 0; i < n; i++) {
+		const struct kexport_module *m = u->modules[i];
+		printf("%s%s", i ? ", " : ": ", m->name ? m->name : m->path);
+		if (!m->gpl_compatible)
+			printf(" (%s)", m->license ? m->license : "no licence");
+	}
+	if (n < u->n_modules)
+		printf(", ... %zu more", u->n_modules - n);
+	printf("\n");
+}
+
+static void print_plain(const struct kexport_dossier *d, size_t show)
+{
+	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
+	size_t w = 6;
+	for (size_t k = 0; k < nk; k++) {
+		size_t l = strlen(kexport_dossier_kernel_label(d, k));
+		if (l > w)
+			w = l;
+	}
+	for (size_t i = 0; i < kexport_dossier_count(d); i++) {
+		const struct kexport_dossier_entry *e = kexport_dossier_get(d, i);
+		printf("%s%s\n", i ? "\n" : "", e->name);
+		bool seen = false;
+		for (size_t k = 0; k < nk; k++) {
+			const struct kexport_export *x = e->exports[k];
+			char ch[160], crc[16];
+			changes_text(e->changes[k], x && !seen, ch, sizeof(ch));
+			if (x)
+				seen = true;
+			if (!x) {
+				printf("  %-*s  not exported%s%s\n", (int)w, kexport_dossier_kernel_label(d, k),
+				       ch[0] ? "  " : "", ch);
+				continue;
+			}
+			crc_text(x, crc, sizeof(crc));
+			printf("  %-*s  %-20s  %-12s  %-10s  %s%s%s\n", (int)w,
+			       kexport_dossier_kernel_label(d, k),
+			       (x->known & KEXPORT_KNOWN_KIND) ? kexport_kind_name(x->kind) : "-",
+			       !(x->known & KEXPORT_KNOWN_NS) ? "?" : x->ns[0] ? x->ns : "-", crc,
+			       x->owner ? x->owner : "-", ch[0] ? "  " : "", ch);
+		}
+		for (size_t k = 0; k < nk; k++)
+			if (kexport_dossier_kernel_modules(d, k)) {
+				char where[256];
+				snprintf(where, sizeof(where), "%s's modules", kexport_dossier_kernel_label(d, k));
+				print_users_plain(where, &e->users[k], show);
+			}
+		for (size_t c = 0; c < nc; c++) {
+			char where[4200];
+			snprintf(where, sizeof(where), "%s", kexport_dossier_corpus_label(d, c));
+			print_users_plain(where, &e->corpus_users[c], show);
+		}
+	}
+}
+
+static void json_users(const struct kexport_dossier_users *u)
+{
+	json_obj_start(cli_json);
+	json_kuint(cli_json, "modules", u->n_modules);
+	json_kuint(cli_json, "gpl_compatible", u->n_gpl);
+	json_key(cli_json, "names");
+	json_arr_start(cli_json);
+	for (size_t i = 0; i < u->n_modules; i++) {
+		const struct kexport_module *m = u->modules[i];
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", m->name);
+		json_kstr(cli_json, "path", m->path);
+		json_kstr(cli_json, "license", m->license);
+		json_kbool(cli_json, "gpl_compatible", m->gpl_compatible);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
+	json_obj_end(cli_json);
+}
+
+static void json_changes(unsigned c)
+{
+	json_arr_start(cli_json);
+	for (unsigned bit = 1; bit; bit <<= 1)
+		if ((c & bit) && kexport_change_name(bit))
+			json_str(cli_json, kexport_change_name(bit));
+	json_arr_end(cli_json);
+}
+
+static void print_json(const struct kexport_dossier *d, const char *const *missing, size_t n_missing)
+{
+	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
+	json_key(cli_json, "kernels");
+	json_arr_start(cli_json);
+	for (size_t k = 0; k < nk; k++)
+		json_str(cli_json, kexport_dossier_kernel_label(d, k));
+	json_arr_end(cli_json);
+	json_key(cli_json, "corpora");
+	json_arr_start(cli_json);
+	for (size_t c = 0; c < nc; c++)
+		json_str(cli_json, kexport_dossier_corpus_label(d, c));
+	json_arr_end(cli_json);
+	json_key(cli_json, "not_found"); /* patterns that matched no symbol */
+	json_arr_start(cli_json);
+	for (size_t i = 0; i < n_missing; i++)
+		json_str(cli_json, missing[i]);
+	json_arr_end(cli_json);
+	json_key(cli_json, "symbols");
+	json_arr_start(cli_json);
+	for (size_t i = 0; i < kexport_dossier_count(d); i++) {
+		const struct kexport_dossier_entry *e = kexport_dossier_get(d, i);
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", e->name);
+		json_key(cli_json, "kernels");
+		json_arr_start(cli_json);
+		for (size_t k = 0; k < nk; k++) {
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "kernel", kexport_dossier_kernel_label(d, k));
+			json_key(cli_json, "export");
+			cli_json_export(e->exports[k]);
+			json_key(cli_json, "changes");
+			json_changes(e->changes[k]);
+			json_key(cli_json, "importers"); /* null: the kernel's modules were not read */
+			if (kexport_dossier_kernel_modules(d, k))
+				json_users(&e->users[k]);
+			else
+				json_null(cli_json);
+			json_obj_end(cli_json);
+		}
+		json_arr_end(cli_json);
+		json_key(cli_json, "corpora");
+		json_arr_start(cli_json);
+		for (size_t c = 0; c < nc; c++) {
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "corpus", kexport_dossier_corpus_label(d, c));
+			json_key(cli_json, "importers");
+			json_users(&e->corpus_users[c]);
+			json_obj_end(cli_json);
+		}
+		json_arr_end(cli_json);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
+}
+
+static int cmd_symbol(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "names", required_argument, NULL, OPT_NAMES },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char **kpaths = NULL, **cpaths = NULL;
+	size_t n_k = 0, n_c = 0, show = 8;
+	int opt, st;
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_symbol, NULL,
+	                        &st)) != -1) {
+		if (opt == CLI_GETOPT_EXIT)
+			return st;
+		switch (opt) {
+		case OPT_KERNEL:
+			if (!cli_push_str(&kpaths, &n_k, optarg))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case OPT_MODULES:
+			if (!cli_push_str(&cpaths, &n_c, optarg))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case OPT_NAMES: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0)
+				return cli_usage_error(&kexport_cmd_symbol, "--names takes a number");
+			show = (size_t)v;
+			break;
+		}
+		default:
+			return cli_usage_error(&kexport_cmd_symbol, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(&kexport_cmd_symbol, "which symbols? (a name or a glob)");
+	if (n_k == 0 && n_c == 0)
+		return cli_usage_error(&kexport_cmd_symbol, "no kernel: give --kernel SOURCE (oldest first)");
+
+	struct kexport_ctx *ctx = cli_ctx_new();
+	bool bad = false;
+	struct kernel_in *ks = calloc(n_k ? n_k : 1, sizeof(*ks));
+	struct corpus_in *cs = calloc(n_c ? n_c : 1, sizeof(*cs));
+	struct kexport_dossier *d = NULL;
+	if (!ks || !cs || kexport_dossier_new(ctx, &d) < 0) {
+		fprintf(stderr, "kexport: out of memory\n");
+		return CLI_EXIT_BAD_INPUT;
+	}
+	cli_output_begin();
+	for (size_t i = 0; i < n_k; i++) {
+		ks[i].path = kpaths[i];
+		int r = read_kernel(ctx, &ks[i]);
+		if (r == -ENOMEM) {
+			fprintf(stderr, "kexport: out of memory\n");
+			return CLI_EXIT_BAD_INPUT;
+		}
+		if (r < 0 || cli_bad_input_count()) {
+			bad = true;
+			if (r < 0)
+				continue; /* the others still count */
+		}
+		if (kexport_dossier_add_kernel(d, label_of(&ks[i]), ks[i].t.table,
+		                               (struct kexport_module *const *)ks[i].mods, ks[i].n_mods) < 0)
+			return CLI_EXIT_BAD_INPUT;
+	}
+	for (size_t i = 0; i < n_c; i++) {
+		cs[i].path = cpaths[i];
+		if (kexport_read_modules(ctx, cs[i].path, &cs[i].mods, &cs[i].n_mods) < 0)
+			bad = true;
+		if (cs[i].n_mods && kexport_dossier_add_corpus(d, cs[i].path,
+		                                               (struct kexport_module *const *)cs[i].mods,
+		                                               cs[i].n_mods) < 0)
+			return CLI_EXIT_BAD_INPUT;
+	}
+	if (kexport_dossier_select(d, (const char *const *)argv + optind, (size_t)(argc - optind)) < 0)
+		return CLI_EXIT_BAD_INPUT;
+	/* A pattern that matched nothing is said, and is a finding. */
+	const char **missing = NULL;
+	size_t n_missing = 0;
+	for (int i = optind; i < argc; i++) {
+		bool hit = false;
+		for (size_t k = 0; !hit && k < kexport_dossier_count(d); k++) {
+			const char *name = kexport_dossier_get(d, k)->name;
+			hit = strpbrk(argv[i], "*?[") ? fnmatch(argv[i], name, 0) == 0
+			                              : strcmp(name, argv[i]) == 0;
+		}
+		if (!hit) {
+			if (!cli_push_str(&missing, &n_missing, argv[i]))
+				return CLI_EXIT_BAD_INPUT;
+			if (!cli_json)
+				fprintf(stderr, "kexport: %s: not exported or imported by any kernel or corpus given\n",
+				        argv[i]);
+		}
+	}
+	if (cli_json) {
+		json_obj_start(cli_json);
+		print_json(d, missing, n_missing);
+		cli_json_errors();
+		json_obj_end(cli_json);
+		cli_output_end();
+	} else {
+		print_plain(d, show);
+	}
+	kexport_dossier_free(d);
+	for (size_t i = 0; i < n_k; i++) {
+		kexport_module_list_free(ks[i].mods, ks[i].n_mods);
+		kexport_free(ks[i].image);
+		cli_target_close(&ks[i].t);
+	}
+	for (size_t i = 0; i < n_c; i++)
+		kexport_module_list_free(cs[i].mods, cs[i].n_mods);
+	free(ks);
+	free(cs);
+	free(kpaths);
+	free(cpaths);
+	free(missing);
+	kexport_ctx_free(ctx);
+	return bad ? CLI_EXIT_BAD_INPUT : n_missing ? CLI_EXIT_FINDING : CLI_EXIT_OK;
+}
+
+const struct kexport_cmd kexport_cmd_symbol = {
+	.name = "symbol",
+	.fn = cmd_symbol,
+	.summary = "a symbol across kernels: kind, namespace, CRC, owner, changes and importers",
+	.usage = "kexport symbol [OPTIONS] --kernel SOURCE... [--modules PATH]... SYMBOL|GLOB...",
+	.options = options,
+};
