@@ -49,26 +49,24 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* A kernel: a modules tree is read once, its modules kept (importers) and
- * their exports added to its image's (or build/Module.symvers'). */
+/* A kernel: its exports as `kexport exports` reads them (for a modules tree
+ * that is its image and its modules, with the CRCs 7.x keeps only in the
+ * modules' __versions); a tree's modules are also kept, for the importers.
+ * (The tree is walked twice; reading it once is owed.) */
 static int read_kernel(struct kexport_ctx *ctx, struct kernel_in *k)
 {
 	struct cli_target *t = &k->t;
+	if (!cli_push_str(&t->sources, &t->n_sources, k->path))
+		return -ENOMEM;
+	if (cli_target_read(t, ctx) < 0)
+		return -EINVAL;
 	if (is_dir(k->path) && !kexport_is_source_tree(k->path) &&
 	    (k->image = kexport_tree_kernel(k->path))) {
-		if (!cli_push_str(&t->sources, &t->n_sources, k->image))
-			return -ENOMEM;
-		t->probe = k->path;
 		int r = kexport_read_modules(ctx, k->path, &k->mods, &k->n_mods);
 		if (r < 0 && k->n_mods == 0)
 			return r; /* reported */
-		if (cli_target_read(t, ctx) < 0)
-			return -EINVAL;
-		return kexport_table_add_modules(ctx, t->table, k->mods, k->n_mods);
 	}
-	if (!cli_push_str(&t->sources, &t->n_sources, k->path))
-		return -ENOMEM;
-	return cli_target_read(t, ctx) < 0 ? -EINVAL : 0;
+	return 0;
 }
 
 static const char *label_of(struct kernel_in *k)

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# kexport symbol end to end on hand-written Module.symvers files and
+# generated modules: per kernel kind, namespace, CRC and owner; every change
+# class from one kernel to the next; a glob; importers of a corpus by
+# licence; a pattern that matches nothing (exit 1, in "not_found"); a bad
+# kernel source (exit 2, one line, the other kernels still reported).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+MKELF=${MKELF:?}
+cd "$tmp"
+
+st() { set +e; "$@" > out.txt 2> err.txt; echo $? > rc.txt; set -e; cat rc.txt; }
+jget() { python3 -c "import json,sys; d=json.load(open('out.txt')); print(eval(sys.argv[1]))" "$1"; }
+want() { [ "$(jget "$1")" = "$2" ] || fail "$3: $1 = $(jget "$1"), want $2"; }
+t() { printf '%s\t%s\t%s\t%s\t%s\n' "$@"; } # CRC NAME OWNER KIND NS
+
+{
+	t 0x00000001 dma_buf_get vmlinux EXPORT_SYMBOL_GPL ""
+	t 0x00000002 dma_buf_put vmlinux EXPORT_SYMBOL_GPL ""
+	t 0x00000003 unmap_mapping_range vmlinux EXPORT_SYMBOL ""
+	t 0x00000004 moves vmlinux EXPORT_SYMBOL ""
+	t 0x00000005 goes vmlinux EXPORT_SYMBOL ""
+} > old.symvers
+{
+	t 0x00000011 dma_buf_get vmlinux EXPORT_SYMBOL_GPL DMA_BUF
+	t 0x00000002 dma_buf_put vmlinux EXPORT_SYMBOL_GPL DMA_BUF
+	t 0x00000003 unmap_mapping_range vmlinux EXPORT_SYMBOL_GPL ""
+	t 0x00000004 moves drivers/x/x EXPORT_SYMBOL ""
+	t 0x00000006 comes vmlinux EXPORT_SYMBOL ""
+} > new.symvers
+mkdir corpus
+mod() { "$MKELF" --modinfo "license=$2" --modinfo "name=$1" "${@:3}" "corpus/$1.ko"; }
+mod nvidia NVIDIA --import dma_buf_get:11 --import unmap_mapping_range:3
+mod gpfs "Proprietary" --import unmap_mapping_range:3
+mod gpluser GPL --import dma_buf_put:2
+
+[ "$(st "$KEXPORT" symbol -j --kernel old.symvers --kernel new.symvers --modules corpus \
+	'dma_buf_*' unmap_mapping_range moves goes comes)" = 0 ] || fail "exit $(cat rc.txt): $(cat err.txt)"
+want "[s['name'] for s in d['symbols']]" "['comes', 'dma_buf_get', 'dma_buf_put', 'goes', 'moves', 'unmap_mapping_range']" "glob and names"
+S="{s['name']: s for s in d['symbols']}"
+want "$S['dma_buf_get']['kernels'][0]['export']['namespace']" "" "old namespace"
+want "$S['dma_buf_get']['kernels'][1]['export']['namespace']" "DMA_BUF" "new namespace"
+want "$S['dma_buf_get']['kernels'][1]['changes']" "['ns_added', 'crc_changed']" "ns added, crc"
+want "$S['dma_buf_put']['kernels'][1]['changes']" "['ns_added']" "ns added only"
+want "$S['unmap_mapping_range']['kernels'][1]['changes']" "['kind_tightened']" "tightened"
+want "$S['moves']['kernels'][1]['changes']" "['owner_moved']" "owner moved"
+want "$S['moves']['kernels'][1]['export']['owner']" "drivers/x/x" "owner"
+want "$S['goes']['kernels'][1]['export']" "None" "removed: no export"
+want "$S['goes']['kernels'][1]['changes']" "['removed']" "removed"
+want "$S['comes']['kernels'][0]['export']" "None" "added: none before"
+want "$S['comes']['kernels'][1]['changes']" "['added']" "added"
+want "$S['comes']['kernels'][0]['importers']" "None" "a Module.symvers has no modules"
+U="$S['unmap_mapping_range']['corpora'][0]['importers']"
+want "$U['modules'], $U['gpl_compatible']" "(2, 0)" "importers of unmap_mapping_range"
+want "[(m['name'], m['license']) for m in $U['names']]" "[('gpfs', 'Proprietary'), ('nvidia', 'NVIDIA')]" "importer names"
+want "$S['dma_buf_put']['corpora'][0]['importers']['gpl_compatible']" "1" "a GPL importer"
+echo "ok: per kernel facts, every change class, importers by licence"
+
+# Human output: one line per kernel, "first seen", the changes, importers.
+[ "$(st "$KEXPORT" symbol --kernel old.symvers --kernel new.symvers --modules corpus unmap_mapping_range)" = 0 ] ||
+	fail "human: exit $(cat rc.txt)"
+grep -q "EXPORT_SYMBOL  .*0x00000003  vmlinux  first seen" out.txt &&
+	grep -q "EXPORT_SYMBOL_GPL .*kind tightened" out.txt &&
+	grep -q "imported by corpus: 2 modules, 0 GPL-compatible: gpfs (Proprietary), nvidia (NVIDIA)" out.txt ||
+	fail "human output: $(cat out.txt)"
+echo "ok: human output"
+
+# Nothing matched: exit 1, said.
+[ "$(st "$KEXPORT" symbol --kernel old.symvers nosuch 'none_*')" = 1 ] || fail "not found: exit $(cat rc.txt)"
+[ "$(grep -c "not exported or imported" err.txt)" = 2 ] || fail "not found: $(cat err.txt)"
+[ "$(st "$KEXPORT" symbol -j --kernel old.symvers nosuch dma_buf_get)" = 1 ] || fail "not found -j: exit $(cat rc.txt)"
+want "d['not_found']" "['nosuch']" "not_found"
+echo "ok: a pattern that matches nothing: exit 1"
+
+# A bad kernel source: one line, exit 2, the others still there.
+printf 'garbage\n' > bad.symvers
+[ "$(st "$KEXPORT" symbol -j --kernel old.symvers --kernel bad.symvers --kernel new.symvers dma_buf_get)" = 2 ] ||
+	fail "bad input: exit $(cat rc.txt)"
+[ "$(wc -l < err.txt)" = 1 ] && grep -q "bad.symvers" err.txt || fail "bad input: $(cat err.txt)"
+want "len(d['kernels'])" "2" "the other kernels"
+echo "ok: a bad kernel source: $(cat err.txt)"
+
+# Usage errors.
+[ "$(st "$KEXPORT" symbol dma_buf_get)" = 2 ] || fail "no kernel: exit $(cat rc.txt)"
+[ "$(st "$KEXPORT" symbol --kernel old.symvers)" = 2 ] || fail "no symbol: exit $(cat rc.txt)"
+echo PASS
