@@ -1014,6 +1014,32 @@ size_t kexport_diff_judge(struct kexport_diff *d, const struct kexport_symlist *
 int kexport_list_modules(struct kexport_ctx *ctx, const char *dir, char ***owners, size_t *n);
 void kexport_strings_free(char **s, size_t n);
 
+/* --- A source tree's MAINTAINERS ----------------------------------------- */
+
+struct kexport_maintainers_section {
+	const char *name;                /* e.g. "DMA BUFFER SHARING FRAMEWORK" */
+	const char *const *maintainers;  /* M: lines */
+	size_t n_maintainers;
+	const char *const *lists;        /* L: lines */
+	size_t n_lists;
+	const char *status;              /* the first S: line, or NULL */
+};
+
+struct kexport_maintainers;
+
+/* Read TREE/MAINTAINERS.  Since: 9 */
+int kexport_maintainers_read(struct kexport_ctx *ctx, const char *tree,
+                             struct kexport_maintainers **m);
+void kexport_maintainers_free(struct kexport_maintainers *m);
+/*
+ * The sections that cover FILE (a path below the tree), most specific
+ * first, matched by their F:, X: and N: lines as scripts/get_maintainer.pl
+ * --no-git --nokeywords matches them (equal depths in the file's order).
+ * *out is an array for kexport_free(); its sections belong to m.
+ */
+int kexport_maintainers_match(const struct kexport_maintainers *m, const char *file,
+                              const struct kexport_maintainers_section ***out, size_t *n);
+
 /* --- The dossier of symbols across kernels (kexport symbol) -------------- */
 
 /* The modules of one kernel (or one corpus) that import a symbol. */
