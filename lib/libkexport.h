@@ -1049,6 +1049,31 @@ struct kexport_dossier_users {
 	size_t n_gpl;      /* of them, GPL-compatible (the loader's verdict on license=) */
 };
 
+/* One export macro of a source tree, as the dossier shows it. */
+struct kexport_dossier_site {
+	const char *file;          /* below the tree */
+	unsigned line;
+	const char *macro;         /* as written, e.g. "EXPORT_SYMBOL_NS_GPL" */
+	const char *name;
+	enum kexport_kind kind;
+	const char *ns;            /* "" none */
+	const char *cond;          /* the #if conditions around it, or NULL */
+	/* Every export of the same file, this one among them, in line order
+	 * (its siblings: one GPL-only export among plain ones is news). */
+	const struct kexport_dossier_site *file_exports;
+	size_t n_file_exports;
+	/* The MAINTAINERS sections covering the file, most specific first
+	 * (filled for the sites of selected symbols; none without MAINTAINERS). */
+	const struct kexport_maintainers_section *const *sections;
+	size_t n_sections;
+};
+
+/* Where one source tree exports a symbol (several files: per architecture). */
+struct kexport_dossier_sites {
+	const struct kexport_dossier_site *const *sites;
+	size_t n_sites;
+};
+
 struct kexport_dossier_entry {
 	const char *name;
 	/* One per kernel, in the order the kernels were added (oldest first): */
@@ -1057,6 +1082,8 @@ struct kexport_dossier_entry {
 	const struct kexport_dossier_users *users;        /* the kernel's own modules */
 	/* One per corpus, in the order added: */
 	const struct kexport_dossier_users *corpus_users;
+	/* One per source tree, in the order added: */
+	const struct kexport_dossier_sites *sources;
 };
 
 struct kexport_dossier;
@@ -1075,6 +1102,9 @@ int kexport_dossier_add_kernel(struct kexport_dossier *d, const char *label,
                                struct kexport_module *const *mods, size_t n_mods);
 int kexport_dossier_add_corpus(struct kexport_dossier *d, const char *label,
                                struct kexport_module *const *mods, size_t n_mods);
+/* A kernel source tree: scanned now (every export macro, with FILE:LINE) and
+ * its MAINTAINERS read.  0, or a negative errno (reported). */
+int kexport_dossier_add_source(struct kexport_dossier *d, const char *label, const char *tree);
 /* Every name that a kernel exports, or that a kernel's module or a corpus's
  * imports, matching one of the patterns (names, or fnmatch() globs): one
  * entry each, sorted by name.  0 or -ENOMEM. */
@@ -1087,6 +1117,8 @@ const char *kexport_dossier_kernel_label(const struct kexport_dossier *d, size_t
 size_t kexport_dossier_kernel_modules(const struct kexport_dossier *d, size_t k);
 size_t kexport_dossier_corpus_count(const struct kexport_dossier *d);
 const char *kexport_dossier_corpus_label(const struct kexport_dossier *d, size_t c);
+size_t kexport_dossier_source_count(const struct kexport_dossier *d);
+const char *kexport_dossier_source_label(const struct kexport_dossier *d, size_t s);
 
 #ifdef __cplusplus
 }

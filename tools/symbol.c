@@ -21,12 +21,15 @@ static const char options[] =
 	"                          its own modules, the in-tree importers\n"
 	"      --modules PATH      a corpus of other modules, a tree or a .ko (repeatable):\n"
 	"                          their importers, by licence\n"
+	"      --source TREE       a kernel source tree (repeatable): where each symbol is\n"
+	"                          exported (FILE:LINE), the other exports of that file and\n"
+	"                          the MAINTAINERS sections covering it\n"
 	"      --names N           importers' names shown per kernel (default 8; 0: all)\n"
 	"Exit status: 0 every symbol found in some kernel or corpus, 1 one was not, 2 bad input.\n";
 
 const struct kexport_cmd kexport_cmd_symbol;
 
-enum { OPT_KERNEL = 0x300, OPT_MODULES, OPT_NAMES };
+enum { OPT_KERNEL = 0x300, OPT_MODULES, OPT_NAMES, OPT_SOURCE };
 
 /* One --kernel: its exports, its own modules when it is a tree, its label. */
 struct kernel_in {
@@ -125,6 +128,65 @@ static void print_users_plain(const char *where, const struct kexport_dossier_us
 	printf("\n");
 }
 
+static const char *site_ns(const struct kexport_dossier_site *t)
+{
+	return t->ns[0] ? t->ns : NULL;
+}
+
+static void print_sites_plain(const char *label, const struct kexport_dossier_sites *ss, size_t show)
+{
+	if (!ss->n_sites) {
+		printf("  in %s: no export macro\n", label);
+		return;
+	}
+	for (size_t i = 0; i < ss->n_sites; i++) {
+		const struct kexport_dossier_site *t = ss->sites[i];
+		printf("  in %s: %s:%u  %s%s%s%s", label, t->file, t->line, t->macro,
+		       site_ns(t) ? " (" : "", site_ns(t) ? t->ns : "", site_ns(t) ? ")" : "");
+		if (t->cond)
+			printf("  #if %s", t->cond);
+		printf("\n");
+		for (size_t k = 0; k < t->n_sections; k++) {
+			const struct kexport_maintainers_section *m = t->sections[k];
+			printf("    maintained by %s%s%s%s", m->name, m->status ? " (" : "",
+			       m->status ? m->status : "", m->status ? ")" : "");
+			for (size_t j = 0; j < m->n_maintainers; j++)
+				printf("%s%s", j ? ", " : ": ", m->maintainers[j]);
+			for (size_t j = 0; j < m->n_lists; j++)
+				printf("%s%s", j ? ", " : "; lists: ", m->lists[j]);
+			printf("\n");
+		}
+		/* Its siblings: how many of each GPL-ness, and the odd ones out. */
+		size_t gpl = 0, other = 0;
+		bool me_gpl = kexport_kind_gpl_only(t->kind);
+		for (size_t k = 0; k < t->n_file_exports; k++) {
+			const struct kexport_dossier_site *o = &t->file_exports[k];
+			if (o == t)
+				continue;
+			if (kexport_kind_gpl_only(o->kind))
+				gpl++;
+			else
+				other++;
+		}
+		printf("    other exports of %s: %zu, %zu GPL-only", t->file, gpl + other, gpl);
+		size_t odd = me_gpl ? other : gpl, shown = 0;
+		if (odd)
+			printf("; %s:", me_gpl ? "not GPL-only" : "GPL-only");
+		for (size_t k = 0; k < t->n_file_exports && odd; k++) {
+			const struct kexport_dossier_site *o = &t->file_exports[k];
+			if (o == t || kexport_kind_gpl_only(o->kind) == me_gpl)
+				continue;
+			if (show && shown == show) {
+				printf(" ... %zu more", odd - shown);
+				break;
+			}
+			printf(" %s", o->name);
+			shown++;
+		}
+		printf("\n");
+	}
+}
+
 static void print_plain(const struct kexport_dossier *d, size_t show)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
@@ -167,6 +229,8 @@ static void print_plain(const struct kexport_dossier *d, size_t show)
 			snprintf(where, sizeof(where), "%s", kexport_dossier_corpus_label(d, c));
 			print_users_plain(where, &e->corpus_users[c], show);
 		}
+		for (size_t s = 0; s < kexport_dossier_source_count(d); s++)
+			print_sites_plain(kexport_dossier_source_label(d, s), &e->sources[s], show);
 	}
 }
 
@@ -199,6 +263,55 @@ static void json_changes(unsigned c)
 	json_arr_end(cli_json);
 }
 
+static void json_site_fields(const struct kexport_dossier_site *t)
+{
+	json_kstr(cli_json, "name", t->name);
+	json_kuint(cli_json, "line", t->line);
+	json_kstr(cli_json, "macro", t->macro);
+	json_kstr(cli_json, "kind", kexport_kind_name(t->kind));
+	json_kbool(cli_json, "gpl_only", kexport_kind_gpl_only(t->kind));
+	json_kstr(cli_json, "namespace", t->ns);
+	json_kstr(cli_json, "cond", t->cond);
+}
+
+static void json_site(const struct kexport_dossier_site *t)
+{
+	json_obj_start(cli_json);
+	json_kstr(cli_json, "file", t->file);
+	json_site_fields(t);
+	json_key(cli_json, "maintainers");
+	json_arr_start(cli_json);
+	for (size_t k = 0; k < t->n_sections; k++) {
+		const struct kexport_maintainers_section *m = t->sections[k];
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "section", m->name);
+		json_kstr(cli_json, "status", m->status);
+		json_key(cli_json, "maintainers");
+		json_arr_start(cli_json);
+		for (size_t j = 0; j < m->n_maintainers; j++)
+			json_str(cli_json, m->maintainers[j]);
+		json_arr_end(cli_json);
+		json_key(cli_json, "lists");
+		json_arr_start(cli_json);
+		for (size_t j = 0; j < m->n_lists; j++)
+			json_str(cli_json, m->lists[j]);
+		json_arr_end(cli_json);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
+	json_key(cli_json, "siblings"); /* the file's other exports */
+	json_arr_start(cli_json);
+	for (size_t k = 0; k < t->n_file_exports; k++) {
+		if (&t->file_exports[k] == t)
+			continue;
+		json_obj_start(cli_json);
+		json_site_fields(&t->file_exports[k]);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
+	json_obj_end(cli_json);
+}
+
 static void print_json(const struct kexport_dossier *d, const char *const *missing, size_t n_missing)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
@@ -211,6 +324,11 @@ static void print_json(const struct kexport_dossier *d, const char *const *missi
 	json_arr_start(cli_json);
 	for (size_t c = 0; c < nc; c++)
 		json_str(cli_json, kexport_dossier_corpus_label(d, c));
+	json_arr_end(cli_json);
+	json_key(cli_json, "sources");
+	json_arr_start(cli_json);
+	for (size_t s = 0; s < kexport_dossier_source_count(d); s++)
+		json_str(cli_json, kexport_dossier_source_label(d, s));
 	json_arr_end(cli_json);
 	json_key(cli_json, "not_found"); /* patterns that matched no symbol */
 	json_arr_start(cli_json);
@@ -250,6 +368,19 @@ static void print_json(const struct kexport_dossier *d, const char *const *missi
 			json_obj_end(cli_json);
 		}
 		json_arr_end(cli_json);
+		json_key(cli_json, "sources");
+		json_arr_start(cli_json);
+		for (size_t s = 0; s < kexport_dossier_source_count(d); s++) {
+			json_obj_start(cli_json);
+			json_kstr(cli_json, "source", kexport_dossier_source_label(d, s));
+			json_key(cli_json, "sites");
+			json_arr_start(cli_json);
+			for (size_t t = 0; t < e->sources[s].n_sites; t++)
+				json_site(e->sources[s].sites[t]);
+			json_arr_end(cli_json);
+			json_obj_end(cli_json);
+		}
+		json_arr_end(cli_json);
 		json_obj_end(cli_json);
 	}
 	json_arr_end(cli_json);
@@ -262,10 +393,11 @@ static int cmd_symbol(int argc, char **argv)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "names", required_argument, NULL, OPT_NAMES },
+		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char **kpaths = NULL, **cpaths = NULL;
-	size_t n_k = 0, n_c = 0, show = 8;
+	const char **kpaths = NULL, **cpaths = NULL, **spaths = NULL;
+	size_t n_k = 0, n_c = 0, n_s = 0, show = 8;
 	int opt, st;
 	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_symbol, NULL,
 	                        &st)) != -1) {
@@ -278,6 +410,10 @@ static int cmd_symbol(int argc, char **argv)
 			break;
 		case OPT_MODULES:
 			if (!cli_push_str(&cpaths, &n_c, optarg))
+				return CLI_EXIT_BAD_INPUT;
+			break;
+		case OPT_SOURCE:
+			if (!cli_push_str(&spaths, &n_s, optarg))
 				return CLI_EXIT_BAD_INPUT;
 			break;
 		case OPT_NAMES: {
@@ -294,7 +430,7 @@ static int cmd_symbol(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(&kexport_cmd_symbol, "which symbols? (a name or a glob)");
-	if (n_k == 0 && n_c == 0)
+	if (n_k == 0 && n_c == 0 && n_s == 0)
 		return cli_usage_error(&kexport_cmd_symbol, "no kernel: give --kernel SOURCE (oldest first)");
 
 	struct kexport_ctx *ctx = cli_ctx_new();
@@ -331,6 +467,17 @@ static int cmd_symbol(int argc, char **argv)
 		                                               (struct kexport_module *const *)cs[i].mods,
 		                                               cs[i].n_mods) < 0)
 			return CLI_EXIT_BAD_INPUT;
+	}
+	for (size_t i = 0; i < n_s; i++) {
+		const char *base = strrchr(spaths[i], '/');
+		base = base && base[1] ? base + 1 : spaths[i];
+		if (!kexport_is_source_tree(spaths[i])) {
+			cli_bad_input(spaths[i], "not a kernel source tree (no Kbuild, Makefile and include/linux/export.h)");
+			bad = true;
+			continue;
+		}
+		if (kexport_dossier_add_source(d, base, spaths[i]) < 0)
+			bad = true;
 	}
 	if (kexport_dossier_select(d, (const char *const *)argv + optind, (size_t)(argc - optind)) < 0)
 		return CLI_EXIT_BAD_INPUT;
@@ -373,6 +520,7 @@ static int cmd_symbol(int argc, char **argv)
 	free(cs);
 	free(kpaths);
 	free(cpaths);
+	free(spaths);
 	free(missing);
 	kexport_ctx_free(ctx);
 	return bad ? CLI_EXIT_BAD_INPUT : n_missing ? CLI_EXIT_FINDING : CLI_EXIT_OK;
