@@ -530,6 +530,6 @@ const struct kexport_cmd kexport_cmd_symbol = {
 	.name = "symbol",
 	.fn = cmd_symbol,
 	.summary = "a symbol across kernels: kind, namespace, CRC, owner, changes and importers",
-	.usage = "kexport symbol [OPTIONS] --kernel SOURCE... [--modules PATH]... SYMBOL|GLOB...",
+	.usage = "kexport symbol [OPTIONS] --kernel SOURCE... [--modules PATH]... [--source TREE]... SYMBOL|GLOB...",
 	.options = options,
 };
