@@ -78,6 +78,11 @@ static const struct src_macro macros[] = {
 	{ "EXPORT_SYMBOL", KEXPORT_KIND_PLAIN, 0, NULL, NULL },
 	/* include/linux/acpi.h */
 	{ "EXPORT_SYMBOL_ACPI_LIB", KEXPORT_KIND_GPL, M_FIXED_NS, "ACPI", NULL },
+	/* include/linux/kvm_types.h (7.x): EXPORT_SYMBOL_FOR_MODULES(sym, "kvm,"
+	 * KVM_SUB_MODULES); the sub-modules (x86: kvm-amd,kvm-intel) depend on
+	 * the architecture and its configuration and are not added here */
+	{ "EXPORT_SYMBOL_FOR_KVM", KEXPORT_KIND_GPL, M_FIXED_NS, "module:kvm", NULL },
+	{ "EXPORT_SYMBOL_FOR_KVM_INTERNAL", KEXPORT_KIND_GPL, M_FIXED_NS, "module:", NULL },
 	{ "EXPORT_SYMBOL_FOR_MODULES", KEXPORT_KIND_GPL, M_FOR_MODULES, NULL, NULL },
 	/* include/drm/drm_util.h: only with CONFIG_DRM_EXPORT_FOR_TESTS */
 	{ "EXPORT_SYMBOL_FOR_TESTS_ONLY", KEXPORT_KIND_PLAIN, 0, NULL, NULL },

@@ -9,20 +9,24 @@ kexport, on Debian's real kernels, field by field:
   - the kernel's modules that import the symbol: every module file, read
     with Python's own decompressors, whose undefined symbols (binutils'
     `nm -u`) include it; their licence from kmod's `modinfo -F license`,
-    judged with the loader's list of GPL-compatible strings.
+    judged with the loader's list of GPL-compatible strings;
+  - with a source tree: the export macro's FILE:LINE (grep), the number of
+    other export macros in that file (grep), and the MAINTAINERS sections
+    covering it (the tree's scripts/get_maintainer.pl --no-git --nokeywords).
 
-    real-symbol.py KEXPORT SYMBOL,... LABEL:TREE:SYMVERS...
+    real-symbol.py KEXPORT SYMBOL,... LABEL:TREE:SYMVERS[:SOURCE]...
 """
 import gzip
 import json
 import lzma
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 kexport, symbols = sys.argv[1], sys.argv[2].split(",")
-kernels = [a.split(":", 2) for a in sys.argv[3:]]
+kernels = [(a.split(":", 3) + [None])[:4] for a in sys.argv[3:]]
 # kernel/module/main.c, license_is_gpl_compatible()
 GPL = {"GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL",
        "Dual MPL/GPL"}
@@ -85,8 +89,11 @@ def importers(tree, names):
 
 
 args = [kexport, "symbol", "-j"]
-for label, tree, _ in kernels:
+for label, tree, _, src in kernels:
     args += ["--kernel", tree]
+sources = [src for _, _, _, src in kernels if src]
+for src in sources:
+    args += ["--source", src]
 run = subprocess.run(args + symbols, capture_output=True)
 if run.returncode not in (0, 1):
     sys.exit(f"FAIL: kexport symbol exited {run.returncode}: {run.stderr[:300]}")
@@ -100,7 +107,7 @@ seen = set()  # exported or imported somewhere
 
 checked = 0
 prev = {}
-for k, (label, tree, sv) in enumerate(kernels):
+for k, (label, tree, sv, _) in enumerate(kernels):
     want = symvers(sv)
     users = importers(tree, symbols)
     for sym in symbols:
@@ -163,6 +170,55 @@ for k, (label, tree, sv) in enumerate(kernels):
               f"{' (' + ', '.join(g['changes']) + ')' if g['changes'] else ''}; "
               f"{len(want_names)} importers, {want_gpl} GPL-compatible")
     prev = {s: want.get(s) for s in symbols}
+
+# The source trees: FILE:LINE, siblings and MAINTAINERS, by grep and
+# get_maintainer.pl.
+MACRO = r"EXPORT_SYMBOL[A-Z_]*\(\s*(%s)\s*[,)]"
+for s_i, src in enumerate(sources):
+    label = os.path.basename(src)
+    pat = MACRO % "|".join(map(re.escape, symbols))
+    out = subprocess.run(["grep", "-rnE", "--include=*.c", "--include=*.h", "--include=*.S",
+                          pat, "."], cwd=src, capture_output=True, text=True).stdout
+    want_sites = {s: set() for s in symbols}
+    for line in out.splitlines():
+        f, ln, text = line.split(":", 2)
+        m = re.search(pat, text)
+        if m and not re.match(r"\s*#\s*define", text) and f.startswith("./"):
+            want_sites[m.group(1)].add((f[2:], int(ln)))
+    for sym in symbols:
+        sites = got[sym]["sources"][s_i]["sites"] if sym in got else []
+        got_sites = {(t["file"], t["line"]) for t in sites}
+        if got_sites != want_sites[sym]:
+            fail(f"{label} {sym}: sites: grep {sorted(want_sites[sym])}, kexport {sorted(got_sites)}")
+            continue
+        for t in sites:
+            text = open(os.path.join(src, t["file"]), errors="replace").read()
+            n_macros = len([1 for l in text.splitlines()
+                            if re.search(r"^\s*EXPORT_SYMBOL[A-Z_]*\(", l)])
+            if len(t["siblings"]) != n_macros - 1:
+                fail(f"{label} {sym}: {t['file']}: {n_macros - 1} other export macros by grep, "
+                     f"{len(t['siblings'])} siblings by kexport")
+            gm = subprocess.run(["perl", "scripts/get_maintainer.pl", "--no-git", "--nokeywords",
+                                 "--sections", "-f", t["file"]], cwd=src, capture_output=True,
+                                text=True).stdout
+            names, new = [], True
+            for line in gm.splitlines():
+                if not line.strip():
+                    new = True
+                    continue
+                if new and not re.match(r"^[A-Z]:", line):
+                    names.append(line)
+                new = False
+            got_names = [m["section"] for m in t["maintainers"]]
+            if sorted(names) != sorted(got_names):
+                fail(f"{label} {sym}: {t['file']}: sections: get_maintainer.pl {names}, "
+                     f"kexport {got_names}")
+            checked += 3
+            print(f"ok: {label} {sym}: {t['file']}:{t['line']} {t['macro']}, "
+                  f"{len(t['siblings'])} siblings, {got_names[0] if got_names else 'no section'}")
+        if not sites:
+            checked += 1
+            print(f"ok: {label} {sym}: no export macro, as grep says")
 
 if sorted(set(symbols) - seen) != sorted(doc["not_found"]):
     fail(f"not found: by Module.symvers and nm {sorted(set(symbols) - seen)}, "
