@@ -786,6 +786,9 @@ int kx_read_plain(const char *path, uint8_t **data, size_t *size, char *errmsg);
 int kx_sig_verify(const struct kx_keyring *kr, const uint8_t *module, size_t size,
                   struct kexport_sig_result *res);
 
+/* loader/fix.c: whether a reason has its fix (tests: every one must). */
+bool kx_fix_known(enum kexport_reason reason);
+
 /* diff.c: KEXPORT_CHANGE_* from one export to the other (either may be
  * NULL: added, removed; both NULL: 0). */
 unsigned kx_export_changes(const struct kexport_export *before, const struct kexport_export *after);

@@ -687,6 +687,7 @@ enum kexport_feature {
 	KEXPORT_FEATURE_UNIQUE_SECTIONS,       /* exactly one .modinfo, .gnu.linkonce.this_module */
 	KEXPORT_FEATURE_ELF_CHECK_MESSAGES,    /* every ELF validation failure has its message */
 	KEXPORT_FEATURE_ELF_STRTAB_CHECKS,     /* the symbol string table's ends and name offsets */
+	KEXPORT_FEATURE_NS_STRING_LITERAL,     /* MODULE_IMPORT_NS("NS"): a string literal (6.13) */
 	KEXPORT_FEATURE_COUNT
 };
 
@@ -767,6 +768,13 @@ struct kexport_problem {
 	const char *symbol;       /* NULL when not about one import */
 	const char *explanation;  /* kexport's own one line */
 };
+
+/* The fix of problem i of a verdict: what to change so that it goes away, in
+ * the module maintainer's terms (MODULE_IMPORT_NS("NS") for this kernel, the
+ * headers package to rebuild against, the licences the loader accepts), or
+ * why nothing in the module can.  Every reason has one.  Since: 9 */
+struct kexport_verdict;
+const char *kexport_verdict_fix(const struct kexport_verdict *v, size_t i);
 
 struct kexport_verdict {
 	const char *module;              /* the name the kernel uses */

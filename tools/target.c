@@ -308,6 +308,13 @@ bool cli_verdict_taints(const struct kexport_verdict *v)
 	return v->loads && (v->module_taint || v->kernel_taint_after != v->kernel_taint_before);
 }
 
+void cli_print_fix(const struct kexport_verdict *v, size_t i)
+{
+	const char *fix = kexport_verdict_fix(v, i);
+	if (fix)
+		printf("  %-7s %-17s %s\n", "", "fix:", fix);
+}
+
 void cli_json_problems(const struct kexport_verdict *v)
 {
 	json_key(cli_json, "problems");
@@ -319,6 +326,7 @@ void cli_json_problems(const struct kexport_verdict *v)
 		json_kbool(cli_json, "fatal", p->fatal);
 		json_kstr(cli_json, "symbol", p->symbol);
 		json_kstr(cli_json, "explanation", p->explanation);
+		json_kstr(cli_json, "fix", kexport_verdict_fix(v, i));
 		json_obj_end(cli_json);
 	}
 	json_arr_end(cli_json);
@@ -395,6 +403,7 @@ void cli_print_verdict(const struct kexport_module *m, const struct kexport_verd
 		const struct kexport_problem *p = &v->problems[i];
 		printf("  %-7s %-17s %s\n", p->fatal ? "ERROR" : "note", kexport_reason_name(p->reason),
 		       p->explanation);
+		cli_print_fix(v, i);
 	}
 	if (v->n_log) {
 		printf("  kernel log:\n");

@@ -123,6 +123,8 @@ void cli_target_report_keys(const struct cli_target *t);
 void cli_target_describe(const struct cli_target *t);
 const char *cli_errno_name(int err);
 bool cli_verdict_taints(const struct kexport_verdict *v);
+/* The fix line of problem i (human output). */
+void cli_print_fix(const struct kexport_verdict *v, size_t i);
 /* The "problems" member of a verdict, in JSON. */
 void cli_json_problems(const struct kexport_verdict *v);
 void cli_print_verdict(const struct kexport_module *m, const struct kexport_verdict *v,

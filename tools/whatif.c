@@ -280,6 +280,7 @@ static size_t print_report(const struct whatif *w)
 			const struct kexport_problem *p = &a->problems[k];
 			printf("  %-7s %-17s %s\n", p->fatal ? "ERROR" : "note",
 			       kexport_reason_name(p->reason), p->explanation);
+			cli_print_fix(a, k);
 		}
 	}
 	size_t again = kexport_judge_checked(w->after);

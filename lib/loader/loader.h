@@ -139,6 +139,8 @@ int check_elf(struct run *r);
 /* run.c */
 __attribute__((format(printf, 2, 0))) char *run_vfmt(struct run *r, const char *fmt, va_list ap);
 KX_PRINTF(2, 3) void klog(struct run *r, const char *fmt, ...);
+/* fix.c: the fix of a problem, in the run's arena (NULL: out of memory). */
+const char *kx_fix_text(struct run *r, const struct kexport_problem *p);
 KX_PRINTF(5, 6) void problem(struct run *r, enum kexport_reason reason, bool fatal,
                              const char *sym, const char *fmt, ...);
 void add_taint(struct run *r, int bit, bool lockdep_unreliable);

@@ -85,6 +85,12 @@ static const struct kexport_rule rules[] = {
 	  "missing leading NUL\", ...) (kernel/module/main.c of linux-source-7.2; absent in "
 	  "6.12, whose loader went on to resolve symbols under qemu; first release bounded, not "
 	  "pinned)" },
+	{ KEXPORT_FEATURE_NS_STRING_LITERAL, V(6, 13, 0), 0, NULL, true, true,
+	  "MODULE_IMPORT_NS() and EXPORT_SYMBOL_NS*() take the namespace as a string literal "
+	  "(cdd30ebb1b9f \"module: Convert symbol namespace to string literal\", 6.13): "
+	  "MODULE_IMPORT_NS(\"DMA_BUF\"), where 6.12 wrote MODULE_IMPORT_NS(DMA_BUF) "
+	  "(include/linux/module.h of linux-source-6.12 and -7.2); a source-level rule, for the "
+	  "fixes kexport proposes" },
 };
 
 static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
@@ -106,6 +112,7 @@ static const char *const feature_names[KEXPORT_FEATURE_COUNT] = {
 	[KEXPORT_FEATURE_UNIQUE_SECTIONS] = "unique_sections",
 	[KEXPORT_FEATURE_ELF_CHECK_MESSAGES] = "elf_check_messages",
 	[KEXPORT_FEATURE_ELF_STRTAB_CHECKS] = "elf_strtab_checks",
+	[KEXPORT_FEATURE_NS_STRING_LITERAL] = "ns_string_literal",
 };
 
 KX_EXPORT const char *kexport_feature_name(enum kexport_feature f)

@@ -82,6 +82,7 @@ static int simulate(struct run *r)
 struct verdict_box {
 	struct kexport_verdict v;
 	struct kx_arena arena;
+	const char **fixes;      /* one per problem (fix.c) */
 };
 
 /* A vector's items, copied to the arena (the vector is freed by the caller). */
@@ -105,6 +106,13 @@ static int finish(struct run *r, int err, struct kexport_verdict **vp)
 	const char **log = arena_copy(r, &r->log);
 	struct kexport_problem *problems = arena_copy(r, &r->problems);
 	const char **needs = arena_copy(r, &r->needs);
+	const char **fixes = r->problems.n ? kx_arena_alloc(&r->arena, r->problems.n * sizeof(*fixes))
+	                                   : NULL;
+	if (r->problems.n && !fixes)
+		r->oom = true;
+	for (size_t i = 0; !r->oom && i < r->problems.n; i++)
+		if (!(fixes[i] = kx_fix_text(r, &problems[i])))
+			r->oom = true;
 	if (r->oom)
 		return -ENOMEM;
 	memset(box, 0, sizeof(*box));
@@ -122,11 +130,18 @@ static int finish(struct run *r, int err, struct kexport_verdict **vp)
 	v->needs = needs;
 	v->n_needs = r->needs.n;
 	v->signature = r->sig_note;
+	box->fixes = fixes;
 	/* the box lives in the arena it holds, as a module does */
 	kx_arena_move(&box->arena, &r->arena);
 	kx_arena_seal(&box->arena);
 	*vp = v;
 	return 0;
+}
+
+KX_EXPORT const char *kexport_verdict_fix(const struct kexport_verdict *v, size_t i)
+{
+	const struct verdict_box *box = (const struct verdict_box *)v;
+	return v && i < v->n_problems && box->fixes ? box->fixes[i] : NULL;
 }
 
 KX_EXPORT void kexport_verdict_free(struct kexport_verdict *v)

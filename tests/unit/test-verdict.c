@@ -137,9 +137,31 @@ static bool has_problem(const struct kexport_verdict *v, enum kexport_reason r, 
 	return false;
 }
 
+/* The fix of the first problem of reason r, or NULL. */
+static const char *fix_of(const struct kexport_verdict *v, enum kexport_reason r)
+{
+	for (size_t i = 0; i < v->n_problems; i++)
+		if (v->problems[i].reason == r)
+			return kexport_verdict_fix(v, i);
+	return NULL;
+}
+
 #define VM61 "6.1.0-54-amd64 SMP mod_unload modversions "
 
 /* --- the rules table itself ----------------------------------------------- */
+
+/* Every reason the verdict engine can give has its fix (loader/fix.c): a
+ * new reason cannot land without one. */
+bool kx_fix_known(enum kexport_reason reason);
+static void test_fix_every_reason(void **state)
+{
+	(void)state;
+	for (int r = 0; r < KEXPORT_REASON_COUNT; r++) {
+		if (!kx_fix_known((enum kexport_reason)r))
+			fail_msg("reason %s has no fix in lib/loader/fix.c",
+			         kexport_reason_name((enum kexport_reason)r));
+	}
+}
 
 static void test_rules_table(void **state)
 {
@@ -205,6 +227,12 @@ static void test_proprietary_gpl_only(void **state)
 	assert_false(v->loads);
 	assert_int_equal(v->err, -2);
 	assert_true(has_problem(v, KEXPORT_REASON_GPL_ONLY, true));
+	/* Every problem has its fix; this one names the import and the licences. */
+	for (size_t i = 0; i < v->n_problems; i++)
+		assert_non_null(kexport_verdict_fix(v, i));
+	assert_null(kexport_verdict_fix(v, v->n_problems));
+	assert_non_null(strstr(fix_of(v, KEXPORT_REASON_GPL_ONLY), "ns_sym is GPL-only"));
+	assert_non_null(strstr(fix_of(v, KEXPORT_REASON_GPL_ONLY), "\"Dual MIT/GPL\""));
 	/* O, P and E: in this order, lock debugging off with the first P. */
 	assert_int_equal(v->kernel_taint_after,
 	                 BIT(KEXPORT_TAINT_OOT) | BIT(KEXPORT_TAINT_PROPRIETARY) | BIT(KEXPORT_TAINT_UNSIGNED));
@@ -388,6 +416,16 @@ static void test_namespaces(void **state)
 	assert_true(has_line(v, "nsuser: module uses symbol (ns_sym) from namespace DMA_BUF, but does "
 	                        "not import it."));
 	assert_true(has_problem(v, KEXPORT_REASON_NS_NOT_IMPORTED, true));
+	/* The fix in this kernel's syntax: the bare form up to 6.12 ... */
+	assert_non_null(strstr(fix_of(v, KEXPORT_REASON_NS_NOT_IMPORTED), "MODULE_IMPORT_NS(DMA_BUF)"));
+	kexport_verdict_free(v);
+	done(&f);
+	/* ... the string literal from 6.13. */
+	kernel(&f, "6.13.0");
+	loader(&f);
+	v = check(&f, &x);
+	assert_non_null(strstr(fix_of(v, KEXPORT_REASON_NS_NOT_IMPORTED),
+	                       "MODULE_IMPORT_NS(\"DMA_BUF\")"));
 	kexport_verdict_free(v);
 	done(&f);
 	/* Allowed by configuration: a warning and it loads. */
@@ -700,6 +738,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_table),
+		cmocka_unit_test(test_fix_every_reason),
 		cmocka_unit_test(test_clean_gpl),
 		cmocka_unit_test(test_proprietary_gpl_only),
 		cmocka_unit_test(test_weak_missing_and_got),
