@@ -23,6 +23,7 @@ static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_history,
 	&kexport_cmd_whatif,
 	&kexport_cmd_symbol,
+	&kexport_cmd_surface,
 };
 
 static void usage(FILE *f)

@@ -45,6 +45,7 @@ extern const struct kexport_cmd kexport_cmd_diff;
 extern const struct kexport_cmd kexport_cmd_history;
 extern const struct kexport_cmd kexport_cmd_whatif;
 extern const struct kexport_cmd kexport_cmd_symbol;
+extern const struct kexport_cmd kexport_cmd_surface;
 
 /* Global options (may also be given after the subcommand). */
 struct cli_global {

@@ -267,11 +267,49 @@ static bool is_glob(const char *p)
 	return strpbrk(p, "*?[") != NULL;
 }
 
-static bool matches(const char *name, const char *const *patterns, size_t n)
+/* The patterns: names in a hash set (surface asks for a module's thousand
+ * imports), globs in a list. */
+struct patterns {
+	struct kx_index names;
+	const char *const *globs;
+	size_t n_globs;
+	const char **owned;
+};
+
+static const char *str_key(const void *v)
 {
-	for (size_t i = 0; i < n; i++)
-		if (is_glob(patterns[i]) ? fnmatch(patterns[i], name, 0) == 0
-		                         : strcmp(patterns[i], name) == 0)
+	return v;
+}
+
+static int patterns_init(struct patterns *p, const char *const *pats, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->owned = calloc(n ? n : 1, sizeof(*p->owned));
+	if (!p->owned || kx_index_reserve(&p->names, n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (is_glob(pats[i]))
+			p->owned[p->n_globs++] = pats[i];
+		else if (kx_index_put(&p->names, pats[i], kx_hash(pats[i]), pats[i], (uint32_t)i + 1,
+		                      str_key, NULL) < 0)
+			return -ENOMEM;
+	}
+	p->globs = p->owned;
+	return 0;
+}
+
+static void patterns_free(struct patterns *p)
+{
+	kx_index_free(&p->names);
+	free(p->owned);
+}
+
+static bool matches(const char *name, const struct patterns *p)
+{
+	if (kx_index_find(&p->names, name, kx_hash(name), str_key))
+		return true;
+	for (size_t i = 0; i < p->n_globs; i++)
+		if (fnmatch(p->globs[i], name, 0) == 0)
 			return true;
 	return false;
 }
@@ -421,7 +459,7 @@ static int find_users(struct kexport_dossier *d, const struct group *g, size_t g
 	return r;
 }
 
-static int select_run(struct kexport_dossier *d, const char *const *patterns, size_t n)
+static int select_run(struct kexport_dossier *d, const struct patterns *patterns)
 {
 	const struct group *ks = d->kernels.items, *cs = d->corpora.items;
 	size_t nk = d->kernels.n, nc = d->corpora.n, cap = 0;
@@ -430,14 +468,14 @@ static int select_run(struct kexport_dossier *d, const char *const *patterns, si
 	for (size_t k = 0; k < nk; k++)
 		for (size_t i = 0, nt = kexport_table_count(ks[k].exports); i < nt; i++) {
 			const char *name = kexport_table_get(ks[k].exports, i)->name;
-			if (matches(name, patterns, n) && collect(d, name, &cap) < 0)
+			if (matches(name, patterns) && collect(d, name, &cap) < 0)
 				return -ENOMEM;
 		}
 	struct source *ss = d->sources.items;
 	size_t ns = d->sources.n;
 	for (size_t s = 0; s < ns; s++)
 		for (size_t i = 0; i < ss[s].n_sites; i++)
-			if (matches(ss[s].sites[i].name, patterns, n) &&
+			if (matches(ss[s].sites[i].name, patterns) &&
 			    collect(d, ss[s].sites[i].name, &cap) < 0)
 				return -ENOMEM;
 	for (size_t g = 0; g < nk + nc; g++) {
@@ -445,7 +483,7 @@ static int select_run(struct kexport_dossier *d, const char *const *patterns, si
 		for (size_t m = 0; m < gr->n_mods; m++)
 			for (size_t i = 0; i < gr->mods[m]->n_imports; i++) {
 				const char *name = gr->mods[m]->imports[i].name;
-				if (matches(name, patterns, n) && collect(d, name, &cap) < 0)
+				if (matches(name, patterns) && collect(d, name, &cap) < 0)
 					return -ENOMEM;
 			}
 	}
@@ -496,7 +534,11 @@ KX_EXPORT int kexport_dossier_select(struct kexport_dossier *d, const char *cons
                                      size_t n)
 {
 	entries_free(d);
-	int r = select_run(d, patterns, n);
+	struct patterns p;
+	int r = patterns_init(&p, patterns, n);
+	if (r == 0)
+		r = select_run(d, &p);
+	patterns_free(&p);
 	if (r < 0) {
 		entries_free(d);
 		return kx_report(d->ctx, NULL, r, "out of memory");
