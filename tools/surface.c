@@ -296,9 +296,9 @@ static void print_plain(const struct kexport_dossier *d, const struct surface *s
 	size_t nk = kexport_dossier_kernel_count(d);
 	const char *ref = nk ? kexport_dossier_kernel_label(d, nk - 1) : "?";
 	/* Side by side first. */
-	printf("%-24s %8s %9s %11s %10s %8s %8s %8s\n", "module (against", "imports", "GPL-only",
+	printf("# against %s%s\n", ref, nk > 1 ? "; changes since the first kernel given" : "");
+	printf("%-24s %8s %9s %11s %10s %8s %8s %8s\n", "module", "imports", "GPL-only",
 	       "namespaced", "exporters", "interior", "changed", "kind/ns");
-	printf("%-24s\n", ref);
 	for (size_t i = 0; i < n_s; i++) {
 		const struct surface *x = &s[i];
 		char name[64];
