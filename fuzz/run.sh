@@ -7,7 +7,7 @@
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 20 s, all)
 #
 # TARGET is symvers, sysmap, vmlinux, module, image, config, kabilist, kmodindex, srcscan,
-# srccond, sig or changes (or fuzz-<name>).
+# srccond, sig, changes or maintainers (or fuzz-<name>).
 # Exits 1 if any target crashes, leaks, hits UB, times out, runs out of memory
 # or fails on one of its saved regression inputs (fuzz/regressions/<target>-*).
 #
@@ -31,7 +31,7 @@ if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
 	secs=$1
 	shift
 fi
-all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref changes kmodindex"
+all_targets="symvers sysmap vmlinux module image config kabilist srcscan srccond sig histref changes kmodindex maintainers"
 targets=""
 for t in "${@:-$all_targets}"; do
 	for x in $t; do
@@ -254,7 +254,16 @@ printf 'defined(CONFIG_Y) && (IS_ENABLED(CONFIG_M) || !defined(MODULE)) && CONFI
 seed srccond cond "$tmp/t"
 printf 'obj-$(CONFIG_Y) += a.o d/\nobj-$(subst m,y,$(CONFIG_M)) += b.o\nb-y := c.o ../e/f.o\nifeq ($(CONFIG_N),y)\nobj-y += n.o\nelse ifdef CONFIG_M\nobj-m += m.o\nendif\nccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=FOO\n' >"$tmp/t"
 seed srccond makefile "$tmp/t"
+printf 'Intro text\n\tM: *Mail* patches to\n\nDMA BUFFER SHARING FRAMEWORK\nM:\tA B <a@b.org>\nL:\tl@x.org\nS:\tMaintained\nF:\tdrivers/dma-buf/\nF:\tinclude/linux/*fence.h\nF:\tsound/soc/codecs/da[79]*.[ch]\nF:\tdrivers/regulator/da9???-regulator.[ch]\nX:\tdrivers/dma-buf/heaps/\nN:\tsun[x456789]i\nN:\t[^a-z]tegra\nK:\t\\bdma_(?:buf|fence)\\b\n\nTHE REST\nM:\tL T <t@l.org>\nS:\tBuried alive in reporters\nF:\t*\nF:\t*/\n' >"$tmp/t"
+seed maintainers forms "$tmp/t"
 src=$(ls -d "$testdata"/source/*/linux-source-* 2>/dev/null | sort | tail -n 1)
+if [ -n "$src" ] && [ -f "$src/MAINTAINERS" ]; then
+	head -c 6000 "$src/MAINTAINERS" >"$tmp/t"
+	seed maintainers real-head "$tmp/t"
+	sed -n '/^DMA BUFFER SHARING FRAMEWORK/,/^$/p; /^THE REST/,/^$/p; /^ARM\/Allwinner sunXi SoC support/,/^$/p' \
+		"$src/MAINTAINERS" >"$tmp/t"
+	seed maintainers real-sections "$tmp/t"
+fi
 if [ -n "$src" ]; then
 	for f in kernel/params.c include/linux/export.h include/linux/pm.h arch/x86/lib/memcpy_64.S \
 	         drivers/pwm/pwm-lpss.c kernel/cgroup/cgroup.c drivers/usb/storage/Makefile \
@@ -356,7 +365,7 @@ for t in $targets; do
 		nreg=$((nreg + 1))
 		"$bin" -rss_limit_mb=2048 -timeout=10 "$r" >"$out/regression.log" 2>&1 || badreg="$badreg $(basename "$r")"
 	done
-	case $t in symvers|sysmap|kabilist|histref|changes|kmodindex) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
+	case $t in symvers|sysmap|kabilist|histref|changes|kmodindex|maintainers) dict=fuzz/text.dict ;; srcscan|srccond) dict=fuzz/src.dict ;; *) dict=fuzz/elf.dict ;; esac
 	# shellcheck disable=SC2086
 	"$bin" "$corpus" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -dict="$dict" \
 		-artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_ARGS:-} >"$log" 2>&1

@@ -1038,6 +1038,9 @@ struct kexport_maintainers;
 /* Read TREE/MAINTAINERS.  Since: 9 */
 int kexport_maintainers_read(struct kexport_ctx *ctx, const char *tree,
                              struct kexport_maintainers **m);
+/* The same from memory; tree (NULL: none) tells which patterns name directories. */
+int kexport_maintainers_parse(struct kexport_ctx *ctx, const char *text, size_t len,
+                              const char *tree, struct kexport_maintainers **m);
 void kexport_maintainers_free(struct kexport_maintainers *m);
 /*
  * The sections that cover FILE (a path below the tree), most specific

@@ -83,59 +83,70 @@ static unsigned count_slashes(const char *s)
 	return n;
 }
 
-/* A glob (F:, X:) against the start of s: '*' any string, '?' any one
- * character, [...] a class ([^...] its complement); the rest literal. */
-static bool glob_prefix(const char *p, const char *s)
+/* Does pattern element *p ('?', a [...] class, or a literal) take c?
+ * *next: the element after it. */
+static bool one_char(const char *p, char c, const char **next)
 {
-	for (;; p++, s++) {
-		switch (*p) {
-		case '\0':
-			return true; /* anchored at the start only */
-		case '*':
-			while (p[1] == '*')
-				p++;
-			for (const char *t = s;; t++) {
-				if (glob_prefix(p + 1, t))
-					return true;
-				if (!*t)
-					return false;
-			}
-		case '?':
-			if (!*s)
-				return false;
-			break;
-		case '[': {
-			const char *q = p + 1;
-			bool neg = *q == '^';
-			if (neg)
-				q++;
-			const char *end = strchr(q + (*q == ']'), ']');
-			if (!end) { /* not a class: a literal '[' */
-				if (*s != '[')
-					return false;
-				break;
-			}
-			if (!*s)
-				return false;
+	if (*p == '?') {
+		*next = p + 1;
+		return true;
+	}
+	if (*p == '[') {
+		const char *q = p + 1;
+		bool neg = *q == '^';
+		if (neg)
+			q++;
+		const char *end = strchr(q + (*q == ']'), ']');
+		if (end) {
 			bool in = false;
-			for (const char *c = q; c < end; c++) {
-				if (c + 2 < end && c[1] == '-') {
-					in |= (unsigned char)*s >= (unsigned char)c[0] &&
-					      (unsigned char)*s <= (unsigned char)c[2];
-					c += 2;
+			for (const char *k = q; k < end; k++) {
+				if (k + 2 < end && k[1] == '-') {
+					in |= (unsigned char)c >= (unsigned char)k[0] &&
+					      (unsigned char)c <= (unsigned char)k[2];
+					k += 2;
 				} else {
-					in |= *c == *s;
+					in |= *k == c;
 				}
 			}
-			if (in == neg)
-				return false;
-			p = end;
-			break;
+			*next = end + 1;
+			return in != neg;
 		}
-		default:
-			if (*p != *s)
-				return false;
+		/* no closing bracket: a literal '[' */
+	}
+	*next = p + 1;
+	return *p == c;
+}
+
+/*
+ * A glob (F:, X:) against the start of s: '*' any string, '?' any one
+ * character, [...] a class ([^...] its complement); the rest literal.
+ * Only the last '*' is ever backtracked to (the usual wildcard matcher):
+ * linear in the path, whatever a hostile pattern holds.
+ */
+static bool glob_prefix(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL, *next;
+	for (;;) {
+		if (!*p)
+			return true; /* anchored at the start only */
+		if (*p == '*') {
+			while (*p == '*')
+				p++;
+			if (!*p)
+				return true;
+			star_p = p;
+			star_s = s;
+			continue;
 		}
+		if (*s && one_char(p, *s, &next)) {
+			p = next;
+			s++;
+			continue;
+		}
+		if (!star_p || !*star_s)
+			return false;
+		p = star_p;
+		s = ++star_s;
 	}
 }
 
@@ -163,16 +174,21 @@ static int add_pattern(struct kexport_maintainers *m, struct section *s, char ty
 			if (*r != ' ' && *r != '\t')
 				*w++ = *r;
 		*w = '\0';
-		p->re = malloc(sizeof(*p->re));
-		if (!p->re)
+		/* Interval expressions ("a{1000}{1000}") make glibc's regcomp()
+		 * build trees of any size: no MAINTAINERS uses them (none of
+		 * the four pinned generations), so a pattern with one, or a
+		 * long one, is not compiled. */
+		bool hostile = strpbrk(value, "{}") || strlen(value) > 256;
+		p->re = hostile ? NULL : malloc(sizeof(*p->re));
+		if (!hostile && !p->re)
 			return -ENOMEM;
-		if (regcomp(p->re, value, REG_EXTENDED | REG_NOSUB) != 0) {
+		if (hostile || regcomp(p->re, value, REG_EXTENDED | REG_NOSUB) != 0) {
 			free(p->re);
 			p->re = NULL;
 			s->patterns.n--; /* a pattern POSIX cannot read matches nothing */
 			char msg[KEXPORT_ERRMSG_MAX];
-			snprintf(msg, sizeof(msg), "N: pattern '%s' is not an extended regular expression: ignored",
-			         value);
+			snprintf(msg, sizeof(msg), "N: pattern '%.200s' is not an extended regular "
+			         "expression kexport takes (no {m,n}, at most 256 bytes): ignored", value);
 			kx_warn(m->ctx, "MAINTAINERS", msg);
 		}
 		return 0;
@@ -255,6 +271,33 @@ static int parse(struct kexport_maintainers *m, const char *tree)
 		s[i].pub.lists = s[i].lists.items;
 		s[i].pub.n_lists = s[i].lists.n;
 	}
+	return 0;
+}
+
+KX_EXPORT int kexport_maintainers_parse(struct kexport_ctx *ctx, const char *text, size_t len,
+                                        const char *tree, struct kexport_maintainers **out)
+{
+	*out = NULL;
+	const char *path = "MAINTAINERS";
+	if (memchr(text, '\0', len))
+		return kx_report(ctx, path, -EINVAL, "a binary file, not a MAINTAINERS list");
+	struct kexport_maintainers *m = calloc(1, sizeof(*m));
+	if (m && !(m->text = malloc(len + 1))) {
+		free(m);
+		m = NULL;
+	}
+	if (!m)
+		return kx_report(ctx, path, -ENOMEM, "out of memory");
+	memcpy(m->text, text, len);
+	m->text[len] = '\0';
+	m->ctx = ctx;
+	kx_vec_init(&m->sections, sizeof(struct section));
+	int r = parse(m, tree);
+	if (r < 0) {
+		kexport_maintainers_free(m);
+		return kx_report(ctx, path, r, "out of memory");
+	}
+	*out = m;
 	return 0;
 }
 
