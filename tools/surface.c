@@ -247,9 +247,10 @@ static int build(const struct kexport_dossier *d, const struct kexport_module *m
 		}
 	free(s->changed);
 	s->changed = sorted;
-	qsort(s->owners.v, s->owners.n, sizeof(struct tally), cmp_tally);
-	qsort(s->namespaces.v, s->namespaces.n, sizeof(struct tally), cmp_tally);
-	qsort(s->subsystems.v, s->subsystems.n, sizeof(struct tally), cmp_tally);
+	struct tallies *all[] = { &s->owners, &s->namespaces, &s->subsystems };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->n > 1)
+			qsort(all[i]->v, all[i]->n, sizeof(struct tally), cmp_tally);
 	return 0;
 }
 
@@ -452,10 +453,12 @@ static int cmd_surface(int argc, char **argv)
 			return cli_usage_error(&kexport_cmd_surface, "unknown option");
 		}
 	}
-	if (optind >= argc)
-		return cli_usage_error(&kexport_cmd_surface, "which modules?");
-	if (!n_k)
-		return cli_usage_error(&kexport_cmd_surface, "no kernel: give --kernel SOURCE");
+	if (optind >= argc || !n_k) {
+		free(kpaths);
+		free(spaths);
+		return cli_usage_error(&kexport_cmd_surface, optind >= argc ? "which modules?"
+		                                             : "no kernel: give --kernel SOURCE");
+	}
 
 	struct kexport_ctx *ctx = cli_ctx_new();
 	bool bad = false;
@@ -474,7 +477,8 @@ static int cmd_surface(int argc, char **argv)
 			return CLI_EXIT_BAD_INPUT;
 		}
 		mods = all;
-		memcpy(mods + n_mods, m, n * sizeof(*m));
+		if (n)
+			memcpy(mods + n_mods, m, n * sizeof(*m));
 		n_mods += n;
 		free(m); /* the array only: the modules are kept */
 	}

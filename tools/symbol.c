@@ -428,10 +428,14 @@ static int cmd_symbol(int argc, char **argv)
 			return cli_usage_error(&kexport_cmd_symbol, "unknown option");
 		}
 	}
-	if (optind >= argc)
-		return cli_usage_error(&kexport_cmd_symbol, "which symbols? (a name or a glob)");
-	if (n_k == 0 && n_c == 0 && n_s == 0)
-		return cli_usage_error(&kexport_cmd_symbol, "no kernel: give --kernel SOURCE (oldest first)");
+	if (optind >= argc || (n_k == 0 && n_c == 0 && n_s == 0)) {
+		free(kpaths);
+		free(cpaths);
+		free(spaths);
+		return cli_usage_error(&kexport_cmd_symbol,
+		                       optind >= argc ? "which symbols? (a name or a glob)"
+		                                      : "no kernel: give --kernel SOURCE (oldest first)");
+	}
 
 	struct kexport_ctx *ctx = cli_ctx_new();
 	bool bad = false;

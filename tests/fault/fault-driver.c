@@ -24,7 +24,7 @@
  *
  * Entries: symvers FILE, module FILE, tree DIR, check SYMVERS MODULE,
  * audit SYMVERS DIR, diff SYMVERS_A SYMVERS_B, whatif SYMVERS, image FILE,
- * history REPO DB.
+ * history REPO DB, dossier SYMVERS_A SYMVERS_B DIR, maintainers TREE.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -290,6 +290,62 @@ static int e_diff(struct kexport_ctx *ctx)
 	return r;
 }
 
+/* The dossier of a few symbols over two kernels and a tree's modules. */
+static int e_dossier(struct kexport_ctx *ctx)
+{
+	static const char *const pats[] = { "fuse_*", "usb_stor_probe1", "dma_buf_get", "nosuch" };
+	struct kexport_table *a = NULL, *b = NULL;
+	struct kexport_module **mods = NULL;
+	size_t n = 0;
+	struct kexport_dossier *d = NULL;
+	int r = table_of(ctx, symvers_text, symvers_size, args[0], &a);
+	if (r == 0)
+		r = table_of(ctx, symvers_b_text, symvers_b_size, args[1], &b);
+	if (r == 0)
+		r = kexport_read_modules(ctx, args[2], &mods, &n);
+	if (r == 0)
+		r = kexport_dossier_new(ctx, &d);
+	if (r == 0)
+		r = kexport_dossier_add_kernel(d, "old", a, NULL, 0);
+	if (r == 0)
+		r = kexport_dossier_add_kernel(d, "new", b, (struct kexport_module *const *)mods, n);
+	if (r == 0)
+		r = kexport_dossier_add_corpus(d, "corpus", (struct kexport_module *const *)mods, n);
+	if (r == 0)
+		r = kexport_dossier_select(d, pats, 4);
+	for (size_t i = 0; r == 0 && i < kexport_dossier_count(d); i++) {
+		const struct kexport_dossier_entry *e = kexport_dossier_get(d, i);
+		say("%s %x %x %zu %zu\n", e->name, e->changes[0], e->changes[1],
+		    e->users[1].n_modules, e->corpus_users[0].n_gpl);
+	}
+	kexport_dossier_free(d);
+	kexport_module_list_free(mods, n);
+	kexport_table_free(b);
+	kexport_table_free(a);
+	return r;
+}
+
+/* A tree's MAINTAINERS, and the sections of a few files. */
+static int e_maintainers(struct kexport_ctx *ctx)
+{
+	static const char *const files[] = { "drivers/dma-buf/dma-buf.c", "mm/memory.c",
+	                                     "arch/x86/kernel/fpu/core.c", "drivers/usb/storage/usb.c",
+	                                     "sound/soc/codecs/da7219.c" };
+	struct kexport_maintainers *m = NULL;
+	int r = kexport_maintainers_read(ctx, args[0], &m);
+	for (size_t i = 0; r == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+		const struct kexport_maintainers_section **s;
+		size_t n;
+		r = kexport_maintainers_match(m, files[i], &s, &n);
+		for (size_t k = 0; r == 0 && k < n; k++)
+			say("%s: %s\n", files[i], s[k]->name);
+		if (r == 0)
+			kexport_free(s);
+	}
+	kexport_maintainers_free(m);
+	return r;
+}
+
 static int e_whatif(struct kexport_ctx *ctx)
 {
 	static const char edits_text[] = "gpl-only usb_*\nexport dma_buf_*\nunexport fuse_*\n";
@@ -376,6 +432,8 @@ static const struct {
 	{ "whatif", 1, e_whatif, true, false },
 	{ "image", 1, e_image, false, false },
 	{ "history", 2, e_history, false, false, true },
+	{ "dossier", 3, e_dossier, true, true, false },
+	{ "maintainers", 1, e_maintainers, false, false, false },
 };
 
 int main(int argc, char **argv)

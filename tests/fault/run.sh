@@ -34,6 +34,16 @@ for m in drivers/usb/storage/usb-storage.ko.xz drivers/usb/storage/uas.ko.xz; do
 	cp "$xz_tree/kernel/$m" "$xz/kernel/" || fail "no $m in $xz_tree"
 done
 
+# A tree with a small MAINTAINERS: Debian's sections for the files asked
+# about (tests/fault/fault-driver.c, e_maintainers), and THE REST.
+cache=$("$top/scripts/fetch-kernels.sh" source) || fail "cannot fetch the kernel source"
+src=$(echo "$cache/source/$KEXPORT_SOURCE_VERSION"/linux-source-*)
+maint=$tmp/maint
+mkdir -p "$maint"
+sed -n '/^DMA BUFFER SHARING FRAMEWORK/,/^$/p; /^MEMORY MANAGEMENT$/,/^$/p; /^X86 ARCHITECTURE (32-BIT AND 64-BIT)/,/^$/p; /^USB MASS STORAGE DRIVER/,/^$/p; /^DIALOG SEMICONDUCTOR DRIVERS/,/^$/p; /^THE REST/,/^$/p' \
+	"$src/MAINTAINERS" >"$maint/MAINTAINERS"
+[ "$(grep -c '^F:' "$maint/MAINTAINERS")" -gt 10 ] || fail "no sections taken from $src/MAINTAINERS"
+
 # A small kernel git repository: three tags of export macros.
 repo=$tmp/repo
 mkdir -p "$repo/kernel"
@@ -62,5 +72,7 @@ for kind in alloc io; do
 	run "$kind" whatif "$new_symvers"
 	run "$kind" image "$new_image"
 	run "$kind" history "$repo" "$tmp/history.sqlite"
+	run "$kind" dossier "$old_symvers" "$new_symvers" "$small"
+	run "$kind" maintainers "$maint"
 done
 echo PASS
