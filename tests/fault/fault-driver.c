@@ -436,6 +436,22 @@ static const struct {
 	{ "maintainers", 1, e_maintainers, false, false, false },
 };
 
+/* A new context for one run, and the record of the last one forgotten. */
+static struct kexport_ctx *fresh_run(void)
+{
+	struct kexport_ctx *ctx;
+	if (kexport_ctx_new(&ctx) < 0)
+		return NULL;
+	kexport_ctx_set_diag(ctx, diag, NULL);
+	kexport_ctx_set_threads(ctx, 1);
+	ans_len = 0;
+	if (ans)
+		ans[0] = '\0';
+	n_reports = n_reports_other = 0;
+	first_other_msg[0] = '\0';
+	return ctx;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -493,15 +509,8 @@ int main(int argc, char **argv)
 		/* FAULT_DRIVER_FROM=N starts at N (to look at one failure). */
 		const char *from = getenv("FAULT_DRIVER_FROM");
 		for (unsigned long n = from ? strtoul(from, NULL, 10) : 1;; n++) {
-			if (kexport_ctx_new(&ctx) < 0)
+			if (!(ctx = fresh_run()))
 				return 2;
-			kexport_ctx_set_diag(ctx, diag, NULL);
-			kexport_ctx_set_threads(ctx, 1);
-			ans_len = 0;
-			if (ans)
-				ans[0] = '\0';
-			n_reports = n_reports_other = 0;
-			first_other_msg[0] = '\0';
 			want_err = err == KX_FAULT_SHORT ? -EIO : -err;
 			kx_fault_set(kind, (long)n, err, false);
 			int r = fn(ctx);
@@ -545,15 +554,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (entries[e].writes) {
-				if (kexport_ctx_new(&ctx) < 0)
+				if (!(ctx = fresh_run()))
 					return 2;
-				kexport_ctx_set_diag(ctx, diag, NULL);
-				kexport_ctx_set_threads(ctx, 1);
-				ans_len = 0;
-				if (ans)
-					ans[0] = '\0';
-				n_reports = n_reports_other = 0;
-				first_other_msg[0] = '\0';
 				keep_files = true;
 				r = fn(ctx);
 				keep_files = false;

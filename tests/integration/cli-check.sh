@@ -26,10 +26,7 @@ mk() {
 		--modinfo "vermagic=$VM" --import-version-only module_layout:bce1a965 "$@" "$name.ko"
 }
 # st CMD...: the exit status, never failing the script.
-st() { set +e; "$@" > out.txt 2> err.txt; echo $? > rc.txt; set -e; cat rc.txt; }
 # jq-like assertions on out.txt.
-jget() { python3 -c "import json,sys; d=json.load(open('out.txt')); print(eval(sys.argv[1]))" "$1"; }
-want() { [ "$(jget "$1")" = "$2" ] || fail "$3: $1 = $(jget "$1"), want $2"; }
 
 mk clean GPL --import printk:11111111 --import gpl_sym:22222222
 mk prop "NVIDIA" --import printk:11111111 --import dma_buf_get:33333333 --modinfo import_ns=DMA_BUF

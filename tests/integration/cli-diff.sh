@@ -11,9 +11,6 @@ set -euo pipefail
 MKELF=${MKELF:?}
 cd "$tmp"
 
-st() { set +e; "$@" > out.txt 2> err.txt; echo $? > rc.txt; set -e; cat rc.txt; }
-jget() { python3 -c "import json,sys; d=json.load(open('out.txt')); print(eval(sys.argv[1]))" "$1"; }
-want() { [ "$(jget "$1")" = "$2" ] || fail "$3: $1 = $(jget "$1"), want $2"; }
 t() { printf '%s\t%s\t%s\t%s\t%s\n' "$@"; } # CRC NAME OWNER KIND NS
 
 {

@@ -36,9 +36,6 @@ mk weakuser GPL --import printk:11111111 --import pexp_fn:77777777:weak
 mk dmaprop NVIDIA --import dma_buf_get:33333333 --import dma_buf_put:55555555 --modinfo import_ns=DMA_BUF
 mk nsgpl GPL --import dma_buf_get:33333333 --modinfo import_ns=DMA_BUF
 
-st() { set +e; "$@" > out.txt 2> err.txt; echo $? > rc.txt; set -e; cat rc.txt; }
-jget() { python3 -c "import json,sys; d=json.load(open('out.txt')); print(eval(sys.argv[1]))" "$1"; }
-want() { [ "$(jget "$1")" = "$2" ] || fail "$3: $1 = $(jget "$1"), want $2"; }
 W=("$KEXPORT" whatif -j "${K[@]}" --modules tree)
 by() { echo "sorted(m['name'] for m in d['modules'] if m['change'] == '$1')"; }
 

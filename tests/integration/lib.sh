@@ -30,3 +30,11 @@ use_kernel() {
 	derived=$cache/derived/$arch/$abi
 	mkdir -p "$derived"
 }
+
+# The command-line tests' helpers (run in the test's directory): st runs a
+# command, keeps its stdout in out.txt, stderr in err.txt, and prints its
+# exit status (also in rc.txt); jget evaluates a Python expression over
+# out.txt's JSON as d; want fails unless it prints the value wanted.
+st() { set +e; "$@" > out.txt 2> err.txt; echo $? > rc.txt; set -e; cat rc.txt; }
+jget() { python3 -c "import json,sys; d=json.load(open('out.txt')); print(eval(sys.argv[1]))" "$1"; }
+want() { [ "$(jget "$1")" = "$2" ] || fail "$3: $1 = $(jget "$1"), want $2"; }

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import getmaint
+
 match, tree = sys.argv[1], sys.argv[2]
 files = []
 for root, dirs, names in os.walk(tree):
@@ -37,17 +39,7 @@ for line in out.splitlines():
 
 
 def theirs(f):
-    out = subprocess.run(["perl", "scripts/get_maintainer.pl", "--no-git", "--nokeywords",
-                          "--sections", "-f", f], cwd=tree, capture_output=True, text=True).stdout
-    names, new = [], True
-    for line in out.splitlines():
-        if not line.strip():
-            new = True
-            continue
-        if new and not re.match(r"^[A-Z]:", line):
-            names.append(line)
-        new = False
-    return f, names
+    return f, getmaint.sections(tree, f)
 
 
 failures = 0

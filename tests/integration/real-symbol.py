@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+import getmaint
+
 kexport, symbols = sys.argv[1], sys.argv[2].split(",")
 kernels = [(a.split(":", 3) + [None])[:4] for a in sys.argv[3:]]
 # kernel/module/main.c, license_is_gpl_compatible()
@@ -198,17 +200,7 @@ for s_i, src in enumerate(sources):
             if len(t["siblings"]) != n_macros - 1:
                 fail(f"{label} {sym}: {t['file']}: {n_macros - 1} other export macros by grep, "
                      f"{len(t['siblings'])} siblings by kexport")
-            gm = subprocess.run(["perl", "scripts/get_maintainer.pl", "--no-git", "--nokeywords",
-                                 "--sections", "-f", t["file"]], cwd=src, capture_output=True,
-                                text=True).stdout
-            names, new = [], True
-            for line in gm.splitlines():
-                if not line.strip():
-                    new = True
-                    continue
-                if new and not re.match(r"^[A-Z]:", line):
-                    names.append(line)
-                new = False
+            names = getmaint.sections(src, t["file"])
             got_names = [m["section"] for m in t["maintainers"]]
             if sorted(names) != sorted(got_names):
                 fail(f"{label} {sym}: {t['file']}: sections: get_maintainer.pl {names}, "
