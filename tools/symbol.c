@@ -25,6 +25,8 @@ static const char options[] =
 	"                          exported (FILE:LINE), the other exports of that file and\n"
 	"                          the MAINTAINERS sections covering it\n"
 	"      --names N           importers' names shown per kernel (default 8; 0: all)\n"
+	"Without --kernel: the pinned generations (tests/kernels.conf) in the test-data cache\n"
+	"($KEXPORT_CACHE, else ~/.cache/kexport-testdata), with their linux-source trees.\n"
 	"Exit status: 0 every symbol found in some kernel or corpus, 1 one was not, 2 bad input.\n";
 
 const struct kexport_cmd kexport_cmd_symbol;
@@ -46,6 +48,87 @@ struct corpus_in {
 	size_t n_mods;
 };
 
+#ifndef KEXPORT_PINNED
+#error "KEXPORT_PINNED comes from meson.build (tests/kernels.conf)"
+#endif
+
+/* The test-data cache, as scripts/fetch-kernels.sh places it. */
+static char *cache_dir(void)
+{
+	char *p = NULL;
+	const char *c = getenv("KEXPORT_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	if (c && *c)
+		p = strdup(c);
+	else if (x && *x && asprintf(&p, "%s/kexport-testdata", x) < 0)
+		p = NULL;
+	else if (!(x && *x) && h && asprintf(&p, "%s/.cache/kexport-testdata", h) < 0)
+		p = NULL;
+	return p;
+}
+
+/* This machine's Debian architecture, as the cache names it. */
+static const char *debian_arch(void)
+{
+#if defined(__x86_64__)
+	return "amd64";
+#elif defined(__aarch64__)
+	return "arm64";
+#else
+	return NULL;
+#endif
+}
+
+static bool is_dir(const char *p);
+
+/*
+ * No --kernel: the pinned generations (KEXPORT_PINNED, from
+ * tests/kernels.conf) that are in the test-data cache, oldest first, each a
+ * modules tree; and, when no --source was given, their linux-source trees.
+ * The paths go to *kp and *sp (to free); false when none is there.
+ */
+static bool pinned_defaults(const char ***kp, size_t *n_k, const char ***sp, size_t *n_s,
+                            char ***owned, size_t *n_owned)
+{
+	char *cache = cache_dir();
+	const char *arch = debian_arch();
+	char *gens = strdup(KEXPORT_PINNED);
+	bool want_src = *n_s == 0;
+	if (!cache || !arch || !gens) {
+		free(cache);
+		free(gens);
+		return false;
+	}
+	char *save = NULL;
+	for (char *g = strtok_r(gens, ";", &save); g; g = strtok_r(NULL, ";", &save)) {
+		char abi[128], spec[256];
+		if (sscanf(g, "%127s %255s", abi, spec) != 2)
+			continue;
+		char *tree = NULL, *src = NULL;
+		if (asprintf(&tree, "%s/%s/%s/lib/modules/%s-%s", cache, arch, abi, abi, arch) >= 0 &&
+		    !is_dir(tree)) {
+			free(tree);
+			if (asprintf(&tree, "%s/%s/%s/usr/lib/modules/%s-%s", cache, arch, abi, abi, arch) < 0)
+				tree = NULL;
+		}
+		if (tree && is_dir(tree) && cli_push_str((const char ***)owned, n_owned, tree) &&
+		    cli_push_str(kp, n_k, tree))
+			tree = NULL; /* kept */
+		free(tree);
+		char *eq = strchr(spec, '=');
+		if (want_src && eq) {
+			*eq = '\0';
+			if (asprintf(&src, "%s/source/%s/%s", cache, eq + 1, spec) >= 0 &&
+			    kexport_is_source_tree(src) && cli_push_str((const char ***)owned, n_owned, src) &&
+			    cli_push_str(sp, n_s, src))
+				src = NULL;
+			free(src);
+		}
+	}
+	free(cache);
+	free(gens);
+	return *n_k > 0;
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -54,17 +137,29 @@ static bool is_dir(const char *p)
 
 /* A kernel: its exports as `kexport exports` reads them (for a modules tree
  * that is its image and its modules, with the CRCs 7.x keeps only in the
- * modules' __versions); a tree's modules are also kept, for the importers.
- * (The tree is walked twice; reading it once is owed.) */
+ * modules' __versions; without an image, build/Module.symvers); a tree's
+ * modules are also kept, for the importers.  (The tree is walked twice;
+ * reading it once is owed.) */
 static int read_kernel(struct kexport_ctx *ctx, struct kernel_in *k)
 {
 	struct cli_target *t = &k->t;
-	if (!cli_push_str(&t->sources, &t->n_sources, k->path))
+	bool tree = is_dir(k->path) && !kexport_is_source_tree(k->path);
+	const char *source = k->path;
+	if (tree) {
+		/* A tree without its image (headers installed, image not):
+		 * its build/Module.symvers is the kernel. */
+		char *image = kexport_kernel_image(k->path);
+		if (!image && (k->image = kexport_tree_kernel(k->path))) {
+			source = k->image;
+			t->probe = k->path;
+		}
+		kexport_free(image);
+	}
+	if (!cli_push_str(&t->sources, &t->n_sources, source))
 		return -ENOMEM;
 	if (cli_target_read(t, ctx) < 0)
 		return -EINVAL;
-	if (is_dir(k->path) && !kexport_is_source_tree(k->path) &&
-	    (k->image = kexport_tree_kernel(k->path))) {
+	if (tree) {
 		int r = kexport_read_modules(ctx, k->path, &k->mods, &k->n_mods);
 		if (r < 0 && k->n_mods == 0)
 			return r; /* reported */
@@ -428,13 +523,21 @@ static int cmd_symbol(int argc, char **argv)
 			return cli_usage_error(&kexport_cmd_symbol, "unknown option");
 		}
 	}
-	if (optind >= argc || (n_k == 0 && n_c == 0 && n_s == 0)) {
+	char **owned = NULL;
+	size_t n_owned = 0;
+	if (optind < argc && n_k == 0 && !pinned_defaults(&kpaths, &n_k, &spaths, &n_s, &owned, &n_owned)) {
 		free(kpaths);
 		free(cpaths);
 		free(spaths);
 		return cli_usage_error(&kexport_cmd_symbol,
-		                       optind >= argc ? "which symbols? (a name or a glob)"
-		                                      : "no kernel: give --kernel SOURCE (oldest first)");
+		                       "no --kernel, and none of the pinned generations is in the test-data "
+		                       "cache (scripts/fetch-kernels.sh all): give --kernel SOURCE, oldest first");
+	}
+	if (optind >= argc) {
+		free(kpaths);
+		free(cpaths);
+		free(spaths);
+		return cli_usage_error(&kexport_cmd_symbol, "which symbols? (a name or a glob)");
 	}
 
 	struct kexport_ctx *ctx = cli_ctx_new();
@@ -526,6 +629,9 @@ static int cmd_symbol(int argc, char **argv)
 	free(cpaths);
 	free(spaths);
 	free(missing);
+	for (size_t i = 0; i < n_owned; i++)
+		free(owned[i]);
+	free(owned);
 	kexport_ctx_free(ctx);
 	return bad ? CLI_EXIT_BAD_INPUT : n_missing ? CLI_EXIT_FINDING : CLI_EXIT_OK;
 }

@@ -78,7 +78,27 @@ printf 'garbage\n' > bad.symvers
 want "len(d['kernels'])" "2" "the other kernels"
 echo "ok: a bad kernel source: $(cat err.txt)"
 
+# No --kernel: the pinned generations in the test-data cache (a cache made
+# here: the first and the last generation, each a tree with its
+# build/Module.symvers and one module importing dma_buf_get).
+first=$(kx_generation_abis | head -1)
+last=$(kx_generation_abis | tail -1)
+for abi in "$first" "$last"; do
+	t=cache/amd64/$abi/lib/modules/$abi-amd64
+	mkdir -p "$t/kernel" "$t/build"
+	cp "$([ "$abi" = "$first" ] && echo old.symvers || echo new.symvers)" "$t/build/Module.symvers"
+	"$MKELF" --modinfo license=GPL --modinfo name=user_$abi --import dma_buf_get:1 "$t/kernel/user.ko"
+done
+if [ "$(uname -m)" = x86_64 ]; then
+	[ "$(KEXPORT_CACHE=$PWD/cache st "$KEXPORT" symbol -j dma_buf_get)" = 0 ] ||
+		fail "pinned defaults: exit $(cat rc.txt): $(cat err.txt)"
+	want "d['kernels']" "['$first-amd64', '$last-amd64']" "the pinned generations in the cache"
+	want "d['symbols'][0]['kernels'][1]['changes']" "['ns_added', 'crc_changed']" "their changes"
+	want "d['symbols'][0]['kernels'][1]['importers']['modules']" "1" "their modules"
+	echo "ok: no --kernel: the pinned generations found in the cache"
+fi
+
 # Usage errors.
-[ "$(st "$KEXPORT" symbol dma_buf_get)" = 2 ] || fail "no kernel: exit $(cat rc.txt)"
+[ "$(KEXPORT_CACHE=$PWD/nocache st "$KEXPORT" symbol dma_buf_get)" = 2 ] || fail "no kernel: exit $(cat rc.txt)"
 [ "$(st "$KEXPORT" symbol --kernel old.symvers)" = 2 ] || fail "no symbol: exit $(cat rc.txt)"
 echo PASS
