@@ -25,6 +25,13 @@ static const char options[] =
 	"                          exported (FILE:LINE), the other exports of that file and\n"
 	"                          the MAINTAINERS sections covering it\n"
 	"      --names N           importers' names shown per kernel (default 8; 0: all)\n"
+	"With --modules, the what-if against the last kernel: the corpus modules that would\n"
+	"load or be refused if each symbol (at most 16 with importers) were opened to all,\n"
+	"made GPL-only, or lost its namespace (the engine of `kexport whatif`).  These\n"
+	"options describe that kernel, as for `kexport check`:\n"
+	"      --kernel-version R, --config KEY=VALUE|FILE, --distro NAME, --vermagic STRING,\n"
+	"      --kernel-taint N, --signing-keys FILE, --trust-signatures POLICY,\n"
+	"      --force-vermagic, --force-modversion\n"
 	"Without --kernel: the pinned generations (tests/kernels.conf) in the test-data cache\n"
 	"($KEXPORT_CACHE, else ~/.cache/kexport-testdata), with their linux-source trees.\n"
 	"Exit status: 0 every symbol found in some kernel or corpus, 1 one was not, 2 bad input.\n";
@@ -170,7 +177,227 @@ static int read_kernel(struct kexport_ctx *ctx, struct kernel_in *k)
 static const char *label_of(struct kernel_in *k)
 {
 	const char *r = kexport_kernel_release(k->t.kernel);
-	return r ? r : k->path;
+	return r ? r : k->t.release ? k->t.release : k->path;
+}
+
+/* --- The what-if of each symbol, for the corpora -------------------------- */
+
+/* One change of one symbol and the corpus modules whose verdict it turns. */
+struct wi {
+	const char *symbol;
+	const char *op;          /* kexport_edits_add()'s: "export", "gpl-only", "ns" */
+	const char *what;        /* in words: "EXPORT_SYMBOL (open to every module)" */
+	const struct kexport_module **refused, **loadable;
+	size_t n_refused, n_loadable;
+};
+
+struct wis {
+	struct wi *v;
+	size_t n;
+	size_t skipped;          /* symbols with importers past the limit */
+	const char *kernel;      /* the label of the kernel judged against */
+};
+
+#define WHATIF_MAX_SYMBOLS 16
+
+struct wi_op {
+	const char *op, *what;
+};
+
+static int push_mod(const struct kexport_module ***v, size_t *n, const struct kexport_module *m)
+{
+	const struct kexport_module **a = realloc(*v, (*n + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a[(*n)++] = m;
+	*v = a;
+	return 0;
+}
+
+/* The corpus judged against `table` edited by one change. */
+static int judge_change(struct kexport_ctx *ctx, struct cli_target *t,
+                        const struct kexport_table *base, struct kexport_module *const *corp,
+                        size_t n, const struct kexport_judge *before, struct wi *w)
+{
+	struct kexport_edits *ed = NULL;
+	struct kexport_table *edited = NULL;
+	struct kexport_edit_change *ch = NULL;
+	struct kexport_loader *l = NULL;
+	struct kexport_judge *j = NULL;
+	size_t n_ch = 0, matched = 0;
+	char arg[512];
+	snprintf(arg, sizeof(arg), "%s%s", w->symbol, strcmp(w->op, "ns") == 0 ? "=" : "");
+	int r = kexport_edits_new(ctx, &ed);
+	if (r == 0)
+		r = kexport_edits_add(ed, w->op, arg);
+	if (r == 0)
+		r = kexport_edits_apply(ed, base, &edited, &ch, &n_ch, &matched);
+	if (r == 0)
+		r = kexport_loader_new(ctx, &l, t->kernel, edited);
+	if (r == 0) {
+		kexport_loader_set_taint(l, t->taint);
+		if (t->trust_set)
+			kexport_loader_set_sig_trust(l, t->trust);
+		r = kexport_judge_new(ctx, l, corp, n, t->flags, &j);
+	}
+	if (r == 0)
+		r = kexport_judge_run(j);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool a = kexport_judge_verdict(before, i)->loads, b = kexport_judge_verdict(j, i)->loads;
+		if (a && !b)
+			r = push_mod(&w->refused, &w->n_refused, corp[i]);
+		else if (!a && b)
+			r = push_mod(&w->loadable, &w->n_loadable, corp[i]);
+	}
+	kexport_judge_free(j);
+	kexport_loader_free(l);
+	kexport_free(ch);
+	kexport_table_free(edited);
+	kexport_edits_free(ed);
+	return r;
+}
+
+/*
+ * For each selected symbol the corpora import (at most WHATIF_MAX_SYMBOLS),
+ * against the last kernel: what if it were opened to every module (a
+ * GPL-only one), made GPL-only (a plain one), or lost its namespace.  The
+ * corpora's own exports count, as modprobe would load them.
+ */
+static int run_whatif(struct kexport_ctx *ctx, const struct kexport_dossier *d,
+                      struct cli_target *t, const char *label, struct kexport_module *const *corp,
+                      size_t n, struct wis *out)
+{
+	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
+	out->kernel = label;
+	const char *fallback = NULL;
+	for (size_t i = 0; i < n && !fallback; i++)
+		fallback = corp[i]->vermagic;
+	int r = cli_target_finish(t, fallback);
+	if (r == -ENOMEM)
+		return r;
+	/* A copy of the kernel's table with the corpora's exports: the
+	 * dossier keeps pointers into the kernel's own. */
+	struct kexport_edits *none = NULL;
+	struct kexport_table *base = NULL;
+	struct kexport_edit_change *ch = NULL;
+	struct kexport_loader *l = NULL;
+	struct kexport_judge *before = NULL;
+	size_t n_ch = 0;
+	r = kexport_edits_new(ctx, &none);
+	if (r == 0)
+		r = kexport_edits_apply(none, t->table, &base, &ch, &n_ch, NULL);
+	if (r == 0)
+		r = kexport_table_add_modules(ctx, base, corp, n);
+	if (r == 0)
+		r = kexport_loader_new(ctx, &l, t->kernel, base);
+	if (r == 0) {
+		kexport_loader_set_taint(l, t->taint);
+		if (t->trust_set)
+			kexport_loader_set_sig_trust(l, t->trust);
+		r = kexport_judge_new(ctx, l, corp, n, t->flags, &before);
+	}
+	if (r == 0)
+		r = kexport_judge_run(before);
+	size_t done = 0;
+	for (size_t i = 0; r == 0 && i < kexport_dossier_count(d); i++) {
+		const struct kexport_dossier_entry *e = kexport_dossier_get(d, i);
+		const struct kexport_export *x = e->exports[nk - 1];
+		size_t users = 0;
+		for (size_t c = 0; c < nc; c++)
+			users += e->corpus_users[c].n_modules;
+		if (!x || !users || !(x->known & KEXPORT_KNOWN_KIND))
+			continue;
+		if (done == WHATIF_MAX_SYMBOLS) {
+			out->skipped++;
+			continue;
+		}
+		done++;
+		static const struct wi_op plain = { "gpl-only", "EXPORT_SYMBOL_GPL (GPL-only)" },
+		                          open = { "export", "EXPORT_SYMBOL (open to every module)" },
+		                          nons = { "ns", "in no namespace" };
+		const struct wi_op *ops[2] = { kexport_kind_gpl_only(x->kind) ? &open : &plain,
+		                               x->ns[0] ? &nons : NULL };
+		for (size_t k = 0; r == 0 && k < 2 && ops[k]; k++) {
+			struct wi *v = realloc(out->v, (out->n + 1) * sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			out->v = v;
+			struct wi *w = &out->v[out->n++];
+			*w = (struct wi){ e->name, ops[k]->op, ops[k]->what, NULL, NULL, 0, 0 };
+			r = judge_change(ctx, t, base, corp, n, before, w);
+		}
+	}
+	kexport_judge_free(before);
+	kexport_loader_free(l);
+	kexport_free(ch);
+	kexport_table_free(base);
+	kexport_edits_free(none);
+	return r;
+}
+
+static void wis_free(struct wis *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free((void *)w->v[i].refused);
+		free((void *)w->v[i].loadable);
+	}
+	free(w->v);
+}
+
+static void print_mods_plain(const struct kexport_module **m, size_t n)
+{
+	if (!n)
+		printf(" none");
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s (%s)", i ? "," : "", m[i]->name ? m[i]->name : m[i]->path,
+		       m[i]->license ? m[i]->license : "no licence");
+}
+
+static void print_whatif_plain(const struct wis *w, const char *symbol)
+{
+	for (size_t i = 0; w && i < w->n; i++) {
+		if (strcmp(w->v[i].symbol, symbol) != 0)
+			continue;
+		printf("  what if %s in %s: newly refused:", w->v[i].what, w->kernel);
+		print_mods_plain(w->v[i].refused, w->v[i].n_refused);
+		printf("; newly loadable:");
+		print_mods_plain(w->v[i].loadable, w->v[i].n_loadable);
+		printf("\n");
+	}
+}
+
+static void json_mods(const char *key, const struct kexport_module **m, size_t n)
+{
+	json_key(cli_json, key);
+	json_arr_start(cli_json);
+	for (size_t i = 0; i < n; i++) {
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "name", m[i]->name);
+		json_kstr(cli_json, "path", m[i]->path);
+		json_kstr(cli_json, "license", m[i]->license);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
+}
+
+static void json_whatif(const struct wis *w, const char *symbol)
+{
+	json_key(cli_json, "whatif");
+	json_arr_start(cli_json);
+	for (size_t i = 0; w && i < w->n; i++) {
+		if (strcmp(w->v[i].symbol, symbol) != 0)
+			continue;
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "kernel", w->kernel);
+		json_kstr(cli_json, "change", w->v[i].op);
+		json_kstr(cli_json, "what", w->v[i].what);
+		json_mods("newly_refused", w->v[i].refused, w->v[i].n_refused);
+		json_mods("newly_loadable", w->v[i].loadable, w->v[i].n_loadable);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
 }
 
 static void crc_text(const struct kexport_export *e, char *buf, size_t n)
@@ -282,7 +509,7 @@ static void print_sites_plain(const char *label, const struct kexport_dossier_si
 	}
 }
 
-static void print_plain(const struct kexport_dossier *d, size_t show)
+static void print_plain(const struct kexport_dossier *d, size_t show, const struct wis *wis)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
 	size_t w = 6;
@@ -324,6 +551,7 @@ static void print_plain(const struct kexport_dossier *d, size_t show)
 			snprintf(where, sizeof(where), "%s", kexport_dossier_corpus_label(d, c));
 			print_users_plain(where, &e->corpus_users[c], show);
 		}
+		print_whatif_plain(wis, e->name);
 		for (size_t s = 0; s < kexport_dossier_source_count(d); s++)
 			print_sites_plain(kexport_dossier_source_label(d, s), &e->sources[s], show);
 	}
@@ -407,7 +635,8 @@ static void json_site(const struct kexport_dossier_site *t)
 	json_obj_end(cli_json);
 }
 
-static void print_json(const struct kexport_dossier *d, const char *const *missing, size_t n_missing)
+static void print_json(const struct kexport_dossier *d, const char *const *missing, size_t n_missing,
+                       const struct wis *w)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
 	json_key(cli_json, "kernels");
@@ -463,6 +692,7 @@ static void print_json(const struct kexport_dossier *d, const char *const *missi
 			json_obj_end(cli_json);
 		}
 		json_arr_end(cli_json);
+		json_whatif(w, e->name);
 		json_key(cli_json, "sources");
 		json_arr_start(cli_json);
 		for (size_t s = 0; s < kexport_dossier_source_count(d); s++) {
@@ -489,12 +719,15 @@ static int cmd_symbol(int argc, char **argv)
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "names", required_argument, NULL, OPT_NAMES },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		/* the target options but --kernel, which is ours (first match wins) */
+		CLI_TARGET_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **kpaths = NULL, **cpaths = NULL, **spaths = NULL;
 	size_t n_k = 0, n_c = 0, n_s = 0, show = 8;
 	int opt, st;
-	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_symbol, NULL,
+	struct cli_target topts = { 0 }; /* the last kernel's, for the what-if */
+	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_symbol, &topts,
 	                        &st)) != -1) {
 		if (opt == CLI_GETOPT_EXIT)
 			return st;
@@ -552,6 +785,21 @@ static int cmd_symbol(int argc, char **argv)
 	cli_output_begin();
 	for (size_t i = 0; i < n_k; i++) {
 		ks[i].path = kpaths[i];
+		if (i == n_k - 1) { /* the target options are the last kernel's */
+			struct cli_target *t = &ks[i].t;
+			t->release = topts.release;
+			t->distro = topts.distro;
+			t->vermagic = topts.vermagic;
+			t->taint = topts.taint;
+			t->trust = topts.trust;
+			t->trust_set = topts.trust_set;
+			t->flags = topts.flags;
+			t->configs = topts.configs;
+			t->n_configs = topts.n_configs;
+			t->keys = topts.keys;
+			t->n_keys = topts.n_keys;
+			topts.configs = topts.keys = NULL; /* the target frees them */
+		}
 		int r = read_kernel(ctx, &ks[i]);
 		if (r == -ENOMEM) {
 			fprintf(stderr, "kexport: out of memory\n");
@@ -606,15 +854,40 @@ static int cmd_symbol(int argc, char **argv)
 				        argv[i]);
 		}
 	}
+	/* The what-if, against the last kernel, when there are corpora. */
+	struct wis wi = { 0 };
+	size_t n_corp = 0;
+	for (size_t i = 0; i < n_c; i++)
+		n_corp += cs[i].n_mods;
+	if (n_corp && n_k && ks[n_k - 1].t.table) {
+		struct kexport_module **corp = calloc(n_corp, sizeof(*corp));
+		size_t k = 0;
+		for (size_t i = 0; corp && i < n_c; i++)
+			for (size_t m = 0; m < cs[i].n_mods; m++)
+				corp[k++] = cs[i].mods[m];
+		int r = corp ? run_whatif(ctx, d, &ks[n_k - 1].t, label_of(&ks[n_k - 1]), corp, n_corp, &wi)
+		             : -ENOMEM;
+		free(corp);
+		if (r == -ENOMEM) {
+			fprintf(stderr, "kexport: out of memory\n");
+			return CLI_EXIT_BAD_INPUT;
+		}
+		if (r < 0)
+			bad = true;
+		if (wi.skipped && !cli_json)
+			fprintf(stderr, "kexport: warning: the what-if covers the first %d symbols the corpora "
+			        "import; %zu more were not judged\n", WHATIF_MAX_SYMBOLS, wi.skipped);
+	}
 	if (cli_json) {
 		json_obj_start(cli_json);
-		print_json(d, missing, n_missing);
+		print_json(d, missing, n_missing, &wi);
 		cli_json_errors();
 		json_obj_end(cli_json);
 		cli_output_end();
 	} else {
-		print_plain(d, show);
+		print_plain(d, show, &wi);
 	}
+	wis_free(&wi);
 	kexport_dossier_free(d);
 	for (size_t i = 0; i < n_k; i++) {
 		kexport_module_list_free(ks[i].mods, ks[i].n_mods);

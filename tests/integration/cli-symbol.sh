@@ -63,6 +63,30 @@ grep -q "EXPORT_SYMBOL  .*0x00000003  vmlinux  first seen" out.txt &&
 	fail "human output: $(cat out.txt)"
 echo "ok: human output"
 
+# The what-if against the last kernel, for the corpus: the verdict engine
+# on the edited table (as kexport whatif would say).
+VM="6.1.0-54-amd64 SMP preempt mod_unload modversions "
+K=(--kernel new.symvers --kernel-version 6.1.0-54-amd64 --config X86_64=y --config SMP=y
+   --config PREEMPT_BUILD=y --config MODULE_UNLOAD=y --config MODVERSIONS=y --config MODULE_SIG=n)
+mkdir wcorpus
+wmod() {
+	local n=$1 l=$2
+	shift 2
+	"$MKELF" --modinfo "license=$l" --modinfo "name=$n" --modinfo intree=Y --modinfo retpoline=Y \
+		--modinfo "vermagic=$VM" --import-version-only module_layout:bce1a965 "$@" "wcorpus/$n.ko"
+}
+wmod nvidia NVIDIA --import dma_buf_get:00000011 --modinfo import_ns=DMA_BUF
+wmod gpluser GPL --import dma_buf_put:00000002
+wmod gpfs Proprietary --import moves:00000004
+[ "$(st "$KEXPORT" symbol -j "${K[@]}" --modules wcorpus dma_buf_get dma_buf_put moves)" = 0 ] ||
+	fail "what-if: exit $(cat rc.txt): $(cat err.txt)"
+W="{s['name']: [(w['change'], [m['name'] for m in w['newly_refused']], [m['name'] for m in w['newly_loadable']]) for w in s['whatif']] for s in d['symbols']}"
+want "$W['dma_buf_get']" "[('export', [], ['nvidia']), ('ns', [], [])]" "dma_buf_get opened to all frees nvidia"
+want "$W['dma_buf_put']" "[('export', [], []), ('ns', [], ['gpluser'])]" "dma_buf_put without its namespace frees gpluser"
+want "$W['moves']" "[('gpl-only', ['gpfs'], [])]" "moves made GPL-only refuses gpfs"
+want "d['symbols'][0]['whatif'][0]['kernel']" "6.1.0-54-amd64" "the kernel judged against"
+echo "ok: the what-if of each symbol for the corpus"
+
 # Nothing matched: exit 1, said.
 [ "$(st "$KEXPORT" symbol --kernel old.symvers nosuch 'none_*')" = 1 ] || fail "not found: exit $(cat rc.txt)"
 [ "$(grep -c "not exported or imported" err.txt)" = 2 ] || fail "not found: $(cat err.txt)"
