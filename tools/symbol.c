@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 
 #include "target.h"
+#ifdef KEXPORT_HISTORY_HELPER
+#include "kexport-history.h"
+#endif
 
 static const char options[] =
 	"      --kernel SOURCE     a kernel, oldest first (repeatable): any source `kexport\n"
@@ -25,6 +28,9 @@ static const char options[] =
 	"                          exported (FILE:LINE), the other exports of that file and\n"
 	"                          the MAINTAINERS sections covering it\n"
 	"      --names N           importers' names shown per kernel (default 8; 0: all)\n"
+	"      --history REPO      a kernel git repository: each change of each symbol across\n"
+	"                          its v* tags, with the commit that made it (kexport history's\n"
+	"                          index, in the cache)\n"
 	"With --modules, the what-if against the last kernel: the corpus modules that would\n"
 	"load or be refused if each symbol (at most 16 with importers) were opened to all,\n"
 	"made GPL-only, or lost its namespace (the engine of `kexport whatif`).  These\n"
@@ -38,7 +44,7 @@ static const char options[] =
 
 const struct kexport_cmd kexport_cmd_symbol;
 
-enum { OPT_KERNEL = 0x300, OPT_MODULES, OPT_NAMES, OPT_SOURCE };
+enum { OPT_KERNEL = 0x300, OPT_MODULES, OPT_NAMES, OPT_SOURCE, OPT_HISTORY };
 
 /* One --kernel: its exports, its own modules when it is a tree, its label. */
 struct kernel_in {
@@ -178,6 +184,129 @@ static const char *label_of(struct kernel_in *k)
 {
 	const char *r = kexport_kernel_release(k->t.kernel);
 	return r ? r : k->t.release ? k->t.release : k->path;
+}
+
+/* --- Each symbol's changes in a git repository (--history) --------------- */
+
+struct hist_ev {
+	char *symbol, *tag, *commit, *summary;
+	unsigned changes;
+};
+
+struct hist {
+	const char *repo;
+	struct hist_ev *v;
+	size_t n;
+	bool oom;
+};
+
+static void hist_free(struct hist *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].symbol);
+		free(h->v[i].tag);
+		free(h->v[i].commit);
+		free(h->v[i].summary);
+	}
+	free(h->v);
+}
+
+#ifdef KEXPORT_HISTORY_HELPER
+static int keep_event(const struct kexport_history_event *ev, void *arg)
+{
+	struct hist *h = arg;
+	struct hist_ev *v = realloc(h->v, (h->n + 1) * sizeof(*v));
+	if (!v) {
+		h->oom = true;
+		return 1;
+	}
+	h->v = v;
+	struct hist_ev *e = &h->v[h->n++];
+	memset(e, 0, sizeof(*e));
+	e->changes = ev->changes;
+	e->symbol = strdup(ev->name);
+	e->tag = strdup(ev->tag);
+	e->commit = ev->commit ? strdup(ev->commit) : NULL;
+	e->summary = ev->commit_summary ? strdup(ev->commit_summary) : NULL;
+	if (!e->symbol || !e->tag || (ev->commit && !e->commit) ||
+	    (ev->commit_summary && !e->summary)) {
+		h->oom = true;
+		return 1;
+	}
+	return 0;
+}
+#endif
+
+/* The timeline of every selected symbol in repo, bisected to commits. */
+static int run_history(struct kexport_ctx *ctx, const char *repo, const struct kexport_dossier *d,
+                       struct hist *out)
+{
+	out->repo = repo;
+#ifdef KEXPORT_HISTORY_HELPER
+	struct kexport_history *h = NULL;
+	int r = kexport_history_open(ctx, repo, NULL, &h);
+	if (r == 0)
+		r = kexport_history_index(h, NULL, NULL, NULL, NULL);
+	for (size_t i = 0; r == 0 && i < kexport_dossier_count(d); i++) {
+		r = kexport_history_timeline(h, kexport_dossier_get(d, i)->name, true, keep_event, out);
+		if (r == -ENOENT)
+			r = 0; /* never exported there */
+		if (r > 0 || out->oom)
+			r = -ENOMEM;
+	}
+	kexport_history_free(h);
+	return r;
+#else
+	(void)ctx;
+	(void)d;
+	return -ENOTSUP;
+#endif
+}
+
+static void print_history_plain(const struct hist *h, const char *symbol)
+{
+	bool first = true;
+	for (size_t i = 0; h && i < h->n; i++) {
+		const struct hist_ev *e = &h->v[i];
+		if (strcmp(e->symbol, symbol) != 0)
+			continue;
+		if (first)
+			printf("  in %s:\n", h->repo);
+		first = false;
+		printf("    %-14s", e->tag);
+		for (unsigned bit = 1, n = 0; bit; bit <<= 1)
+			if ((e->changes & bit) && kexport_change_name(bit))
+				printf("%s%s", n++ ? "," : " ", kexport_change_name(bit));
+		if (e->commit)
+			printf("  commit %.12s%s%s%s", e->commit, e->summary ? " (\"" : "",
+			       e->summary ? e->summary : "", e->summary ? "\")" : "");
+		printf("\n");
+	}
+}
+
+static void json_history(const struct hist *h, const char *symbol)
+{
+	if (!h || !h->repo)
+		return;
+	json_key(cli_json, "history");
+	json_arr_start(cli_json);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hist_ev *e = &h->v[i];
+		if (strcmp(e->symbol, symbol) != 0)
+			continue;
+		json_obj_start(cli_json);
+		json_kstr(cli_json, "tag", e->tag);
+		json_key(cli_json, "changes");
+		json_arr_start(cli_json);
+		for (unsigned bit = 1; bit; bit <<= 1)
+			if ((e->changes & bit) && kexport_change_name(bit))
+				json_str(cli_json, kexport_change_name(bit));
+		json_arr_end(cli_json);
+		json_kstr(cli_json, "commit", e->commit);
+		json_kstr(cli_json, "summary", e->summary);
+		json_obj_end(cli_json);
+	}
+	json_arr_end(cli_json);
 }
 
 /* --- The what-if of each symbol, for the corpora -------------------------- */
@@ -509,7 +638,8 @@ static void print_sites_plain(const char *label, const struct kexport_dossier_si
 	}
 }
 
-static void print_plain(const struct kexport_dossier *d, size_t show, const struct wis *wis)
+static void print_plain(const struct kexport_dossier *d, size_t show, const struct wis *wis,
+                        const struct hist *hist)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
 	size_t w = 6;
@@ -552,6 +682,7 @@ static void print_plain(const struct kexport_dossier *d, size_t show, const stru
 			print_users_plain(where, &e->corpus_users[c], show);
 		}
 		print_whatif_plain(wis, e->name);
+		print_history_plain(hist, e->name);
 		for (size_t s = 0; s < kexport_dossier_source_count(d); s++)
 			print_sites_plain(kexport_dossier_source_label(d, s), &e->sources[s], show);
 	}
@@ -636,7 +767,7 @@ static void json_site(const struct kexport_dossier_site *t)
 }
 
 static void print_json(const struct kexport_dossier *d, const char *const *missing, size_t n_missing,
-                       const struct wis *w)
+                       const struct wis *w, const struct hist *hist)
 {
 	size_t nk = kexport_dossier_kernel_count(d), nc = kexport_dossier_corpus_count(d);
 	json_key(cli_json, "kernels");
@@ -693,6 +824,7 @@ static void print_json(const struct kexport_dossier *d, const char *const *missi
 		}
 		json_arr_end(cli_json);
 		json_whatif(w, e->name);
+		json_history(hist, e->name);
 		json_key(cli_json, "sources");
 		json_arr_start(cli_json);
 		for (size_t s = 0; s < kexport_dossier_source_count(d); s++) {
@@ -719,6 +851,7 @@ static int cmd_symbol(int argc, char **argv)
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "names", required_argument, NULL, OPT_NAMES },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "history", required_argument, NULL, OPT_HISTORY },
 		/* the target options but --kernel, which is ours (first match wins) */
 		CLI_TARGET_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -727,6 +860,7 @@ static int cmd_symbol(int argc, char **argv)
 	size_t n_k = 0, n_c = 0, n_s = 0, show = 8;
 	int opt, st;
 	struct cli_target topts = { 0 }; /* the last kernel's, for the what-if */
+	const char *history_repo = NULL;
 	while ((opt = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts, &kexport_cmd_symbol, &topts,
 	                        &st)) != -1) {
 		if (opt == CLI_GETOPT_EXIT)
@@ -744,6 +878,9 @@ static int cmd_symbol(int argc, char **argv)
 			if (!cli_push_str(&spaths, &n_s, optarg))
 				return CLI_EXIT_BAD_INPUT;
 			break;
+		case OPT_HISTORY:
+			history_repo = optarg;
+			break;
 		case OPT_NAMES: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -756,6 +893,17 @@ static int cmd_symbol(int argc, char **argv)
 			return cli_usage_error(&kexport_cmd_symbol, "unknown option");
 		}
 	}
+#ifndef KEXPORT_HISTORY_HELPER
+	/* libgit2 and SQLite live in the helper (as for kexport history). */
+	if (history_repo) {
+		free(kpaths);
+		free(cpaths);
+		free(spaths);
+		free(topts.configs);
+		free(topts.keys);
+		return cli_exec_helper("kexport-history", argc, argv);
+	}
+#endif
 	char **owned = NULL;
 	size_t n_owned = 0;
 	if (optind < argc && n_k == 0 && !pinned_defaults(&kpaths, &n_k, &spaths, &n_s, &owned, &n_owned)) {
@@ -854,6 +1002,17 @@ static int cmd_symbol(int argc, char **argv)
 				        argv[i]);
 		}
 	}
+	/* The symbols' changes in a git repository, with their commits. */
+	struct hist hist = { 0 };
+	if (history_repo) {
+		int r = run_history(ctx, history_repo, d, &hist);
+		if (r == -ENOMEM) {
+			fprintf(stderr, "kexport: out of memory\n");
+			return CLI_EXIT_BAD_INPUT;
+		}
+		if (r < 0) /* reported */
+			bad = true;
+	}
 	/* The what-if, against the last kernel, when there are corpora. */
 	struct wis wi = { 0 };
 	size_t n_corp = 0;
@@ -880,14 +1039,15 @@ static int cmd_symbol(int argc, char **argv)
 	}
 	if (cli_json) {
 		json_obj_start(cli_json);
-		print_json(d, missing, n_missing, &wi);
+		print_json(d, missing, n_missing, &wi, &hist);
 		cli_json_errors();
 		json_obj_end(cli_json);
 		cli_output_end();
 	} else {
-		print_plain(d, show, &wi);
+		print_plain(d, show, &wi, &hist);
 	}
 	wis_free(&wi);
+	hist_free(&hist);
 	kexport_dossier_free(d);
 	for (size_t i = 0; i < n_k; i++) {
 		kexport_module_list_free(ks[i].mods, ks[i].n_mods);

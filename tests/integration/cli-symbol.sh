@@ -87,6 +87,31 @@ want "$W['moves']" "[('gpl-only', ['gpfs'], [])]" "moves made GPL-only refuses g
 want "d['symbols'][0]['whatif'][0]['kernel']" "6.1.0-54-amd64" "the kernel judged against"
 echo "ok: the what-if of each symbol for the corpus"
 
+# --history: each change in a git repository's tags, with its commit (the
+# history helper, its index in a cache of this test's own).
+repo=$PWD/repo
+mkdir -p "$repo/mm"
+git -C "$repo" init -q
+git -C "$repo" config user.email test@example.org
+git -C "$repo" config user.name test
+printf '#include <linux/export.h>\nvoid unmap_mapping_range(void) {}\nEXPORT_SYMBOL(unmap_mapping_range);\n' >"$repo/mm/memory.c"
+git -C "$repo" add -A && git -C "$repo" commit -qm one && git -C "$repo" tag v1.0
+git -C "$repo" commit -qm "unrelated" --allow-empty
+printf '#include <linux/export.h>\nvoid unmap_mapping_range(void) {}\nEXPORT_SYMBOL_GPL(unmap_mapping_range);\n' >"$repo/mm/memory.c"
+git -C "$repo" commit -qam "mm: make unmap_mapping_range GPL-only"
+tightened=$(git -C "$repo" rev-parse HEAD)
+git -C "$repo" commit -qm "later" --allow-empty && git -C "$repo" tag v1.1
+[ "$(XDG_CACHE_HOME=$PWD/xdg st "$KEXPORT" symbol -j --kernel old.symvers --kernel new.symvers \
+	--history "$repo" unmap_mapping_range)" = 0 ] || fail "--history: exit $(cat rc.txt): $(cat err.txt)"
+H="d['symbols'][0]['history']"
+want "[(e['tag'], e['changes']) for e in $H]" "[('v1.0', ['added']), ('v1.1', ['kind_tightened'])]" "history events"
+want "$H[1]['commit'], $H[1]['summary']" "('$tightened', 'mm: make unmap_mapping_range GPL-only')" \
+	"the commit that tightened it"
+[ "$(XDG_CACHE_HOME=$PWD/xdg st "$KEXPORT" symbol --kernel new.symvers --history "$repo" unmap_mapping_range)" = 0 ] &&
+	grep -q "v1.1 .*kind_tightened  commit ${tightened:0:12} (\"mm: make unmap_mapping_range GPL-only\")" out.txt ||
+	fail "--history, human: $(cat out.txt)"
+echo "ok: --history: the commit of each change"
+
 # Nothing matched: exit 1, said.
 [ "$(st "$KEXPORT" symbol --kernel old.symvers nosuch 'none_*')" = 1 ] || fail "not found: exit $(cat rc.txt)"
 [ "$(grep -c "not exported or imported" err.txt)" = 2 ] || fail "not found: $(cat err.txt)"
