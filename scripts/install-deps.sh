@@ -14,6 +14,8 @@ test+=(debootstrap) # tests/integration/fresh-debian.sh: the README's set-up on 
 # tests/oracle/generation.py on arm64: qemu -M virt and a static finit for the guest
 test+=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 test+=(make libelf1 libc6-dev) # tests/oracle: kbuild of out-of-tree modules (objtool needs libelf1), gcc -static
+test+=(git perl) # the history tests' repositories; the kernel's own scripts/get_maintainer.pl
+test+=(chromium) # tests/integration/report-chromium.sh: the HTML report rendered headless
 pkgs=("${build[@]}")
 [ "${1:-build}" = test ] && pkgs+=("${test[@]}")
 missing=()

@@ -24,6 +24,7 @@ static const struct kexport_cmd *const cmds[] = {
 	&kexport_cmd_whatif,
 	&kexport_cmd_symbol,
 	&kexport_cmd_surface,
+	&kexport_cmd_report,
 };
 
 static void usage(FILE *f)

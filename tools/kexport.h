@@ -46,6 +46,7 @@ extern const struct kexport_cmd kexport_cmd_history;
 extern const struct kexport_cmd kexport_cmd_whatif;
 extern const struct kexport_cmd kexport_cmd_symbol;
 extern const struct kexport_cmd kexport_cmd_surface;
+extern const struct kexport_cmd kexport_cmd_report;
 
 /* Global options (may also be given after the subcommand). */
 struct cli_global {
