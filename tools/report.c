@@ -479,14 +479,24 @@ static int cmd_report(int argc, char **argv)
 	if (kexport_dossier_select(d, all, 1) < 0)
 		return CLI_EXIT_BAD_INPUT;
 	/* The corpus judged against the last kernel. */
+	/* (with the corpus's own exports, as audit judges it: zfs needs spl) */
 	struct kexport_judge *judge = NULL;
+	struct kexport_table *with_corpus = NULL;
+	struct kexport_loader *corpus_loader = NULL;
 	struct cli_target *last = &ts[n_k - 1];
 	if (n_corp && last->table) {
 		const char *fallback = NULL;
 		for (size_t i = 0; i < n_corp && !fallback; i++)
 			fallback = corp[i]->vermagic;
+		/* As audit and whatif: a corpus's signatures are not each
+		 * verified unless asked (--trust-signatures). */
+		if (!last->trust_set) {
+			last->trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+			last->trust_set = true;
+		}
 		if (cli_target_finish(last, fallback) == -ENOMEM ||
-		    kexport_judge_new(ctx, last->loader, corp, n_corp, last->flags, &judge) < 0 ||
+		    cli_corpus_loader(ctx, last, corp, n_corp, &with_corpus, &corpus_loader) < 0 ||
+		    kexport_judge_new(ctx, corpus_loader, corp, n_corp, last->flags, &judge) < 0 ||
 		    kexport_judge_run(judge) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return CLI_EXIT_BAD_INPUT;
@@ -510,6 +520,8 @@ static int cmd_report(int argc, char **argv)
 	fputs(page_tail, stdout);
 	free(buf);
 	kexport_judge_free(judge);
+	kexport_loader_free(corpus_loader);
+	kexport_table_free(with_corpus);
 	kexport_dossier_free(d);
 	kexport_module_list_free(corp, n_corp);
 	for (size_t k = 0; k < n_k; k++)

@@ -401,30 +401,23 @@ static int run_whatif(struct kexport_ctx *ctx, const struct kexport_dossier *d,
 	const char *fallback = NULL;
 	for (size_t i = 0; i < n && !fallback; i++)
 		fallback = corp[i]->vermagic;
+	/* As audit and whatif: a corpus's signatures are not each verified
+	 * unless asked (--trust-signatures). */
+	if (!t->trust_set) {
+		t->trust = KEXPORT_SIG_TRUST_SAME_BUILD;
+		t->trust_set = true;
+	}
 	int r = cli_target_finish(t, fallback);
 	if (r == -ENOMEM)
 		return r;
 	/* A copy of the kernel's table with the corpora's exports: the
 	 * dossier keeps pointers into the kernel's own. */
-	struct kexport_edits *none = NULL;
 	struct kexport_table *base = NULL;
-	struct kexport_edit_change *ch = NULL;
 	struct kexport_loader *l = NULL;
 	struct kexport_judge *before = NULL;
-	size_t n_ch = 0;
-	r = kexport_edits_new(ctx, &none);
+	r = cli_corpus_loader(ctx, t, corp, n, &base, &l);
 	if (r == 0)
-		r = kexport_edits_apply(none, t->table, &base, &ch, &n_ch, NULL);
-	if (r == 0)
-		r = kexport_table_add_modules(ctx, base, corp, n);
-	if (r == 0)
-		r = kexport_loader_new(ctx, &l, t->kernel, base);
-	if (r == 0) {
-		kexport_loader_set_taint(l, t->taint);
-		if (t->trust_set)
-			kexport_loader_set_sig_trust(l, t->trust);
 		r = kexport_judge_new(ctx, l, corp, n, t->flags, &before);
-	}
 	if (r == 0)
 		r = kexport_judge_run(before);
 	size_t done = 0;
@@ -460,9 +453,7 @@ static int run_whatif(struct kexport_ctx *ctx, const struct kexport_dossier *d,
 	}
 	kexport_judge_free(before);
 	kexport_loader_free(l);
-	kexport_free(ch);
 	kexport_table_free(base);
-	kexport_edits_free(none);
 	return r;
 }
 

@@ -237,6 +237,39 @@ void cli_target_report_keys(const struct cli_target *t)
 	}
 }
 
+int cli_corpus_loader(struct kexport_ctx *ctx, const struct cli_target *t,
+                      struct kexport_module *const *corp, size_t n, struct kexport_table **table,
+                      struct kexport_loader **loader)
+{
+	struct kexport_edits *none = NULL;
+	struct kexport_edit_change *ch = NULL;
+	size_t n_ch = 0;
+	*table = NULL;
+	*loader = NULL;
+	/* No edit: a copy of the table. */
+	int r = kexport_edits_new(ctx, &none);
+	if (r == 0)
+		r = kexport_edits_apply(none, t->table, table, &ch, &n_ch, NULL);
+	if (r == 0)
+		r = kexport_table_add_modules(ctx, *table, corp, n);
+	if (r == 0)
+		r = kexport_loader_new(ctx, loader, t->kernel, *table);
+	if (r == 0) {
+		kexport_loader_set_taint(*loader, t->taint);
+		if (t->trust_set)
+			kexport_loader_set_sig_trust(*loader, t->trust);
+	}
+	kexport_free(ch);
+	kexport_edits_free(none);
+	if (r < 0) {
+		kexport_loader_free(*loader);
+		kexport_table_free(*table);
+		*loader = NULL;
+		*table = NULL;
+	}
+	return r;
+}
+
 void cli_target_close(struct cli_target *t)
 {
 	kexport_loader_free(t->loader);

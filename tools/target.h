@@ -123,6 +123,13 @@ void cli_target_report_keys(const struct cli_target *t);
 void cli_target_describe(const struct cli_target *t);
 const char *cli_errno_name(int err);
 bool cli_verdict_taints(const struct kexport_verdict *v);
+/* A loader for t's kernel on a copy of t's table with a corpus's own exports
+ * added, as modprobe would find them (t's table is left as it is: others
+ * keep pointers into it).  t must be finished (cli_target_finish).  0 or
+ * -ENOMEM; *table and *loader to free. */
+int cli_corpus_loader(struct kexport_ctx *ctx, const struct cli_target *t,
+                      struct kexport_module *const *corp, size_t n, struct kexport_table **table,
+                      struct kexport_loader **loader);
 /* The fix line of problem i (human output). */
 void cli_print_fix(const struct kexport_verdict *v, size_t i);
 /* The "problems" member of a verdict, in JSON. */
