@@ -445,22 +445,11 @@ static int cmd_report(int argc, char **argv)
 	}
 	struct kexport_module **corp = NULL;
 	size_t n_corp = 0;
-	for (size_t i = 0; i < n_c; i++) {
-		struct kexport_module **m = NULL;
-		size_t nm = 0;
-		if (kexport_read_modules(ctx, cpaths[i], &m, &nm) < 0)
-			bad = true;
-		struct kexport_module **all = nm ? realloc(corp, (n_corp + nm) * sizeof(*all)) : corp;
-		if (nm && !all) {
+	for (size_t i = 0; i < n_c; i++)
+		if (cli_read_corpus(ctx, cpaths[i], &corp, &n_corp, &bad) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return CLI_EXIT_BAD_INPUT;
 		}
-		if (nm)
-			memcpy(all + n_corp, m, nm * sizeof(*m));
-		corp = all;
-		n_corp += nm;
-		free(m);
-	}
 	if (n_corp && kexport_dossier_add_corpus(d, "modules", (struct kexport_module *const *)corp,
 	                                         n_corp) < 0)
 		return CLI_EXIT_BAD_INPUT;

@@ -466,22 +466,11 @@ static int cmd_surface(int argc, char **argv)
 	/* The modules, in the order given (a directory: its modules, sorted). */
 	struct kexport_module **mods = NULL;
 	size_t n_mods = 0;
-	for (int i = optind; i < argc; i++) {
-		struct kexport_module **m = NULL;
-		size_t n = 0;
-		if (kexport_read_modules(ctx, argv[i], &m, &n) < 0)
-			bad = true;
-		struct kexport_module **all = realloc(mods, (n_mods + n + 1) * sizeof(*all));
-		if (!all) {
+	for (int i = optind; i < argc; i++)
+		if (cli_read_corpus(ctx, argv[i], &mods, &n_mods, &bad) < 0) {
 			fprintf(stderr, "kexport: out of memory\n");
 			return CLI_EXIT_BAD_INPUT;
 		}
-		mods = all;
-		if (n)
-			memcpy(mods + n_mods, m, n * sizeof(*m));
-		n_mods += n;
-		free(m); /* the array only: the modules are kept */
-	}
 	/* The kernels, the reference last; the sources; then every import. */
 	struct cli_target *ts = calloc(n_k, sizeof(*ts));
 	struct kexport_module ***tree_mods = calloc(n_k, sizeof(*tree_mods));

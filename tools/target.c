@@ -237,6 +237,27 @@ void cli_target_report_keys(const struct cli_target *t)
 	}
 }
 
+int cli_read_corpus(struct kexport_ctx *ctx, const char *path, struct kexport_module ***mods,
+                    size_t *n, bool *bad)
+{
+	struct kexport_module **m = NULL;
+	size_t nm = 0;
+	if (kexport_read_modules(ctx, path, &m, &nm) < 0)
+		*bad = true;
+	if (!nm)
+		return 0;
+	struct kexport_module **all = realloc(*mods, (*n + nm) * sizeof(*all));
+	if (!all) {
+		kexport_module_list_free(m, nm);
+		return -ENOMEM;
+	}
+	memcpy(all + *n, m, nm * sizeof(*m));
+	*mods = all;
+	*n += nm;
+	free(m); /* the array only: the modules are the corpus's now */
+	return 0;
+}
+
 int cli_corpus_loader(struct kexport_ctx *ctx, const struct cli_target *t,
                       struct kexport_module *const *corp, size_t n, struct kexport_table **table,
                       struct kexport_loader **loader)

@@ -123,6 +123,10 @@ void cli_target_report_keys(const struct cli_target *t);
 void cli_target_describe(const struct cli_target *t);
 const char *cli_errno_name(int err);
 bool cli_verdict_taints(const struct kexport_verdict *v);
+/* The modules under path (a directory or a .ko) appended to *mods: 0, or
+ * -ENOMEM.  What could not be read is reported, and sets *bad. */
+int cli_read_corpus(struct kexport_ctx *ctx, const char *path, struct kexport_module ***mods,
+                    size_t *n, bool *bad);
 /* A loader for t's kernel on a copy of t's table with a corpus's own exports
  * added, as modprobe would find them (t's table is left as it is: others
  * keep pointers into it).  t must be finished (cli_target_finish).  0 or
