@@ -1122,6 +1122,9 @@ int kexport_dossier_add_source(struct kexport_dossier *d, const char *label, con
 int kexport_dossier_select(struct kexport_dossier *d, const char *const *patterns, size_t n);
 size_t kexport_dossier_count(const struct kexport_dossier *d);
 const struct kexport_dossier_entry *kexport_dossier_get(const struct kexport_dossier *d, size_t i);
+/* The entry of a selected name, or NULL. */
+const struct kexport_dossier_entry *kexport_dossier_find(const struct kexport_dossier *d,
+                                                         const char *name);
 size_t kexport_dossier_kernel_count(const struct kexport_dossier *d);
 const char *kexport_dossier_kernel_label(const struct kexport_dossier *d, size_t k);
 /* How many modules kernel k was given with (0: its importers are unknown). */

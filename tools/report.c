@@ -148,22 +148,6 @@ static int cmp_count(const void *a, const void *b)
 	return x->n != y->n ? (x->n > y->n ? -1 : 1) : strcmp(x->name, y->name);
 }
 
-static const struct kexport_dossier_entry *find_entry(const struct kexport_dossier *d, const char *name)
-{
-	size_t lo = 0, hi = kexport_dossier_count(d);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(kexport_dossier_get(d, mid)->name, name);
-		if (!c)
-			return kexport_dossier_get(d, mid);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* The most specific section of the file exporting e in the source (or NULL). */
 static const char *section_of(const struct kexport_dossier *d, const struct kexport_dossier_entry *e)
 {
@@ -294,7 +278,7 @@ static void write_data(struct json *j, const struct kexport_dossier *d, const ch
 		struct count *ss = NULL;
 		size_t n_ss = 0;
 		for (size_t i = 0; i < mod->n_imports; i++) {
-			const struct kexport_dossier_entry *e = find_entry(d, mod->imports[i].name);
+			const struct kexport_dossier_entry *e = kexport_dossier_find(d, mod->imports[i].name);
 			const struct kexport_export *x = e && nk ? e->exports[nk - 1] : NULL;
 			if (!x)
 				continue;
@@ -334,7 +318,7 @@ static void write_data(struct json *j, const struct kexport_dossier *d, const ch
 	json_key(j, "dossiers");
 	json_arr_start(j);
 	for (size_t s = 0; s < n_syms; s++) {
-		const struct kexport_dossier_entry *e = find_entry(d, syms[s]);
+		const struct kexport_dossier_entry *e = kexport_dossier_find(d, syms[s]);
 		if (!e)
 			continue;
 		json_obj_start(j);

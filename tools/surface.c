@@ -154,25 +154,6 @@ static const struct kexport_module *given_exporter(struct kexport_module *const 
 	return NULL;
 }
 
-static const struct kexport_dossier_entry *entry_of(const struct kexport_dossier *d, const char *name,
-                                                    size_t *hint)
-{
-	/* entries are sorted by name: binary search */
-	size_t lo = 0, hi = kexport_dossier_count(d);
-	(void)hint;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(kexport_dossier_get(d, mid)->name, name);
-		if (c == 0)
-			return kexport_dossier_get(d, mid);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int build(const struct kexport_dossier *d, const struct kexport_module *m, size_t rare_max,
                  struct kexport_module *const *given, size_t n_given, struct surface *s)
 {
@@ -186,7 +167,7 @@ static int build(const struct kexport_dossier *d, const struct kexport_module *m
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_imports; i++) {
 		const char *name = m->imports[i].name;
-		const struct kexport_dossier_entry *e = entry_of(d, name, NULL);
+		const struct kexport_dossier_entry *e = kexport_dossier_find(d, name);
 		const struct kexport_export *x = e && nk ? e->exports[ref] : NULL;
 		s->n_imports++;
 		if (!x) {

@@ -271,9 +271,8 @@ static bool is_glob(const char *p)
  * imports), globs in a list. */
 struct patterns {
 	struct kx_index names;
-	const char *const *globs;
+	const char **globs;
 	size_t n_globs;
-	const char **owned;
 };
 
 static const char *str_key(const void *v)
@@ -284,24 +283,23 @@ static const char *str_key(const void *v)
 static int patterns_init(struct patterns *p, const char *const *pats, size_t n)
 {
 	memset(p, 0, sizeof(*p));
-	p->owned = calloc(n ? n : 1, sizeof(*p->owned));
-	if (!p->owned || kx_index_reserve(&p->names, n) < 0)
+	p->globs = calloc(n ? n : 1, sizeof(*p->globs));
+	if (!p->globs || kx_index_reserve(&p->names, n) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (is_glob(pats[i]))
-			p->owned[p->n_globs++] = pats[i];
+			p->globs[p->n_globs++] = pats[i];
 		else if (kx_index_put(&p->names, pats[i], kx_hash(pats[i]), pats[i], (uint32_t)i + 1,
 		                      str_key, NULL) < 0)
 			return -ENOMEM;
 	}
-	p->globs = p->owned;
 	return 0;
 }
 
 static void patterns_free(struct patterns *p)
 {
 	kx_index_free(&p->names);
-	free(p->owned);
+	free(p->globs);
 }
 
 static bool matches(const char *name, const struct patterns *p)
@@ -569,6 +567,13 @@ KX_EXPORT size_t kexport_dossier_corpus_count(const struct kexport_dossier *d)
 KX_EXPORT const char *kexport_dossier_corpus_label(const struct kexport_dossier *d, size_t c)
 {
 	return c < d->corpora.n ? ((const struct group *)d->corpora.items)[c].label : NULL;
+}
+
+KX_EXPORT const struct kexport_dossier_entry *kexport_dossier_find(const struct kexport_dossier *d,
+                                                                    const char *name)
+{
+	const struct kx_index_slot *s = kx_index_find(&d->by_name, name, kx_hash(name), entry_key);
+	return s ? &d->entries[s->item - 1].pub : NULL;
 }
 
 KX_EXPORT size_t kexport_dossier_source_count(const struct kexport_dossier *d)
